@@ -1,0 +1,116 @@
+"""The checklist as data: every item of the five seed guides, automated, planned or manual.
+
+Items live in one YAML file per category (``golive/catalog/<category>.yaml``) so that each
+domain owns its list. An item's markers, severity and title come from here — the ``@check``
+decorator reads them, so a check cannot disagree with the catalog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+
+Severity = Literal["critical", "high", "medium", "low", "advisory"]
+Mode = Literal["automated", "planned", "manual"]
+SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "advisory")
+MODES: tuple[str, ...] = ("automated", "planned", "manual")
+KNOWN_MARKERS = frozenset({
+    "prereq", "security", "headers", "tls", "http", "smoke", "monitoring", "load", "backup",
+    "critical", "manual", "intrusive",
+})
+SEED_FILES = {
+    "000": "000_260c0dac8d607e86.txt (OmniTask)",
+    "001": "001_2e63ccc0c4036428.txt (OmniNode Bridge)",
+    "002": "002_8f5b147dfd1f0c8b.txt (Universal Assistant)",
+    "003": "003_6ea3aa17cd069d7e.txt (Omniops)",
+    "004": "004_5c0716ccb5f03139.txt (QUALIA NSS Orchestrator)",
+}
+
+
+@dataclass(frozen=True)
+class CatalogItem:
+    """One checklist item."""
+
+    id: str
+    title: str
+    severity: Severity
+    markers: tuple[str, ...]
+    seeds: tuple[str, ...]
+    mode: Mode
+    description: str = ""
+    subjects: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def category(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def all_markers(self) -> tuple[str, ...]:
+        """Markers the test carries: the catalog's, plus ``critical`` and ``manual`` as they apply."""
+        marks = list(self.markers)
+        if self.severity == "critical" and "critical" not in marks:
+            marks.append("critical")
+        if self.mode == "manual" and "manual" not in marks:
+            marks.append("manual")
+        return tuple(marks)
+
+
+class CatalogError(ValueError):
+    """The packaged catalog is malformed (a bug in golive, caught by its tests)."""
+
+
+def _parse(entry: dict, source: str) -> CatalogItem:
+    try:
+        item = CatalogItem(
+            id=str(entry["id"]),
+            title=str(entry["title"]),
+            severity=entry.get("severity", "medium"),
+            markers=tuple(entry.get("markers", ())),
+            seeds=tuple(str(s) for s in entry.get("seeds", ())),
+            mode=entry.get("mode", "automated"),
+            description=str(entry.get("description", "")).strip(),
+            subjects=str(entry.get("subjects", "")),
+        )
+    except KeyError as exc:
+        raise CatalogError(f"{source}: item {entry!r} lacks {exc}") from None
+    if item.severity not in SEVERITIES:
+        raise CatalogError(f"{source}: {item.id}: severity {item.severity!r} not in {SEVERITIES}")
+    if item.mode not in MODES:
+        raise CatalogError(f"{source}: {item.id}: mode {item.mode!r} not in {MODES}")
+    unknown = set(item.markers) - KNOWN_MARKERS
+    if unknown:
+        raise CatalogError(f"{source}: {item.id}: unknown markers {sorted(unknown)}")
+    if "." not in item.id:
+        raise CatalogError(f"{source}: {item.id}: ids are 'category.item'")
+    return item
+
+
+@cache
+def load_catalog() -> dict[str, CatalogItem]:
+    """Every checklist item, by id, in file order (categories alphabetical)."""
+    items: dict[str, CatalogItem] = {}
+    folder = resources.files("golive.catalog")
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        data = yaml.safe_load(entry.read_text(encoding="utf-8")) or []
+        for raw in data:
+            item = _parse(raw, entry.name)
+            if item.id in items:
+                raise CatalogError(f"{entry.name}: duplicate id {item.id}")
+            items[item.id] = item
+    return items
+
+
+def get_item(check_id: str) -> CatalogItem:
+    """The item for an id; a clear error for an unknown one."""
+    catalog = load_catalog()
+    try:
+        return catalog[check_id]
+    except KeyError:
+        raise CatalogError(f"unknown checklist id {check_id!r}; add it to golive/catalog/*.yaml") from None

@@ -1,0 +1,94 @@
+"""Evidence for the sign-off: allure attachments and labels, metrics, expiry dates.
+
+Checks receive an ``Evidence`` object (the ``evidence`` fixture). Everything written through it is
+redacted by the session's ``Redactor`` first, so a check cannot leak a secret into a report by
+forgetting to redact. Metrics and expiry dates travel to the sign-off through the test report's
+``user_properties`` (which pytest-xdist carries from the workers to the controller).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import allure
+
+from golive.redact import Redactor
+
+USER_PROPERTY = "golive_evidence"
+
+
+@dataclass
+class Evidence:
+    """Evidence of one test: attachments go to Allure now, metrics/expiries to the sign-off later."""
+
+    redactor: Redactor
+    metrics: dict[str, Any] = field(default_factory=dict)
+    expiries: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def text(self, name: str, text: str) -> None:
+        """Attach plain text (redacted)."""
+        allure.attach(self.redactor.text(text), name=name, attachment_type=allure.attachment_type.TEXT)
+
+    def json(self, name: str, data: Any) -> None:
+        """Attach structured data as JSON (redacted key by key)."""
+        body = json.dumps(self.redactor.data(_plain(data)), indent=2, default=str, sort_keys=False)
+        allure.attach(body, name=name, attachment_type=allure.attachment_type.JSON)
+
+    def headers(self, name: str, pairs: Any, status_line: str = "") -> None:
+        """Attach response/request headers, secret header values masked."""
+        lines = [status_line] if status_line else []
+        lines += [f"{k}: {v}" for k, v in self.redactor.headers(pairs)]
+        allure.attach("\n".join(lines), name=name, attachment_type=allure.attachment_type.TEXT)
+
+    def file(self, name: str, path: Path | str, kind: str = "text") -> None:
+        """Attach a file: text kinds (text, json, csv, html) are redacted, others attached as-is."""
+        path = Path(path)
+        types = {"text": allure.attachment_type.TEXT, "json": allure.attachment_type.JSON,
+                 "csv": allure.attachment_type.CSV, "html": allure.attachment_type.HTML,
+                 "png": allure.attachment_type.PNG}
+        attachment_type = types.get(kind, allure.attachment_type.TEXT)
+        if kind in ("text", "json", "csv", "html"):
+            allure.attach(self.redactor.text(path.read_text(encoding="utf-8", errors="replace")), name=name,
+                          attachment_type=attachment_type)
+        else:
+            allure.attach.file(str(path), name=name, attachment_type=attachment_type)
+
+    def metric(self, key: str, value: Any) -> None:
+        """A figure the sign-off shows next to the result (a grade, a percentile, a restore time)."""
+        self.metrics[key] = _plain(value)
+
+    def expiry(self, what: str, when: date | datetime, detail: str = "") -> None:
+        """A date after which something lapses (certificate, backup RPO...); the sign-off lists the
+        ones that fall within its "expiring soon" window."""
+        self.expiries.append({"what": self.redactor.text(what), "when": when.isoformat(),
+                              "detail": self.redactor.text(detail)})
+
+    def note(self, text: str) -> None:
+        """A short remark for the sign-off (e.g. "results unreliable: generator CPU at 97 %")."""
+        self.notes.append(self.redactor.text(text))
+
+    def payload(self) -> str | None:
+        """What travels to the controller in user_properties (None when there is nothing)."""
+        if not (self.metrics or self.expiries or self.notes):
+            return None
+        return json.dumps({"metrics": self.metrics, "expiries": self.expiries, "notes": self.notes},
+                          default=str)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,15 @@
+"""Base class of every profile model: unknown keys are errors, not silently ignored.
+
+A typo in a profile (``hsts_min_agee``) must stop the run with a hint, never fall back to a default
+that makes a check pass; ``extra="forbid"`` is what makes the loader able to say "did you mean".
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class StrictModel(BaseModel):
+    """A pydantic model that rejects unknown keys and is immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
