@@ -25,6 +25,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 
 from golive.durations import Duration
 from golive.settings import ChecksSettings
+from golive.settings.backup import Backup
 from golive.settings.base import StrictModel
 
 PROFILE_SUFFIXES = (".yaml", ".yml")
@@ -115,16 +116,6 @@ class Host(StrictModel):
                 f"expected a testinfra connection like local://, ssh://user@host, docker://name; got {value!r}"
             )
         return value
-
-
-class Backup(StrictModel):
-    """Where the backups of a database are and what they must satisfy."""
-
-    location: str
-    host: str | None = None
-    max_age: Duration = 86400.0
-    rto: Duration = 900.0
-    scratch_dsn: str | None = None
 
 
 class Database(StrictModel):

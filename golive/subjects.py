@@ -17,11 +17,21 @@ from golive.profile import Profile
 
 @dataclass(frozen=True)
 class Subject:
-    """One thing a check is about. ``name`` is the test id and the sign-off's subject."""
+    """One thing a check is about.
+
+    ``name`` is the sign-off's subject (a target, host or database name); ``test_id`` is the
+    pytest id when one subject yields several tests (one per load threshold, per endpoint), e.g.
+    ``web-p95<500ms``; it defaults to the name.
+    """
 
     name: str
     value: Any
     roles: tuple[str, ...] = ()
+    test_id: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.test_id or self.name
 
 
 @dataclass(frozen=True)
