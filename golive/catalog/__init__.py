@@ -7,9 +7,11 @@ decorator reads them, so a check cannot disagree with the catalog.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Literal
 
 import yaml
@@ -90,19 +92,33 @@ def _parse(entry: dict, source: str) -> CatalogItem:
     return item
 
 
-@cache
+EXTRA_ENV = "GOLIVE_CATALOG_EXTRA"
+"""Colon-separated YAML files with a team's own checklist items (for checks they add themselves)."""
+
+
 def load_catalog() -> dict[str, CatalogItem]:
-    """Every checklist item, by id, in file order (categories alphabetical)."""
+    """Every checklist item, by id: golive's files (alphabetical), then the team's extra files."""
+    return _load(os.environ.get(EXTRA_ENV, ""))
+
+
+@cache
+def _load(extra: str) -> dict[str, CatalogItem]:
     items: dict[str, CatalogItem] = {}
     folder = resources.files("golive.catalog")
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        data = yaml.safe_load(entry.read_text(encoding="utf-8")) or []
-        for raw in data:
-            item = _parse(raw, entry.name)
+    sources: list[tuple[str, str]] = [
+        (entry.name, entry.read_text(encoding="utf-8"))
+        for entry in sorted(folder.iterdir(), key=lambda p: p.name) if entry.name.endswith(".yaml")
+    ]
+    for path in filter(None, extra.split(os.pathsep)):
+        try:
+            sources.append((path, Path(path).read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise CatalogError(f"{EXTRA_ENV}: cannot read {path}: {exc}") from None
+    for name, text in sources:
+        for raw in yaml.safe_load(text) or []:
+            item = _parse(raw, name)
             if item.id in items:
-                raise CatalogError(f"{entry.name}: duplicate id {item.id}")
+                raise CatalogError(f"{name}: duplicate id {item.id}")
             items[item.id] = item
     return items
 

@@ -1,0 +1,143 @@
+"""From test reports to per-check outcomes, and the controller-side recorder of them.
+
+The worker side (the plugin's makereport hook) turns a report into a small JSON payload in
+``user_properties``; pytest-xdist carries it to the controller, where ``Recorder`` (registered as a
+plugin object, so its state lives on the session, not in module globals) collects the payloads and
+writes the sign-off at the end of the session.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from golive.profile import Profile, Waiver
+from golive.redact import Redactor
+
+MESSAGE_LIMIT = 600
+STATUS_RANK = {"failed": 5, "error": 4, "waived": 3, "passed": 2, "skipped": 1}
+
+
+def encode(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, default=str)
+
+
+def decode(value: str) -> dict[str, Any]:
+    return json.loads(value)
+
+
+def message_of(excinfo: pytest.ExceptionInfo[BaseException] | None, report: pytest.TestReport,
+               redactor: Redactor) -> str:
+    """The sentence a person reads: the assertion message, a skip reason, or the error's first line."""
+    if excinfo is None:
+        return ""
+    value = excinfo.value
+    if isinstance(value, pytest.skip.Exception):
+        text = str(value.msg if hasattr(value, "msg") else value)
+    elif isinstance(value, AssertionError):
+        text = str(value).split("\nassert ", 1)[0].strip()
+        if not text or text.startswith("assert "):
+            text = "check failed: " + (str(value).splitlines() or ["assertion"])[0]
+    else:
+        first = str(value).strip().splitlines()
+        text = f"{type(value).__name__}: {first[0] if first else ''}".rstrip(": ")
+        if hasattr(value, "subject") and hasattr(value, "reason"):  # FetchError and friends
+            text = str(value)
+    text = redactor.text(text)
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+
+def short_longrepr(report: pytest.TestReport, message: str, redactor: Redactor) -> Any:
+    """A failed check shows its message, not a traceback into golive; other errors stay, redacted."""
+    if report.when == "call" and report.longrepr is not None:
+        text = str(report.longrepr)
+        if "AssertionError" in text or "FetchError" in text:
+            return message
+        return redactor.text(text)
+    return redactor.text(str(report.longrepr)) if report.longrepr is not None else None
+
+
+def status_of(report: pytest.TestReport, call: pytest.CallInfo[None]) -> str:
+    if report.when in ("setup", "teardown"):
+        if report.failed:
+            return "error"
+        if report.skipped:
+            return "skipped"
+        return "passed"
+    if report.passed:
+        return "passed"
+    if report.skipped:
+        return "skipped"
+    return "failed"
+
+
+def active_waiver(profile: Profile, check_id: str, subject: str, today: date | None = None) -> Waiver | None:
+    """The waiver that covers this failure now; expired waivers never waive."""
+    for waiver in profile.waivers:
+        if waiver.covers(check_id, subject) and not waiver.expired(today):
+            return waiver
+    return None
+
+
+@dataclass
+class Result:
+    """One check on one subject, merged over its setup/call/teardown phases."""
+
+    check_id: str
+    subject: str
+    nodeid: str
+    status: str = "not_run"
+    message: str = ""
+    unreachable: bool = False
+    metrics: dict[str, Any] = field(default_factory=dict)
+    expiries: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def merge(self, payload: dict[str, Any]) -> None:
+        status = payload["status"]
+        if payload["when"] == "teardown" and status == "passed":
+            return
+        if self.status == "not_run" or STATUS_RANK.get(status, 0) >= STATUS_RANK.get(self.status, 0):
+            self.status = status
+            if payload.get("message"):
+                self.message = payload["message"]
+            self.unreachable = bool(payload.get("unreachable"))
+        extra = payload.get("evidence")
+        if extra:
+            data = json.loads(extra)
+            self.metrics.update(data.get("metrics", {}))
+            self.expiries.extend(data.get("expiries", []))
+            self.notes.extend(data.get("notes", []))
+
+
+class Recorder:
+    """Controller-side collector of outcomes (a plugin object registered by golive's plugin)."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.started_at = datetime.now(UTC)
+        self.results: dict[str, Result] = {}
+        self.not_applicable: set[str] = set()
+        self.collected_ids: set[str] = set()
+
+    def collected(self, items: list[tuple[str, str, str]], not_applicable: set[str]) -> None:
+        for check_id, subject, nodeid in items:
+            self.collected_ids.add(check_id)
+            self.results.setdefault(nodeid, Result(check_id, subject, nodeid))
+        self.not_applicable |= not_applicable
+
+    def record(self, nodeid: str, payload: dict[str, Any]) -> None:
+        result = self.results.setdefault(nodeid, Result(payload["id"], payload["subject"], nodeid))
+        result.merge(payload)
+
+    def by_check(self) -> dict[str, list[Result]]:
+        grouped: dict[str, list[Result]] = {}
+        for result in self.results.values():
+            if result.status == "not_run":
+                continue
+            grouped.setdefault(result.check_id, []).append(result)
+        return grouped

@@ -1,0 +1,351 @@
+"""golive's pytest plugin: hooks only; each delegates to the module that owns the logic.
+
+- ``pytest_addoption``: --profile, --report-dir, --allow-load, --target, --host.
+- ``pytest_configure``: load and validate the profile once (exit 4 on errors), stash it, set up the
+  report directory and allure output, and register the domain fixture modules.
+- ``pytest_generate_tests``: parametrize every ``@check`` over its subjects.
+- ``pytest_collection_modifyitems``: drop checks without subjects (not applicable, no noise).
+- ``pytest_runtest_makereport``: record id, subject, outcome, message and evidence in
+  ``user_properties`` (xdist carries them to the controller); apply waivers.
+- ``pytest_runtest_logreport`` (controller): collect outcomes.
+- ``pytest_sessionfinish`` / ``pytest_terminal_summary`` (controller): sign-off and summary.
+"""
+
+from __future__ import annotations
+
+import os
+import pkgutil
+import shutil
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from golive import outcomes as outcome_rules
+from golive.evidence import USER_PROPERTY, Evidence
+from golive.http import FetchError, HttpFetcher
+from golive.profile import Profile, ProfileError, load_profile
+from golive.redact import Redactor
+from golive.registry import spec_of
+from golive.subjects import subjects_for
+
+PROFILE = pytest.StashKey[Profile | None]()
+REPORT_DIR = pytest.StashKey[Path]()
+REDACTOR = pytest.StashKey[Redactor]()
+RECORDER = pytest.StashKey["outcome_rules.Recorder"]()
+NOT_APPLICABLE = pytest.StashKey[set[str]]()
+EVIDENCE = pytest.StashKey[Evidence]()
+CHECK_ID = pytest.StashKey[str]()
+SUBJECT = pytest.StashKey[str]()
+
+PROFILE_ENV = "GOLIVE_PROFILE"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("golive", "golive production readiness checks")
+    group.addoption("--profile", dest="golive_profile", default=None, metavar="NAME|PATH",
+                    help=f"profile to check: a name in profiles/ or a YAML path (env {PROFILE_ENV})")
+    group.addoption("--report-dir", dest="golive_report_dir", default=None, metavar="DIR",
+                    help="where allure-results, junit.xml and signoff.json/md go (default: reports/)")
+    group.addoption("--allow-load", dest="allow_load", action="store_true", default=False,
+                    help="allow load and intrusive probes against a production profile (with allow_load: true)")
+    group.addoption("--target", dest="golive_targets", action="append", default=[], metavar="NAME",
+                    help="only check this target (repeatable)")
+    group.addoption("--host", dest="golive_hosts", action="append", default=[], metavar="NAME",
+                    help="only check this host (repeatable)")
+
+
+def _profile_search_dirs(config: pytest.Config) -> list[Path]:
+    dirs = [Path.cwd() / "profiles", Path(str(config.rootpath)) / "profiles"]
+    return list(dict.fromkeys(d.resolve() for d in dirs))
+
+
+def _load(config: pytest.Config) -> Profile | None:
+    name = config.getoption("golive_profile") or os.environ.get(PROFILE_ENV)
+    if not name:
+        return None
+    try:
+        profile = load_profile(name, _profile_search_dirs(config))
+    except ProfileError as exc:
+        raise pytest.UsageError(f"golive profile error: {exc}") from None
+    return _filtered(profile, config)
+
+
+def _filtered(profile: Profile, config: pytest.Config) -> Profile:
+    """Apply --target/--host; an unknown name is a usage error listing the known ones."""
+    update: dict[str, Any] = {}
+    for option, kind in (("golive_targets", "targets"), ("golive_hosts", "hosts")):
+        wanted = config.getoption(option)
+        if not wanted:
+            continue
+        known = {s.name for s in getattr(profile, kind)}
+        unknown = [w for w in wanted if w not in known]
+        if unknown:
+            raise pytest.UsageError(
+                f"golive: --{kind[:-1]} {', '.join(unknown)}: not in profile {profile.name!r} "
+                f"(known: {', '.join(sorted(known)) or 'none'})"
+            )
+        update[kind] = [s for s in getattr(profile, kind) if s.name in wanted]
+    if not update:
+        return profile
+    filtered = profile.model_copy(update=update)
+    filtered._source = profile.source
+    filtered._secret_values = profile.secret_values
+    return filtered
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+MARKERS = {
+    "prereq": "host prerequisites (testinfra)",
+    "security": "security audit: headers + tls + exposure",
+    "headers": "HTTP security headers",
+    "tls": "TLS certificate, protocols, ciphers (sslyze)",
+    "http": "HTTP behaviour: HTTPS redirect, exposed files",
+    "smoke": "post-deploy smoke requests",
+    "monitoring": "Prometheus / Alertmanager / Grafana probes",
+    "load": "load thresholds (locust)",
+    "backup": "backup freshness, integrity and restore drill",
+    "critical": "critical-path items (the seeds' warning-sign items)",
+    "manual": "manual items, attested in the profile",
+    "intrusive": "probes that send bursts or unusual requests",
+    "golive_check(id)": "set by golive's @check decorator: the checklist id",
+}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    profile = _load(config)
+    config.stash[PROFILE] = profile
+    config.stash[NOT_APPLICABLE] = set()
+    report_dir = Path(config.getoption("golive_report_dir") or Path(str(config.rootpath)) / "reports")
+    config.stash[REPORT_DIR] = report_dir.resolve()
+    config.stash[REDACTOR] = Redactor(profile.secret_values if profile else ())
+    for module in _fixture_modules():
+        if not config.pluginmanager.has_plugin(module):
+            config.pluginmanager.import_plugin(module)
+    if profile is None:
+        return
+    results = report_dir / "allure-results"
+    if not _is_worker(config):
+        if results.exists():
+            shutil.rmtree(results)
+        results.mkdir(parents=True, exist_ok=True)
+        if getattr(config.option, "xmlpath", None) is None:
+            config.option.xmlpath = str(report_dir / "junit.xml")
+    if getattr(config.option, "allure_report_dir", None) is None:
+        config.option.allure_report_dir = str(results)
+    recorder = outcome_rules.Recorder(profile)
+    config.stash[RECORDER] = recorder
+    if not _is_worker(config):
+        config.pluginmanager.register(ControllerHooks(config, recorder), "golive-signoff")
+
+
+def _fixture_modules() -> list[str]:
+    import golive.fixtures as package
+
+    return [f"golive.fixtures.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    profile = config.stash.get(PROFILE, None)
+    if profile is None:
+        return None
+    return (f"golive profile: {profile.name} ({profile.environment}) from {profile.source}; "
+            f"{len(profile.targets)} targets, {len(profile.hosts)} hosts, {len(profile.databases)} databases")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    spec = spec_of(metafunc.function)
+    if spec is None or spec.over is None:
+        return
+    profile = metafunc.config.stash.get(PROFILE, None)
+    if profile is None:
+        raise pytest.UsageError(
+            f"golive: no profile given for {metafunc.definition.nodeid}: "
+            f"pass --profile NAME|PATH or set {PROFILE_ENV}"
+        )
+    from golive.subjects import get_kind
+
+    kind = get_kind(spec.over)
+    found = subjects_for(spec.over, profile, spec.roles)
+    if not found:
+        metafunc.config.stash[NOT_APPLICABLE].add(spec.id)
+    metafunc.parametrize(kind.argname, [s.value for s in found], ids=[s.id for s in found])
+    metafunc.function.__dict__.setdefault("_golive_subject_names", {})
+    for s in found:
+        metafunc.function._golive_subject_names[s.id] = s.name
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    kept: list[pytest.Item] = []
+    for item in items:
+        spec = spec_of(getattr(item, "function", None))
+        if spec is None:
+            kept.append(item)
+            continue
+        callspec = getattr(item, "callspec", None)
+        if spec.over is not None and (callspec is None or spec.id in config.stash[NOT_APPLICABLE]):
+            continue  # empty parameter set: no subject of this kind in the profile
+        item.stash[CHECK_ID] = spec.id
+        if callspec is not None:
+            names = getattr(item.function, "_golive_subject_names", {})
+            item.stash[SUBJECT] = names.get(callspec.id, callspec.id)
+        else:
+            item.stash[SUBJECT] = ""
+        kept.append(item)
+    items[:] = kept
+
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def golive_config(request: pytest.FixtureRequest) -> pytest.Config:
+    """The pytest config (for --allow-load and the report dir)."""
+    return request.config
+
+
+@pytest.fixture(scope="session")
+def profile(request: pytest.FixtureRequest) -> Profile:
+    """The loaded profile, filtered by --target/--host."""
+    loaded = request.config.stash.get(PROFILE, None)
+    if loaded is None:
+        raise pytest.UsageError(f"golive: no profile given: pass --profile NAME|PATH or set {PROFILE_ENV}")
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def settings(profile: Profile) -> Any:
+    """The profile's ``checks:`` settings."""
+    return profile.checks
+
+
+@pytest.fixture(scope="session")
+def redactor(request: pytest.FixtureRequest) -> Redactor:
+    """The session's redactor (knows the profile's secrets)."""
+    return request.config.stash[REDACTOR]
+
+
+@pytest.fixture(scope="session")
+def http(profile: Profile) -> Iterator[HttpFetcher]:
+    """One HTTP fetcher per session (per xdist worker): responses cached per subject."""
+    fetcher = HttpFetcher(default_timeout=profile.timeout)
+    yield fetcher
+    fetcher.close()
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> Evidence:
+    """Evidence of the current check (attachments, metrics, expiry dates), redacted."""
+    item = request.node
+    if EVIDENCE not in item.stash:
+        item.stash[EVIDENCE] = Evidence(request.config.stash[REDACTOR])
+    return item.stash[EVIDENCE]
+
+
+@pytest.fixture(autouse=True)
+def _golive_labels(request: pytest.FixtureRequest) -> None:
+    """Allure labels of a check: epic = category, feature = id, story = subject, severity."""
+    item = request.node
+    if CHECK_ID not in item.stash:
+        return
+    from golive import evidence_labels
+
+    evidence_labels.label(item.stash[CHECK_ID], item.stash[SUBJECT])
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report: pytest.TestReport = yield
+    if CHECK_ID not in item.stash:
+        return report
+    config = item.config
+    profile = config.stash.get(PROFILE, None)
+    redactor = config.stash[REDACTOR]
+    check_id, subject = item.stash[CHECK_ID], item.stash[SUBJECT]
+    message = outcome_rules.message_of(call.excinfo, report, redactor) if call.excinfo else ""
+    unreachable = bool(call.excinfo and call.excinfo.errisinstance(FetchError)) or _unreachable(call)
+    if report.failed and call.excinfo is not None and message:
+        report.longrepr = outcome_rules.short_longrepr(report, message, redactor)
+    status = outcome_rules.status_of(report, call)
+    if report.when == "call" or report.failed or report.skipped:
+        if profile is not None and status == "failed":
+            waiver = outcome_rules.active_waiver(profile, check_id, subject)
+            if waiver is not None:
+                report.outcome = "skipped"
+                report.wasxfail = f"waived until {waiver.expires}: {waiver.reason}"
+                status = "waived"
+        ev = item.stash.get(EVIDENCE, None)
+        payload = {
+            "id": check_id, "subject": subject, "status": status, "when": report.when,
+            "message": message, "unreachable": unreachable,
+            "evidence": ev.payload() if ev else None,
+        }
+        report.user_properties.append((USER_PROPERTY, outcome_rules.encode(payload)))
+    return report
+
+
+def _unreachable(call: pytest.CallInfo[None]) -> bool:
+    if call.excinfo is None:
+        return False
+    return "unreachable" in str(call.excinfo.value).split("\n", 1)[0]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """After -m/-k deselection: the checks this process will run (workers report them at the end)."""
+    config = session.config
+    collected = [(item.stash[CHECK_ID], item.stash[SUBJECT], item.nodeid)
+                 for item in session.items if CHECK_ID in item.stash]
+    if _is_worker(config):
+        config.workeroutput["golive_collected"] = collected  # type: ignore[attr-defined]
+        config.workeroutput["golive_not_applicable"] = sorted(config.stash[NOT_APPLICABLE])  # type: ignore
+        return
+    recorder = config.stash.get(RECORDER, None)
+    if recorder is not None:
+        recorder.collected(collected, config.stash[NOT_APPLICABLE])
+
+
+class ControllerHooks:
+    """Hooks that run where the sign-off is written (the only process without xdist, else the
+    controller). A plugin object, so that its state lives on the session and not in globals."""
+
+    def __init__(self, config: pytest.Config, recorder: outcome_rules.Recorder) -> None:
+        self.config = config
+        self.recorder = recorder
+        self.signoff: dict[str, Any] | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for key, value in report.user_properties:
+            if key == USER_PROPERTY:
+                self.recorder.record(report.nodeid, outcome_rules.decode(value))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        output = getattr(node, "workeroutput", {}) or {}
+        collected = [tuple(x) for x in output.get("golive_collected", [])]
+        self.recorder.collected(collected, set(output.get("golive_not_applicable", [])))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        from golive import signoff
+
+        self.signoff = signoff.write(self.recorder, self.config.stash[REPORT_DIR], self.config)
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        from golive import signoff
+
+        if self.signoff is None:
+            return
+        for line in signoff.summary_lines(self.signoff, self.config.stash[REPORT_DIR]):
+            terminalreporter.write_line(line)

@@ -1,0 +1,206 @@
+"""Outcomes → checklist items → verdict → ``signoff.json`` / ``signoff.md`` / terminal summary.
+
+Every catalog item appears in the sign-off: automated items with their results per subject,
+manual items as attested or pending, planned items as planned. The verdict is NO-GO when a
+critical or high item failed or errored, or a critical manual item is unattested.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from golive.catalog import CatalogItem, load_catalog
+from golive.outcomes import STATUS_RANK, Recorder, Result
+from golive.profile import Profile
+
+SIGNOFF = pytest.StashKey[dict[str, Any]]()
+BLOCKING_SEVERITIES = ("critical", "high")
+EXPIRING_WINDOW = timedelta(days=30)
+STATUS_ORDER = ("failed", "error", "manual_pending", "waived", "passed", "attested", "skipped",
+                "not_applicable", "not_run", "planned")
+
+
+def item_status(results: list[Result]) -> str:
+    """Worst of the results: failed > error > waived > passed > skipped."""
+    return max((r.status for r in results), key=lambda s: STATUS_RANK.get(s, 0))
+
+
+def _attestation_for(profile: Profile, check_id: str, today: date) -> dict[str, Any] | None:
+    for att in profile.attestations:
+        if att.check.split("[", 1)[0] == check_id and (att.expires is None or att.expires >= today):
+            return {"by": att.by, "at": att.at.isoformat(), "note": att.note,
+                    "expires": att.expires.isoformat() if att.expires else None}
+    return None
+
+
+def build(recorder: Recorder, finished_at: datetime | None = None, today: date | None = None) -> dict[str, Any]:
+    """The sign-off document (DESIGN.md "Outputs"), from the recorded outcomes."""
+    profile = recorder.profile
+    today = today or date.today()
+    catalog = load_catalog()
+    grouped = recorder.by_check()
+    items: list[dict[str, Any]] = []
+    for check_id, entry in catalog.items():
+        items.append(_item(entry, grouped.get(check_id, []), recorder, profile, today))
+    for check_id, results in grouped.items():  # results of ids missing from the catalog: still shown
+        if check_id not in catalog:
+            items.append({"id": check_id, "title": check_id, "category": check_id.split(".")[0],
+                          "severity": "high", "mode": "automated", "status": item_status(results),
+                          "results": [_result(r) for r in results]})
+    counts = {k: 0 for k in ("passed", "failed", "error", "skipped", "waived", "manual_pending", "attested",
+                             "not_applicable", "not_run", "planned")}
+    for item in items:
+        counts[item["status"]] = counts.get(item["status"], 0) + 1
+    reasons = _no_go_reasons(items)
+    return {
+        "profile": profile.name,
+        "environment": profile.environment,
+        "started_at": _iso(recorder.started_at),
+        "finished_at": _iso(finished_at or datetime.now(UTC)),
+        "verdict": "NO-GO" if reasons else "GO",
+        "reasons": reasons,
+        "counts": counts,
+        "items": items,
+        "waivers": _waivers(profile, grouped, today),
+        "attestations": [{"check": a.check, "by": a.by, "at": a.at.isoformat(), "note": a.note}
+                         for a in profile.attestations],
+        "expiring_soon": _expiring(profile, grouped, today),
+    }
+
+
+def _item(entry: CatalogItem, results: list[Result], recorder: Recorder, profile: Profile,
+          today: date) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": entry.id, "title": entry.title, "category": entry.category,
+                            "severity": entry.severity, "mode": entry.mode}
+    if entry.mode == "manual":
+        attestation = _attestation_for(profile, entry.id, today)
+        data["status"] = "attested" if attestation else "manual_pending"
+        if attestation:
+            data["attestation"] = attestation
+        data["results"] = []
+        return data
+    if results:
+        data["status"] = item_status(results)
+        data["results"] = [_result(r) for r in sorted(results, key=lambda r: (r.subject, r.nodeid))]
+        return data
+    if entry.mode == "planned":
+        data["status"] = "planned"
+    elif entry.id in recorder.not_applicable:
+        data["status"] = "not_applicable"
+        data["note"] = "no subject of this kind in the profile"
+    else:
+        data["status"] = "not_run"
+    data["results"] = []
+    return data
+
+
+def _result(result: Result) -> dict[str, Any]:
+    data: dict[str, Any] = {"subject": result.subject, "status": result.status, "message": result.message,
+                            "nodeid": result.nodeid}
+    if result.status == "failed":
+        data["category"] = "target unreachable" if result.unreachable else "product defect"
+    if result.metrics:
+        data["metrics"] = result.metrics
+    if result.notes:
+        data["notes"] = result.notes
+    return data
+
+
+def _no_go_reasons(items: list[dict[str, Any]]) -> list[str]:
+    reasons: list[str] = []
+    for item in items:
+        blocking = item["severity"] in BLOCKING_SEVERITIES
+        if blocking and item["status"] in ("failed", "error"):
+            bad = [r for r in item["results"] if r["status"] in ("failed", "error")]
+            subjects = ", ".join(sorted({r["subject"] for r in bad})) or "-"
+            reasons.append(f"{item['id']} ({item['severity']}) {item['status']} on {subjects}")
+        if item["severity"] == "critical" and item["status"] == "manual_pending":
+            reasons.append(f"{item['id']} (critical, manual) not attested")
+    return reasons
+
+
+def _waivers(profile: Profile, grouped: dict[str, list[Result]], today: date) -> list[dict[str, Any]]:
+    out = []
+    for waiver in profile.waivers:
+        used = any(r.status == "waived" and waiver.covers(r.check_id, r.subject)
+                   for r in grouped.get(waiver.check_id, []))
+        out.append({"check": waiver.check, "reason": waiver.reason, "expires": waiver.expires.isoformat(),
+                    "status": "expired" if waiver.expired(today) else "active", "used": used})
+    return out
+
+
+def _expiring(profile: Profile, grouped: dict[str, list[Result]], today: date) -> list[dict[str, Any]]:
+    horizon = today + EXPIRING_WINDOW
+    soon: list[dict[str, Any]] = []
+    for waiver in profile.waivers:
+        if waiver.expires <= horizon:
+            soon.append({"kind": "waiver", "what": f"waiver for {waiver.check}", "when": waiver.expires.isoformat(),
+                         "expired": waiver.expires < today})
+    for att in profile.attestations:
+        if att.expires is not None and att.expires <= horizon:
+            soon.append({"kind": "attestation", "what": f"attestation of {att.check} by {att.by}",
+                         "when": att.expires.isoformat(), "expired": att.expires < today})
+    for results in grouped.values():
+        for result in results:
+            for exp in result.expiries:
+                when = _as_date(exp["when"])
+                if when is not None and when <= horizon:
+                    soon.append({"kind": result.check_id.split(".")[0], "what": exp["what"],
+                                 "when": when.isoformat(), "expired": when < today, "detail": exp.get("detail", ""),
+                                 "check": result.check_id, "subject": result.subject})
+    return sorted(soon, key=lambda e: e["when"])
+
+
+def _as_date(text: str) -> date | None:
+    try:
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        return None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write(recorder: Recorder, report_dir: Path, config: pytest.Config | None = None) -> dict[str, Any]:
+    """Write signoff.json, signoff.md and the allure environment files; return the document."""
+    from golive import allure_env, signoff_md
+
+    document = build(recorder)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "signoff.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    (report_dir / "signoff.md").write_text(signoff_md.render(document), encoding="utf-8")
+    allure_env.write(report_dir / "allure-results", recorder.profile, document)
+    return document
+
+
+def summary_lines(document: dict[str, Any], report_dir: Path, limit: int = 12) -> list[str]:
+    """The one-screen summary printed at the end of a run."""
+    counts = document["counts"]
+    shown = ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in
+                      ("passed", "failed", "error", "waived", "skipped", "manual_pending", "attested")
+                      if counts.get(k))
+    lines = ["", f"golive sign-off — profile {document['profile']} ({document['environment']}): {shown}"]
+    bad = [i for i in document["items"] if i["status"] in ("failed", "error")]
+    bad.sort(key=lambda i: (("critical", "high", "medium", "low", "advisory").index(i["severity"]), i["id"]))
+    for item in bad[:limit]:
+        first = next((r for r in item["results"] if r["status"] in ("failed", "error")), None)
+        message = (first or {}).get("message", "")
+        lines.append(f"  {item['status'].upper():6} {item['severity']:8} {item['id']}: {message[:160]}")
+    if len(bad) > limit:
+        lines.append(f"  ... and {len(bad) - limit} more failed items (see signoff.md)")
+    pending = [i["id"] for i in document["items"] if i["status"] == "manual_pending" and i["severity"] == "critical"]
+    if pending:
+        lines.append(f"  critical manual items not attested: {', '.join(pending)}")
+    lines.append(f"  reports: {report_dir / 'signoff.md'}, {report_dir / 'signoff.json'}, "
+                 f"{report_dir / 'allure-results'}")
+    lines.append(f"VERDICT: {document['verdict']}")
+    return lines
