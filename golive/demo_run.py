@@ -1,0 +1,80 @@
+"""``golive demo``: start the demo target, run the full gate with profiles/demo.yaml, print the verdict.
+
+The demo target listens on free loopback ports; their numbers and the CA path reach the profile
+through the environment variables that ``profiles/demo.yaml`` interpolates, so the profile stays
+a plain, readable file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+STATE_DIR = REPO / ".golive" / "demo"
+
+
+@contextlib.contextmanager
+def demo_environment(flaws: Sequence[str] = ()) -> Iterator[dict[str, str]]:
+    """Start the demo target (and its database when available); yield the env for demo.yaml."""
+    from golive.demo import start_demo
+
+    with contextlib.ExitStack() as stack:
+        demo = stack.enter_context(start_demo(flaws=set(flaws), state_dir=STATE_DIR))
+        env = {
+            "GOLIVE_DEMO_HTTPS_PORT": str(demo.https_port),
+            "GOLIVE_DEMO_HTTP_PORT": str(demo.http_port),
+            "GOLIVE_DEMO_CA": str(demo.ca_bundle),
+            "GOLIVE_DEMO_TOKEN": demo.token,
+        }
+        env.update(_demo_database(stack))
+        yield env
+
+
+def _demo_database(stack: contextlib.ExitStack) -> dict[str, str]:
+    try:
+        from golive.demo.database import start_demo_database
+    except ImportError:
+        return {}
+    return dict(stack.enter_context(start_demo_database(STATE_DIR)))
+
+
+def run_demo(report_dir: Path, flaws: Sequence[str] = (), pytest_args: Sequence[str] = (),
+             serve_only: bool = False) -> int:
+    started = time.monotonic()
+    print("golive demo: starting the demo target on loopback ...", flush=True)
+    with demo_environment(flaws) as env:
+        if serve_only:
+            print(json.dumps(env, indent=2))
+            print("serving; Ctrl-C to stop", flush=True)
+            with contextlib.suppress(KeyboardInterrupt):
+                while True:
+                    time.sleep(3600)
+            return 0
+        command = [sys.executable, "-m", "pytest", str(REPO / "checks"), "-p", "no:locust",
+                   "--rootdir", str(REPO), "--profile", str(REPO / "profiles" / "demo.yaml"),
+                   "--report-dir", str(report_dir), "-q", "--no-header", *pytest_args]
+        print(f"golive demo: running the gate: pytest checks --profile profiles/demo.yaml "
+              f"--report-dir {report_dir}", flush=True)
+        done = subprocess.run(command, cwd=REPO, env={**os.environ, **env}, check=False)
+    signoff = _read_signoff(report_dir)
+    took = time.monotonic() - started
+    if signoff is None:
+        print(f"golive demo: no sign-off written (pytest exit {done.returncode})", file=sys.stderr)
+        return done.returncode or 1
+    print(f"golive demo: done in {took:.1f}s; verdict {signoff['verdict']}")
+    return 0 if signoff["verdict"] == "GO" else 1
+
+
+def _read_signoff(report_dir: Path) -> dict[str, Any] | None:
+    path = report_dir / "signoff.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Debian packages golive's own tests use as real targets (nginx, PostgreSQL, Prometheus, ...).
+# Installs only what is missing; needs root (CI is root). Services are NOT started by apt
+# (policy-rc.d), the tests start their own instances on loopback and stop them by PID.
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "$1" ]; }
+have nginx || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+have prometheus || need+=(prometheus)
+have prometheus-alertmanager || need+=(prometheus-alertmanager)
+have redis-server || need+=(redis-server)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+have ssh || need+=(openssh-client)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+ls /usr/lib/postgresql/*/lib/pg_trgm.so >/dev/null 2>&1 || need+=(postgresql-contrib)
+have chromium || need+=(chromium)
+have git || need+=(git)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "system deps: all present"
+  exit 0
+fi
+if [ "$(id -u)" != "0" ]; then
+  echo "system deps missing (${need[*]}); run as root or install them: apt-get install ${need[*]}" >&2
+  echo "tests that need them are skipped locally" >&2
+  exit 0
+fi
+echo "system deps: installing ${need[*]}"
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && created_policy=1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+[ "$created_policy" = 1 ] && rm -f "$policy"
+echo "system deps: done"
