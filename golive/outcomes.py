@@ -51,6 +51,16 @@ def message_of(excinfo: pytest.ExceptionInfo[BaseException] | None, report: pyte
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
 
 
+def redact_exception(exc: BaseException, redactor: Redactor) -> None:
+    """Mask secrets inside the exception itself: other plugins (allure) format it after us."""
+    try:
+        exc.args = tuple(redactor.text(a) if isinstance(a, str) else a for a in exc.args)
+    except (AttributeError, TypeError):
+        return
+    if isinstance(exc, pytest.skip.Exception) and isinstance(getattr(exc, "msg", None), str):
+        exc.msg = redactor.text(exc.msg)
+
+
 def short_longrepr(report: pytest.TestReport, message: str, redactor: Redactor) -> Any:
     """A failed check shows its message, not a traceback into golive; other errors stay, redacted."""
     if report.when == "call" and report.longrepr is not None:

@@ -166,10 +166,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     profile = metafunc.config.stash.get(PROFILE, None)
     if profile is None:
-        raise pytest.UsageError(
-            f"golive: no profile given for {metafunc.definition.nodeid}: "
-            f"pass --profile NAME|PATH or set {PROFILE_ENV}"
-        )
+        return  # reported once, as a usage error, after collection
     from golive.subjects import get_kind
 
     kind = get_kind(spec.over)
@@ -184,6 +181,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
+    checks = [item for item in items if spec_of(getattr(item, "function", None)) is not None]
+    if checks and config.stash.get(PROFILE, None) is None:
+        raise pytest.UsageError(
+            f"golive: {len(checks)} checks collected but no profile given: "
+            f"pass --profile NAME|PATH or set {PROFILE_ENV}"
+        )
     kept: list[pytest.Item] = []
     for item in items:
         spec = spec_of(getattr(item, "function", None))
@@ -265,14 +268,19 @@ def _golive_labels(request: pytest.FixtureRequest) -> None:
 # --------------------------------------------------------------------------- outcomes
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    """Innermost wrapper, so that allure (an outer wrapper) sees the redacted exception and report."""
     report: pytest.TestReport = yield
+    config = item.config
+    redactor = config.stash[REDACTOR]
+    if call.excinfo is not None:
+        outcome_rules.redact_exception(call.excinfo.value, redactor)
+        if report.longrepr is not None and CHECK_ID not in item.stash:
+            report.longrepr = redactor.text(str(report.longrepr))
     if CHECK_ID not in item.stash:
         return report
-    config = item.config
     profile = config.stash.get(PROFILE, None)
-    redactor = config.stash[REDACTOR]
     check_id, subject = item.stash[CHECK_ID], item.stash[SUBJECT]
     message = outcome_rules.message_of(call.excinfo, report, redactor) if call.excinfo else ""
     unreachable = bool(call.excinfo and call.excinfo.errisinstance(FetchError)) or _unreachable(call)
