@@ -1,30 +1,42 @@
-"""Allure labels of a check, from the catalog: epic = category, feature = id, story = subject."""
+"""Allure labels of a check, from the catalog: epic = category, feature = id, story = subject.
+
+Labels are attached as pytest marks at collection time (allure-pytest reads its ``allure_label``
+and ``allure_description`` marks), so they cost nothing per test at run time; only the title,
+which allure keeps on the running result, is set during the call.
+"""
 
 from __future__ import annotations
 
 import allure
+import pytest
 
 from golive.catalog import get_item
 
 ALLURE_SEVERITY = {
-    "critical": allure.severity_level.BLOCKER,
-    "high": allure.severity_level.CRITICAL,
-    "medium": allure.severity_level.NORMAL,
-    "low": allure.severity_level.MINOR,
-    "advisory": allure.severity_level.TRIVIAL,
+    "critical": "blocker",
+    "high": "critical",
+    "medium": "normal",
+    "low": "minor",
+    "advisory": "trivial",
 }
 
 
-def label(check_id: str, subject: str) -> None:
-    """Label the running test; called from an autouse fixture during setup."""
-    item = get_item(check_id)
-    allure.dynamic.epic(item.category)
-    allure.dynamic.feature(check_id)
+def mark(item: pytest.Item, check_id: str, subject: str) -> None:
+    """Add allure's label marks to a collected check."""
+    entry = get_item(check_id)
+    labels = [("epic", entry.category), ("feature", check_id), ("severity", ALLURE_SEVERITY[entry.severity]),
+              ("tag", check_id)]
     if subject:
-        allure.dynamic.story(subject)
-    allure.dynamic.severity(ALLURE_SEVERITY[item.severity])
-    allure.dynamic.title(f"{item.title} [{subject}]" if subject else item.title)
-    seeds = ", ".join(item.seeds)
-    allure.dynamic.description(f"{item.description}\n\nChecklist id: {check_id}; severity: {item.severity}"
-                               + (f"; from seeds {seeds}" if seeds else ""))
-    allure.dynamic.tag(check_id)
+        labels.append(("story", subject))
+    for label_type, value in labels:
+        item.add_marker(pytest.mark.allure_label(value, label_type=label_type))
+    seeds = ", ".join(entry.seeds)
+    description = (f"{entry.description}\n\nChecklist id: {check_id}; severity: {entry.severity}"
+                   + (f"; from seeds {seeds}" if seeds else ""))
+    item.add_marker(pytest.mark.allure_description(description))
+
+
+def title(check_id: str, subject: str) -> None:
+    """The readable title of the running test ("Strict-Transport-Security enforces HTTPS [web]")."""
+    entry = get_item(check_id)
+    allure.dynamic.title(f"{entry.title} [{subject}]" if subject else entry.title)

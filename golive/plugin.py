@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
+from golive import evidence_labels
 from golive import outcomes as outcome_rules
 from golive.evidence import USER_PROPERTY, Evidence
-from golive.http import FetchError, HttpFetcher
 from golive.profile import Profile, ProfileError, load_profile
 from golive.redact import Redactor
 from golive.registry import spec_of
@@ -202,6 +202,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             item.stash[SUBJECT] = names.get(callspec.id, callspec.id)
         else:
             item.stash[SUBJECT] = ""
+        evidence_labels.mark(item, spec.id, item.stash[SUBJECT])
         kept.append(item)
     items[:] = kept
 
@@ -238,8 +239,10 @@ def redactor(request: pytest.FixtureRequest) -> Redactor:
 
 
 @pytest.fixture(scope="session")
-def http(profile: Profile) -> Iterator[HttpFetcher]:
+def http(profile: Profile) -> Iterator[Any]:
     """One HTTP fetcher per session (per xdist worker): responses cached per subject."""
+    from golive.http import HttpFetcher
+
     fetcher = HttpFetcher(default_timeout=profile.timeout)
     yield fetcher
     fetcher.close()
@@ -254,15 +257,9 @@ def evidence(request: pytest.FixtureRequest) -> Evidence:
     return item.stash[EVIDENCE]
 
 
-@pytest.fixture(autouse=True)
-def _golive_labels(request: pytest.FixtureRequest) -> None:
-    """Allure labels of a check: epic = category, feature = id, story = subject, severity."""
-    item = request.node
-    if CHECK_ID not in item.stash:
-        return
-    from golive import evidence_labels
-
-    evidence_labels.label(item.stash[CHECK_ID], item.stash[SUBJECT])
+def pytest_runtest_call(item: pytest.Item) -> None:
+    if CHECK_ID in item.stash:
+        evidence_labels.title(item.stash[CHECK_ID], item.stash[SUBJECT])
 
 
 # --------------------------------------------------------------------------- outcomes
@@ -283,7 +280,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     profile = config.stash.get(PROFILE, None)
     check_id, subject = item.stash[CHECK_ID], item.stash[SUBJECT]
     message = outcome_rules.message_of(call.excinfo, report, redactor) if call.excinfo else ""
-    unreachable = bool(call.excinfo and call.excinfo.errisinstance(FetchError)) or _unreachable(call)
+    unreachable = _unreachable(call)
     if report.failed and call.excinfo is not None and message:
         report.longrepr = outcome_rules.short_longrepr(report, message, redactor)
     status = outcome_rules.status_of(report, call)
@@ -307,7 +304,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def _unreachable(call: pytest.CallInfo[None]) -> bool:
     if call.excinfo is None:
         return False
-    return "unreachable" in str(call.excinfo.value).split("\n", 1)[0]
+    value = call.excinfo.value
+    return bool(getattr(value, "unreachable", False)) or "unreachable" in str(value).split("\n", 1)[0]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -21,6 +21,9 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when present (several times faster on large profiles)."""
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from golive.durations import Duration
@@ -238,7 +241,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(path, "", f"cannot read the file: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

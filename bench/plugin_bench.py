@@ -1,0 +1,92 @@
+"""Plugin overhead: N trivial checks through golive vs the same N bare pytest tests, in one run.
+
+Usage: .venv/bin/python bench/plugin_bench.py [N] [REPEATS]
+Prints the median wall time of each, the ratio (target ≤ 1.2×), and pytest's own start-up
+(`pytest --version`) for scale.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+
+GOLIVE_TEST = '''
+from golive.registry import check
+
+@check("bench.trivial")
+def test_trivial(target):
+    assert target.name
+'''
+
+BARE_TEST = '''
+import pytest
+
+NAMES = [f"t{i}" for i in range({n})]
+
+@pytest.mark.parametrize("name", NAMES, ids=NAMES)
+def test_trivial(name):
+    assert name
+'''
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> float:
+    import os
+
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, env={**os.environ, **(env or {})},
+                          check=False)
+    took = time.perf_counter() - start
+    if done.returncode not in (0,):
+        raise SystemExit(f"{command} failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return took
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        (tmp / "golive_checks").mkdir()
+        (tmp / "bare").mkdir()
+        (tmp / "golive_checks" / "test_bench.py").write_text(GOLIVE_TEST)
+        (tmp / "bare" / "test_bench.py").write_text(BARE_TEST.replace("{n}", str(n)))
+        (tmp / "catalog.yaml").write_text(
+            "- {id: bench.trivial, title: Trivial, severity: low, markers: [smoke], mode: automated}\n")
+        profile = {"name": "bench", "targets": [{"name": f"t{i}", "url": f"https://t{i}.test"} for i in range(n)]}
+        (tmp / "bench.yaml").write_text(yaml.safe_dump(profile))
+        py = sys.executable
+        common = ["-p", "no:locust", "-p", "no:hypothesispytest", "-p", "no:cacheprovider", "-q", "--rootdir", str(tmp)]
+        golive_cmd = [py, "-m", "pytest", str(tmp / "golive_checks"), *common, "--profile", str(tmp / "bench.yaml"),
+                      "--report-dir", str(tmp / "reports")]
+        bare_cmd = [py, "-m", "pytest", str(tmp / "bare"), *common, "-p", "no:golive.plugin"]
+        bare_reports_cmd = [*bare_cmd, "--alluredir", str(tmp / "bare-allure"), "--junitxml", str(tmp / "bare.xml")]
+        version_cmd = [py, "-m", "pytest", "--version"]
+        env = {"GOLIVE_CATALOG_EXTRA": str(tmp / "catalog.yaml")}
+        golive_times, bare_times, version_times, reports_times = [], [], [], []
+        timed(golive_cmd, env)  # warm caches (imports, .pyc)
+        timed(bare_cmd)
+        for _ in range(repeats):  # interleaved, so that machine load affects both alike
+            bare_times.append(timed(bare_cmd))
+            golive_times.append(timed(golive_cmd, env))
+            version_times.append(timed(version_cmd))
+            reports_times.append(timed(bare_reports_cmd))
+    g, b, v, r = (statistics.median(x) for x in (golive_times, bare_times, version_times, reports_times))
+    print(f"N={n} trivial checks, median of {repeats} interleaved runs")
+    print(f"  pytest --version start-up : {v:6.3f} s")
+    print(f"  bare pytest, N tests      : {b:6.3f} s  ({b - v:6.3f} s beyond start-up)")
+    print(f"  golive plugin, N checks   : {g:6.3f} s  ({g - v:6.3f} s beyond start-up)")
+    print(f"  bare + allure + junit     : {r:6.3f} s  (the same outputs golive writes, without golive)")
+    print(f"  ratio golive / bare       : {g / b:6.2f}x  (target <= 1.2x)")
+    print(f"  ratio golive / bare+reports: {g / r:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()
