@@ -37,9 +37,9 @@ def prometheus_targets(targets: Sequence[ScrapeTarget], jobs: Sequence[str] = ()
                        + (f" ({t.last_error[:80]})" if t.last_error else "") for t in down)
         problems.append(f"{len(down)} of {len(considered)} target(s) not up: {detail}")
     if problems:
-        return fail("targets-down", "Prometheus: " + "; ".join(problems),
+        return fail("targets-down", "; ".join(problems),
                     observed=f"{len(considered) - len(down)}/{len(considered)} up", expected=f"{scope} up")
-    return ok("targets-up", f"Prometheus: {len(considered)} target(s) up ({scope})",
+    return ok("targets-up", f"{len(considered)} scrape target(s) up ({scope})",
               observed=f"{len(considered)}/{len(considered)} up")
 
 
@@ -59,9 +59,9 @@ def alert_rules(rules: Sequence[AlertRule], required: Sequence[str] = ()) -> Ver
             parts.append(f"missing alert rule(s) {_list(missing)}")
         if broken:
             parts.append(f"rule(s) failing to evaluate: {_list(broken)}")
-        return fail("alert-rules-missing", "Prometheus: " + "; ".join(parts),
+        return fail("alert-rules-missing", "; ".join(parts),
                     observed=f"loaded: {_list(sorted(names), 8) or 'none'}",
-                    expected=", ".join(required))
+                    expected=f"alerting rules {', '.join(required)} loaded")
     return ok("alert-rules-loaded", f"Prometheus has the alert rules {', '.join(required)}")
 
 
@@ -104,7 +104,7 @@ def metrics_endpoint(path: str, status: int, content_type: str, names: set[str],
     if missing:
         return fail("metrics-missing", f"metrics {path} lacks {_list(missing)}",
                     observed=f"{len(names)} names exposed, {len(missing)} required missing",
-                    expected=", ".join(required))
+                    expected=f"alerting rules {', '.join(required)} loaded")
     return ok("metrics-ok", f"metrics {path} exposes {len(names)} names incl. {_list(required)}")
 
 
