@@ -1,0 +1,125 @@
+"""Benchmark: the CI post-deploy gate (``-m "smoke or security"``) against the demo target.
+
+Figures printed:
+- wall time of the whole gate as CI runs it (a ``pytest`` subprocess, start-up included);
+- the same gate in-process under cProfile, split into time spent waiting on the network (socket,
+  TLS, select/poll, waits on scanner threads, sleeps) and time spent outside network waits
+  (golive, pytest, allure, rules);
+- the raw tool: bare httpx sending the same number of sequential requests to the demo target's
+  health path, measured in the same run, and the ratio gate / raw.
+
+Run: ``.venv/bin/python bench/gate_bench.py`` (starts and stops its own demo target).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+MARKEXPR = "smoke or security"
+
+_WAIT_NAMES = ("recv", "recv_into", "send", "sendall", "connect", "connect_ex", "do_handshake", "read",
+               "write", "select", "poll", "acquire", "sleep", "getaddrinfo", "accept", "wait")
+"""Built-in calls whose own time is network (or waiting for a thread that does network)."""
+
+
+def _profile(demo: object, tmp: Path) -> Path:
+    path = tmp / "gate.yaml"
+    data = {"name": "gate-bench", "environment": "staging", "timeout": "5s",
+            "targets": [demo.target_dict("web")]}  # type: ignore[attr-defined]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def _args(profile: Path, reports: Path) -> list[str]:
+    return [str(REPO / "checks"), "-p", "no:locust", "-p", "no:cacheprovider", "--rootdir", str(REPO),
+            "-c", str(REPO / "pyproject.toml"), "--profile", str(profile), "--report-dir", str(reports),
+            "-q", "--no-header", "-m", MARKEXPR]
+
+
+def subprocess_gate(profile: Path, reports: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pytest", *_args(profile, reports)], cwd=REPO,
+                          capture_output=True, text=True, check=False,
+                          env={k: v for k, v in os.environ.items() if k != "GOLIVE_PROFILE"})
+    return time.perf_counter() - start, done.returncode
+
+
+def profiled_gate(profile: Path, reports: Path) -> tuple[float, float, int]:
+    """(wall, network-wait seconds, requests sent) of the gate run in this process."""
+    import pytest
+
+    from golive import http as golive_http
+
+    sent = {"n": 0}
+    original = golive_http.HttpFetcher._request
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        sent["n"] += 1
+        return original(self, *args, **kwargs)
+
+    golive_http.HttpFetcher._request = counting  # type: ignore[method-assign]
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    try:
+        pytest.main(_args(profile, reports))
+    finally:
+        profiler.disable()
+        golive_http.HttpFetcher._request = original  # type: ignore[method-assign]
+    wall = time.perf_counter() - start
+    stats = pstats.Stats(profiler)
+    waits = 0.0
+    for (filename, _line, name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        builtin = filename == "~"
+        short = name.strip("<>{}").split(" ")[-1].split(".")[-1].rstrip("'")
+        if builtin and any(short == w for w in _WAIT_NAMES):
+            waits += tottime
+    return wall, waits, sent["n"]
+
+
+def raw_httpx(demo: object, count: int) -> float:
+    """Bare httpx: ``count`` sequential GETs of the health path (the floor of any HTTP gate)."""
+    import httpx
+
+    from golive.http import connect_url, ssl_context
+
+    url, headers, extensions = connect_url(demo.https_url + "/api/health", demo.resolve)  # type: ignore[attr-defined]
+    start = time.perf_counter()
+    with httpx.Client(verify=ssl_context(str(demo.ca_bundle)), timeout=5, trust_env=False) as client:  # type: ignore[attr-defined]
+        for _ in range(max(1, count)):
+            client.send(client.build_request("GET", url, headers=headers, extensions=extensions))
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    from golive.demo import start_demo
+
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        with start_demo(flaws=set(), state_dir=tmp / "demo") as demo:
+            profile = _profile(demo, tmp)
+            sub_wall, code = subprocess_gate(profile, tmp / "reports-sub")
+            wall, waits, requests = profiled_gate(profile, tmp / "reports-prof")
+            raw = raw_httpx(demo, requests)
+    outside = wall - waits
+    print(f"gate -m '{MARKEXPR}' against the demo target (exit {code})")
+    print(f"  wall, subprocess as CI runs it : {sub_wall:8.3f} s")
+    print(f"  wall, in-process under cProfile: {wall:8.3f} s  ({requests} HTTP requests via HttpFetcher)")
+    print(f"  network waits                  : {waits:8.3f} s  ({waits / wall:6.1%})")
+    print(f"  outside network waits          : {outside:8.3f} s  ({outside / wall:6.1%})")
+    print(f"  raw httpx, {requests} sequential GETs : {raw:8.3f} s")
+    print(f"  ratio gate wall (subprocess) / raw httpx: {sub_wall / raw:6.1f}x")
+
+
+if __name__ == "__main__":
+    main()
