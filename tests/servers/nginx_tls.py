@@ -1,0 +1,175 @@
+"""TLS server variants for the tls.* self-tests: many nginx server blocks (one port per variant) in
+ONE nginx process, plus an ``openssl s_server`` for the defects nginx cannot be configured into.
+
+The sound variant is Mozilla's "intermediate" nginx configuration; every other variant differs from
+it by exactly one defect (a certificate from ``tests.pki`` or a protocol/cipher/ALPN setting), so
+that one golive run over all of them proves each check both ways. Scans are the slow part: one
+process and one run keep the whole TLS self-test to a single concurrent sslyze scan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.pki import HOSTNAME, TestPki, build_pki, pem
+from tests.servers.base import ServerProcess, free_port, port_open, start_process
+from tests.servers.nginx import require_nginx, start_nginx
+
+MOZILLA_INTERMEDIATE_CIPHERS = (
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305"
+)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One server block: the certificate kind served and how it differs from Mozilla intermediate."""
+
+    cert: str = "sound"
+    protocols: str = "TLSv1.2 TLSv1.3"
+    ciphers: str = MOZILLA_INTERMEDIATE_CIPHERS
+    http2: bool = True
+    stapling: bool = False
+
+
+VARIANTS: dict[str, Variant] = {
+    "sound": Variant(stapling=True),
+    "legacy_protocols": Variant(protocols="TLSv1 TLSv1.1 TLSv1.2 TLSv1.3",
+                                ciphers=MOZILLA_INTERMEDIATE_CIPHERS + ":ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"),
+    "weak_ciphers": Variant(cert="sound_rsa", ciphers=MOZILLA_INTERMEDIATE_CIPHERS + ":AES128-SHA"),
+    "no_tls13": Variant(protocols="TLSv1.2"),
+    "no_http2": Variant(http2=False),
+    "no_stapling": Variant(),
+    "expired": Variant(cert="expired"),
+    "not_yet_valid": Variant(cert="not_yet_valid"),
+    "wrong_host": Variant(cert="wrong_host"),
+    "self_signed": Variant(cert="self_signed"),
+    "untrusted_root": Variant(cert="untrusted_root"),
+    "missing_intermediate": Variant(cert="missing_intermediate"),
+    "expiring": Variant(cert="expiring"),
+    "rsa1024": Variant(cert="rsa1024", ciphers=MOZILLA_INTERMEDIATE_CIPHERS + ":@SECLEVEL=0"),
+    "sha1": Variant(cert="sha1", ciphers=MOZILLA_INTERMEDIATE_CIPHERS + ":@SECLEVEL=0"),
+}
+
+SERVER_BLOCK = """\
+    server {{
+        listen 127.0.0.1:{port} ssl{http2};
+        server_name {hostname};
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_protocols {protocols};
+        ssl_ciphers {ciphers};
+        ssl_ecdh_curve X25519:prime256v1:secp384r1;
+        ssl_prefer_server_ciphers off;
+        ssl_session_tickets off;
+{stapling}        location / {{ return 200 "ok\\n"; }}
+    }}
+"""
+
+AIA_BLOCK = """\
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        location / {{ }}
+    }}
+"""
+
+
+@dataclass
+class TlsLab:
+    """The running servers: ``ports[variant]``, the PKI, and ports that fail in known ways."""
+
+    pki: TestPki
+    ports: dict[str, int]
+    aia_port: int
+    processes: list[ServerProcess] = field(default_factory=list)
+    closed_port: int = 0
+    silent_port: int = 0
+
+    def target(self, name: str, variant: str | None = None, hostname: str = HOSTNAME, **extra: object) -> dict:
+        """A profile target for ``variant`` (default: the variant named ``name``)."""
+        port = self.ports[variant or name]
+        return {"name": name, "url": f"https://{hostname}:{port}", "resolve": "127.0.0.1",
+                "ca_bundle": str(self.pki.ca_bundle), **extra}
+
+
+def _block(variant: Variant, port: int, pki: TestPki) -> str:
+    stapling = ""
+    if variant.stapling:
+        stapling = f"        ssl_stapling on;\n        ssl_stapling_file {pki.ocsp};\n"
+    return SERVER_BLOCK.format(port=port, http2=" http2" if variant.http2 else "", hostname=HOSTNAME,
+                               cert=pki.cert(variant.cert), key=pki.key(variant.cert),
+                               protocols=variant.protocols, ciphers=variant.ciphers, stapling=stapling)
+
+
+def start_s_server(pki: TestPki, root: Path, port: int, *options: str) -> ServerProcess:
+    """``openssl s_server`` with the sound certificate and extra ``options`` (e.g. allowing
+    client-initiated renegotiation, which nginx always refuses)."""
+    openssl = shutil.which("openssl") or "/usr/bin/openssl"
+    chain = root / "s_server-chain.pem"
+    chain.write_bytes(pem(pki.intermediate.cert))
+    argv = [openssl, "s_server", "-quiet", "-www", "-accept", f"127.0.0.1:{port}", "-naccept", "100000",
+            "-cert", str(pki.root / "sound.crt"), "-key", str(pki.key("sound")), "-cert_chain", str(chain),
+            *options]
+    return start_process("openssl s_server", argv, log=root / f"s_server-{port}.log",
+                         ready=lambda: port_open("127.0.0.1", port))
+
+
+@contextlib.contextmanager
+def silent_listener() -> Iterator[int]:
+    """A port that accepts TCP connections and never says a word (a hung TLS terminator)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                held.append(sock.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(2)
+        for conn in held:
+            conn.close()
+        sock.close()
+
+
+@contextlib.contextmanager
+def tls_lab(root: Path, variants: dict[str, Variant] | None = None, renegotiation_server: bool = True
+            ) -> Iterator[TlsLab]:
+    """Start one nginx with every variant (and an AIA file server), plus the s_server; stop by PID."""
+    require_nginx()
+    variants = VARIANTS if variants is None else variants
+    aia_port = free_port()
+    pki = build_pki(root / "pki", f"http://127.0.0.1:{aia_port}")
+    ports = {name: free_port() for name in variants}
+    blocks = "".join(_block(v, ports[n], pki) for n, v in variants.items())
+    blocks += AIA_BLOCK.format(port=aia_port, root=pki.root)
+    with contextlib.ExitStack() as stack:
+        nginx = start_nginx(root / "nginx", blocks, [*ports.values(), aia_port])
+        stack.callback(nginx.stop)
+        lab = TlsLab(pki, ports, aia_port, [nginx])
+        if renegotiation_server:
+            port = free_port()
+            server = start_s_server(pki, root, port, "-client_renegotiation", "-no_ticket")
+            stack.callback(server.stop)
+            lab.ports["client_renegotiation"] = port
+            lab.processes.append(server)
+        lab.closed_port = free_port()
+        lab.silent_port = stack.enter_context(silent_listener())
+        yield lab
