@@ -36,7 +36,13 @@ def mark(item: pytest.Item, check_id: str, subject: str) -> None:
     item.add_marker(pytest.mark.allure_description(description))
 
 
-def title(check_id: str, subject: str) -> None:
-    """The readable title of the running test ("Strict-Transport-Security enforces HTTPS [web]")."""
+def title(check_id: str, subject: str, params: dict[str, object] | None = None) -> None:
+    """The readable title of the running test ("Strict-Transport-Security enforces HTTPS [web]").
+
+    The subject parameters are replaced by the subject's name: allure would otherwise record the
+    repr of the subject object, and a database's repr would carry its DSN.
+    """
     entry = get_item(check_id)
     allure.dynamic.title(f"{entry.title} [{subject}]" if subject else entry.title)
+    for name in params or {}:
+        allure.dynamic.parameter(name, subject)

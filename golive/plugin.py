@@ -259,7 +259,8 @@ def evidence(request: pytest.FixtureRequest) -> Evidence:
 
 def pytest_runtest_call(item: pytest.Item) -> None:
     if CHECK_ID in item.stash:
-        evidence_labels.title(item.stash[CHECK_ID], item.stash[SUBJECT])
+        callspec = getattr(item, "callspec", None)
+        evidence_labels.title(item.stash[CHECK_ID], item.stash[SUBJECT], callspec.params if callspec else None)
 
 
 # --------------------------------------------------------------------------- outcomes

@@ -125,7 +125,7 @@ class Database(StrictModel):
     """A database: the source of backup drills and database prerequisites."""
 
     name: str = Field(pattern=_NAME)
-    dsn: str | None = None
+    dsn: str | None = Field(default=None, repr=False)
     roles: list[str] = []
     backup: Backup | None = None
 

@@ -20,6 +20,7 @@ CATALOG = """\
 - {id: selftest.beta, title: Beta holds, severity: low, markers: [security, headers], mode: automated}
 - {id: selftest.hosty, title: Hosts hold, severity: high, markers: [prereq], mode: automated}
 - {id: selftest.fetch, title: Fetches answer, severity: high, markers: [smoke], mode: automated}
+- {id: selftest.db, title: Database answers, severity: low, markers: [backup], mode: automated}
 - {id: selftest.notified, title: Team notified, severity: critical, mode: manual}
 - {id: selftest.someday, title: Not yet automated, severity: medium, mode: planned}
 """
@@ -45,6 +46,11 @@ def test_beta(target):
 @check("selftest.hosty", over="hosts")
 def test_hosty(host):
     assert host.name
+
+
+@check("selftest.db", over="databases")
+def test_db(database):
+    assert database.name
 
 
 @check("selftest.fetch")
@@ -173,6 +179,7 @@ def test_planted_secrets_appear_nowhere(tmp_path: Path, checks_dir: Path) -> Non
     prof = profile(databases=[{"name": "db", "dsn": "postgresql://app:${SELFTEST_SECRET}@127.0.0.1/app"}])
     result = run(tmp_path, checks_dir, prof, env={"SELFTEST_SECRET": secret, "SELFTEST_FAIL_ALPHA": "web,api"})
     assert result.status("selftest.alpha", "web") == "failed"
+    assert result.status("selftest.db", "db") == "passed"  # its subject (with the DSN) is an allure parameter
     assert secret not in result.report_text()
     assert secret not in result.output
     assert "token=***" in result.message("selftest.alpha", "web")

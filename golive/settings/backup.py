@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from golive.durations import Duration
 from golive.settings.base import StrictModel
 
@@ -13,4 +15,4 @@ class Backup(StrictModel):
     host: str | None = None
     max_age: Duration = 86400.0
     rto: Duration = 900.0
-    scratch_dsn: str | None = None
+    scratch_dsn: str | None = Field(default=None, repr=False)
