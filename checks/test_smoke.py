@@ -19,11 +19,9 @@ def test_health(target, http, settings, evidence, redactor, smoke_ready):
     assert verdict.passed, verdict.message
 
 
-@check("smoke.health_deep", over="targets")
+@check("smoke.health_deep", over="deep_health_targets")
 def test_health_deep(target, http, settings, evidence, redactor, smoke_ready):
     smoke = settings.smoke
-    if not smoke.deep_health_path:
-        return
     smoke_ready(target)
     response = http.fetch(target, smoke.deep_health_path)
     evidence.text(f"body {smoke.deep_health_path}", response.text[:8000])
