@@ -1,0 +1,69 @@
+"""Relative thresholds' memory: the last GO run's load stats, kept under the report dir.
+
+A run writes its summary as a *candidate* (``<report_dir>/load-baseline/<target>.candidate.json``);
+at the end of the session the candidate becomes the baseline only if the sign-off says GO, so a
+NO-GO release never lowers the bar for the next one. The first run has no baseline: relative
+thresholds pass with a note and the candidate is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+DIRNAME = "load-baseline"
+
+
+def _safe(target: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", target)
+
+
+def baseline_path(report_dir: Path, target: str) -> Path:
+    return report_dir / DIRNAME / f"{_safe(target)}.json"
+
+
+def candidate_path(report_dir: Path, target: str) -> Path:
+    return report_dir / DIRNAME / f"{_safe(target)}.candidate.json"
+
+
+def read_baseline(report_dir: Path, target: str) -> dict[str, Any] | None:
+    """The stored baseline summary of ``target`` (None when absent or unreadable)."""
+    path = baseline_path(report_dir, target)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def record_candidate(report_dir: Path, target: str, summary: dict[str, Any]) -> Path:
+    """Keep this run's summary until the sign-off decides whether it becomes the baseline."""
+    path = candidate_path(report_dir, target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return path
+
+
+def settle(report_dir: Path, verdict: str | None) -> list[str]:
+    """Promote every candidate when the verdict is GO, drop them otherwise; the targets promoted."""
+    folder = report_dir / DIRNAME
+    promoted: list[str] = []
+    if not folder.is_dir():
+        return promoted
+    for candidate in sorted(folder.glob("*.candidate.json")):
+        if verdict == "GO":
+            target = candidate.name.removesuffix(".candidate.json")
+            candidate.replace(folder / f"{target}.json")
+            promoted.append(target)
+        else:
+            candidate.unlink(missing_ok=True)
+    return promoted
+
+
+def signoff_verdict(report_dir: Path) -> str | None:
+    """The verdict of the sign-off just written (None when there is none)."""
+    try:
+        return json.loads((report_dir / "signoff.json").read_text(encoding="utf-8")).get("verdict")
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,221 @@
+"""Unit tests of the load domain's pure parts: threshold grammar, judgements, settings, baseline, spec."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from golive.load import baseline as baselines
+from golive.load.runner import build_spec, time_limit
+from golive.load.thresholds import ThresholdError, format_value, parse_threshold
+from golive.profile import ProfileError, Target, load_profile
+from golive.rules import load as rules
+from golive.settings.load import LoadSettings
+
+
+def block(requests: int = 1204, failures: int = 0, **values: float) -> dict:
+    base = {"name": "Aggregated", "method": "", "requests": requests, "failures": failures,
+            "error_rate": failures / requests if requests else 0.0, "avg": 100.0, "min": 5.0, "max": 900.0,
+            "p50": 80.0, "p75": 120.0, "p90": 300.0, "p95": 812.0, "p99": 880.0, "rps": 85.2}
+    base.update(values)
+    return base
+
+
+def summary(**total: float) -> dict:
+    health = block(400, name="/api/health", method="GET", p95=150.0)
+    return {"total": block(**total), "entries": [health], "errors": [], "aborted": None}
+
+
+# ----------------------------------------------------------------------------- grammar
+
+
+@pytest.mark.parametrize(("text", "metric", "op", "limit"), [
+    ("p95 < 500ms", "p95", "<", 500.0),
+    ("p99<=1.5s", "p99", "<=", 1500.0),
+    ("avg < 200ms", "avg", "<", 200.0),
+    ("max < 2s", "max", "<", 2000.0),
+    ("error_rate < 1%", "error_rate", "<", 0.01),
+    ("error_rate < 0.1%", "error_rate", "<", 0.001),
+    ("rps > 100", "rps", ">", 100.0),
+    ("rps >= 12.5", "rps", ">=", 12.5),
+])
+def test_parse_absolute(text: str, metric: str, op: str, limit: float) -> None:
+    threshold = parse_threshold(text)
+    assert (threshold.metric, threshold.op, threshold.limit, threshold.scenario) == (metric, op, limit, None)
+    assert not threshold.abort and not threshold.relative
+
+
+def test_parse_scenario_relative_and_abort() -> None:
+    scoped = parse_threshold("GET /api/health: p95 < 200ms")
+    assert scoped.scenario == "GET /api/health" and scoped.limit == 200.0
+    assert scoped.label == "GET/api/health:p95<200ms"
+    relative = parse_threshold("p95 < baseline * 1.10")
+    assert relative.relative and relative.factor == pytest.approx(1.1) and relative.limit is None
+    assert parse_threshold("p95 < baseline").factor == 1.0
+    abort = parse_threshold("error_rate < 5% abort after 3s")
+    assert abort.abort and abort.grace == 3.0 and abort.limit == 0.05
+    assert parse_threshold("error_rate < 5% abort", default_grace=7.0).grace == 7.0
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("p95 < 500", "needs a duration with a unit"),
+    ("p95 500ms", "expected '<metric> <op> <limit>'"),
+    ("latency < 1s", "unknown metric 'latency'"),
+    ("error_rate < 1", "needs a percentage"),
+    ("error_rate < 150%", "above 100%"),
+    ("rps > many", "number of requests per second"),
+    ("p95 < 1s abort after soon", "abort after <duration>"),
+    (": p95 < 1s", "empty scenario"),
+    ("", "expected a threshold"),
+])
+def test_parse_errors_say_what_is_expected(text: str, hint: str) -> None:
+    with pytest.raises(ThresholdError, match=None) as caught:
+        parse_threshold(text)
+    assert hint in str(caught.value)
+
+
+def test_format_value_units() -> None:
+    assert format_value("p95", 812.4) == "812 ms"
+    assert format_value("p95", 1.25) == "1.2 ms"
+    assert format_value("error_rate", 0.125) == "12.5 %"
+    assert format_value("error_rate", 0.01) == "1 %"
+    assert format_value("error_rate", 0.001) == "0.1 %"
+    assert format_value("rps", 100.0) == "100 req/s"
+    assert format_value("rps", 85.25) == "85.2 req/s"
+
+
+# ----------------------------------------------------------------------------- judging
+
+
+def test_judge_breach_names_value_limit_and_count() -> None:
+    verdict = rules.judge(parse_threshold("p95 < 500ms"), summary()).about("web")
+    assert not verdict.passed
+    assert verdict.message.startswith("web: p95 812 ms over the 500 ms limit (1,204 requests)")
+
+
+def test_judge_pass_and_minimum() -> None:
+    assert rules.judge(parse_threshold("p95 < 1s"), summary()).passed
+    low = rules.judge(parse_threshold("rps > 100"), summary())
+    assert not low.passed and "85.2 req/s under the 100 req/s minimum" in low.reason
+    assert rules.judge(parse_threshold("rps > 50"), summary()).passed
+
+
+def test_judge_error_rate_counts_failures() -> None:
+    observed = summary(requests=800, failures=100, error_rate=0.125)
+    verdict = rules.judge(parse_threshold("error_rate < 1%"), observed)
+    assert not verdict.passed
+    assert "error rate 12.5 % over the 1 % limit (100 of 800 requests failed)" in verdict.reason
+
+
+def test_judge_scenario_entry_and_missing_scenario() -> None:
+    assert rules.judge(parse_threshold("GET /api/health: p95 < 200ms"), summary()).passed
+    assert rules.judge(parse_threshold("/api/health: p95 < 200ms"), summary()).passed
+    slow = rules.judge(parse_threshold("GET /api/health: p95 < 100ms"), summary())
+    assert not slow.passed
+    assert slow.reason.startswith("GET /api/health: p95 150 ms over the 100 ms limit (400")
+    missing = rules.judge(parse_threshold("POST /login: p95 < 1s"), summary())
+    assert not missing.passed and "no requests recorded for scenario 'POST /login'" in missing.message
+    assert "GET /api/health" in missing.message
+
+
+def test_judge_no_requests_fails() -> None:
+    verdict = rules.judge(parse_threshold("p95 < 500ms"), summary(requests=0, failures=0, error_rate=0.0))
+    assert not verdict.passed and "no request completed" in verdict.reason
+
+
+def test_judge_relative_to_baseline() -> None:
+    threshold = parse_threshold("p95 < baseline * 1.10")
+    first = rules.judge(threshold, summary(), None)
+    assert first.passed and first.details["baseline_missing"] and "no baseline yet" in first.reason
+    base = summary(p95=700.0)
+    regressed = rules.judge(threshold, summary(), base)
+    assert not regressed.passed
+    assert "p95 812 ms over the 770 ms (baseline 700 ms × 1.1) limit" in regressed.reason
+    assert rules.judge(threshold, summary(p95=760.0), base).passed
+
+
+def test_judge_mentions_abort() -> None:
+    data = summary(requests=50, failures=40, error_rate=0.8)
+    data["aborted"] = {"threshold": "error_rate < 5% abort after 1s", "after_s": 1.4}
+    verdict = rules.judge(parse_threshold("error_rate < 5% abort after 1s"), data)
+    assert not verdict.passed and "run aborted after 1.4s" in verdict.reason
+
+
+def test_generator_health() -> None:
+    assert rules.generator_health({"samples": 10, "cpu_avg": 40.0, "cpu_max": 60.0}).passed
+    hot = rules.generator_health({"samples": 10, "cpu_avg": 97.0, "cpu_max": 100.0})
+    assert not hot.passed and "results unreliable" in hot.reason and "97 %" in hot.reason
+    assert not rules.generator_health({"samples": 3, "cpu_avg": 20.0, "cpu_warning": True}).passed
+    assert rules.generator_health(None).passed
+
+
+def test_production_guard_says_how_to_allow() -> None:
+    assert rules.production_guard(False, False, False).passed
+    assert rules.production_guard(True, True, True).passed
+    for profile_allows, cli_allows in ((False, False), (True, False), (False, True)):
+        verdict = rules.production_guard(True, profile_allows, cli_allows)
+        assert not verdict.passed
+        assert "set allow_load: true in the profile AND pass --allow-load" in verdict.reason
+    assert "missing: --allow-load on the command line" in rules.production_guard(True, True, False).reason
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+def test_settings_defaults_and_bounds() -> None:
+    load = LoadSettings()
+    assert [t.text for t in load.parsed_thresholds()] == ["p95 < 500ms", "error_rate < 1%"]
+    assert load.wait_bounds == (0.0, 0.0)
+    assert LoadSettings(wait_time=("1s", "2s")).wait_bounds == (1.0, 2.0)
+    assert LoadSettings(workers="auto").worker_count(4) == 4
+    structured = LoadSettings(thresholds=[{"threshold": "error_rate < 5%", "abort": True, "after": "2s"}])
+    (threshold,) = structured.parsed_thresholds()
+    assert threshold.abort and threshold.grace == 2.0
+    for bad in ({"users": 600}, {"max_users": 100_000}, {"duration": "2h"}, {"workers": "many"},
+                {"wait_time": ("2s", "1s")}, {"max_requests": 10**9}):
+        with pytest.raises(ValidationError):
+            LoadSettings(**bad)
+
+
+def test_invalid_threshold_is_a_profile_error_with_key_path(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("name: p\nchecks:\n  load:\n    thresholds: ['p95 < 500ms', 'p95 < 500']\n")
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert caught.value.key == "checks.load.thresholds[1]"
+    assert "needs a duration with a unit" in caught.value.problem
+
+
+def test_locustfile_path_is_resolved_from_the_profile(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("name: p\nchecks:\n  load:\n    locustfile: lf/mine.py\n")
+    assert load_profile(path).checks.load.locustfile == str(tmp_path / "lf" / "mine.py")
+
+
+def test_spec_defaults_to_the_health_path() -> None:
+    target = Target(name="web", url="https://demo.golive.test:8443", resolve="127.0.0.1")
+    load = LoadSettings(users=3, spawn_rate=3, duration="2s", thresholds=["error_rate < 5% abort"])
+    spec = build_spec(target, load, "/api/health", load.parsed_thresholds(), cpu_count=2)
+    assert spec["scenarios"][0]["path"] == "/api/health" and spec["scenarios"][0]["method"] == "GET"
+    assert (spec["hostname"], spec["resolve"], spec["workers"]) == ("demo.golive.test", "127.0.0.1", 0)
+    assert spec["aborts"] == [{"text": "error_rate < 5% abort", "grace": 5.0}]
+    assert spec["locustfile"].endswith("load/scenarios.py")
+    assert time_limit(spec) == pytest.approx(2 + 1 + 60)
+
+
+# ----------------------------------------------------------------------------- baseline
+
+
+def test_baseline_promoted_only_on_go(tmp_path: Path) -> None:
+    data = summary()
+    baselines.record_candidate(tmp_path, "web", data)
+    assert baselines.read_baseline(tmp_path, "web") is None
+    assert baselines.settle(tmp_path, "NO-GO") == []
+    assert baselines.read_baseline(tmp_path, "web") is None
+    baselines.record_candidate(tmp_path, "web", data)
+    (tmp_path / "signoff.json").write_text(json.dumps({"verdict": "GO"}))
+    assert baselines.settle(tmp_path, baselines.signoff_verdict(tmp_path)) == ["web"]
+    assert baselines.read_baseline(tmp_path, "web") == data
