@@ -57,7 +57,7 @@ def _ca(cn: str, key: Key, issuer: Issued | None, days: int = 3650, path_length:
     builder = (x509.CertificateBuilder().subject_name(_name(cn))
                .issuer_name(issuer.cert.subject if issuer else _name(cn))
                .public_key(key.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=days))
+               .not_valid_before(now - dt.timedelta(days=365)).not_valid_after(now + dt.timedelta(days=days))
                .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
                .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
                                             content_commitment=False, key_encipherment=False,

@@ -10,6 +10,8 @@ process and one run keep the whole TLS self-test to a single concurrent sslyze s
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.server
 import shutil
 import socket
 import threading
@@ -73,13 +75,6 @@ SERVER_BLOCK = """\
     }}
 """
 
-AIA_BLOCK = """\
-    server {{
-        listen 127.0.0.1:{port};
-        root {root};
-        location / {{ }}
-    }}
-"""
 
 
 @dataclass
@@ -149,19 +144,40 @@ def silent_listener() -> Iterator[int]:
         sock.close()
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        """Keep test output clean."""
+
+
+@contextlib.contextmanager
+def file_server(directory: Path) -> Iterator[int]:
+    """A plain-HTTP server for the AIA caIssuers files (nginx workers run as nobody and cannot read
+    the test's private temp dirs); also a port that answers, but not with TLS."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(2)
+
+
 @contextlib.contextmanager
 def tls_lab(root: Path, variants: dict[str, Variant] | None = None, renegotiation_server: bool = True
             ) -> Iterator[TlsLab]:
     """Start one nginx with every variant (and an AIA file server), plus the s_server; stop by PID."""
     require_nginx()
     variants = VARIANTS if variants is None else variants
-    aia_port = free_port()
-    pki = build_pki(root / "pki", f"http://127.0.0.1:{aia_port}")
-    ports = {name: free_port() for name in variants}
-    blocks = "".join(_block(v, ports[n], pki) for n, v in variants.items())
-    blocks += AIA_BLOCK.format(port=aia_port, root=pki.root)
     with contextlib.ExitStack() as stack:
-        nginx = start_nginx(root / "nginx", blocks, [*ports.values(), aia_port])
+        (root / "pki").mkdir(parents=True, exist_ok=True)
+        aia_port = stack.enter_context(file_server(root / "pki"))
+        pki = build_pki(root / "pki", f"http://127.0.0.1:{aia_port}")
+        ports = {name: free_port() for name in variants}
+        blocks = "".join(_block(v, ports[n], pki) for n, v in variants.items())
+        nginx = start_nginx(root / "nginx", blocks, list(ports.values()))
         stack.callback(nginx.stop)
         lab = TlsLab(pki, ports, aia_port, [nginx])
         if renegotiation_server:

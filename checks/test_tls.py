@@ -1,0 +1,97 @@
+"""TLS checks (``-m tls``, part of ``-m security``): one shared sslyze scan per target, judged by
+pure rules in ``golive.rules.tls``."""
+
+from __future__ import annotations
+
+import pytest
+
+from golive.fixtures.tls import tls_observation
+from golive.registry import check
+from golive.rules import tls as rules
+from golive.verdict import Verdict
+
+
+def judge(verdict: Verdict, subject: str) -> None:
+    """Assert a verdict about ``subject``; an undecidable one skips with its reason."""
+    verdict = verdict.about(subject)
+    if rules.is_undecidable(verdict):
+        pytest.skip(verdict.message)
+    assert verdict.passed, verdict.message
+
+
+@check("tls.cert_trusted", over="https_targets")
+def test_cert_trusted(target, tls_scan, evidence):
+    obs = tls_observation(tls_scan, target)
+    evidence.json("TLS scan summary", obs.summary())
+    evidence.metric("scan_s", obs.scan_seconds)
+    judge(rules.cert_trusted(obs), target.name)
+
+
+@check("tls.cert_validity", over="https_targets")
+def test_cert_validity(target, tls_scan):
+    judge(rules.cert_validity(tls_observation(tls_scan, target)), target.name)
+
+
+@check("tls.cert_expiry_window", over="https_targets")
+def test_cert_expiry_window(target, tls_scan, settings, evidence):
+    obs = tls_observation(tls_scan, target)
+    if obs.leaf is not None:
+        evidence.expiry(f"certificate {obs.leaf.subject_cn} of {target.name}", obs.leaf.not_after.date(),
+                        f"issued by {obs.leaf.issuer_cn}")
+        evidence.metric("days_remaining", rules.days_remaining(obs.leaf))
+    judge(rules.cert_expiry_window(obs, settings.tls.min_days_remaining), target.name)
+
+
+@check("tls.cert_hostname", over="https_targets")
+def test_cert_hostname(target, tls_scan):
+    judge(rules.cert_hostname(tls_observation(tls_scan, target), target.hostname), target.name)
+
+
+@check("tls.cert_chain_complete", over="https_targets")
+def test_cert_chain_complete(target, tls_scan):
+    judge(rules.cert_chain_complete(tls_observation(tls_scan, target)), target.name)
+
+
+@check("tls.cert_key_strength", over="https_targets")
+def test_cert_key_strength(target, tls_scan, settings, evidence):
+    obs = tls_observation(tls_scan, target)
+    if obs.leaf is not None:
+        evidence.metric("key", f"{obs.leaf.key_type} {obs.leaf.key_size}")
+    judge(rules.cert_key_strength(obs, settings.tls.min_rsa_bits, settings.tls.min_ec_bits), target.name)
+
+
+@check("tls.protocols", over="https_targets")
+def test_protocols(target, tls_scan, settings, evidence):
+    obs = tls_observation(tls_scan, target)
+    evidence.metric("protocols", [p for p, yes in obs.protocols.items() if yes])
+    judge(rules.protocols(obs, settings.tls.wants_tls13, settings.tls.wants_tls12), target.name)
+
+
+@check("tls.ciphers", over="https_targets")
+def test_ciphers(target, tls_scan, settings, evidence):
+    obs = tls_observation(tls_scan, target)
+    evidence.metric("accepted_suites", len({s.name for s in obs.suites}))
+    judge(rules.ciphers(obs, settings.tls.allow_cbc), target.name)
+
+
+@check("tls.vulnerabilities", over="https_targets")
+def test_vulnerabilities(target, tls_scan):
+    judge(rules.vulnerabilities(tls_observation(tls_scan, target)), target.name)
+
+
+@check("tls.http2", over="https_targets")
+def test_http2(target, tls_scan):
+    judge(rules.http2(tls_observation(tls_scan, target)), target.name)
+
+
+@check("tls.mozilla_compliance", over="https_targets")
+def test_mozilla_compliance(target, tls_scan, evidence):
+    obs = tls_observation(tls_scan, target)
+    if obs.mozilla_issues:
+        evidence.json(f"Mozilla {obs.mozilla_policy} issues", obs.mozilla_issues)
+    judge(rules.mozilla_compliance(obs), target.name)
+
+
+@check("tls.ocsp_stapling", over="https_targets")
+def test_ocsp_stapling(target, tls_scan):
+    judge(rules.ocsp_stapling(tls_observation(tls_scan, target)), target.name)

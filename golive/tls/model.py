@@ -1,0 +1,123 @@
+"""What a TLS scan observed, as small frozen dataclasses (no sslyze types).
+
+The rules in ``golive.rules.tls`` judge these, so they are unit-testable without sslyze or a
+network; ``golive.tls.convert`` builds them from sslyze's result models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+PROTOCOLS: tuple[str, ...] = ("SSLv2", "SSLv3", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3")
+LEGACY_PROTOCOLS: tuple[str, ...] = ("SSLv2", "SSLv3", "TLS 1.0", "TLS 1.1")
+
+
+@dataclass(frozen=True)
+class CertInfo:
+    """One certificate of the served chain, reduced to what the rules judge."""
+
+    subject_cn: str
+    issuer_cn: str
+    not_before: datetime
+    not_after: datetime
+    key_type: str  # "RSA", "EC", "Ed25519", ...
+    key_size: int
+    signature_hash: str | None  # "sha256", "sha1", None for Ed25519
+    dns_names: tuple[str, ...] = ()
+    ip_addresses: tuple[str, ...] = ()
+    self_signed: bool = False
+    is_ca: bool = False
+    ocsp_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Suite:
+    """An accepted cipher suite (IANA name) and the protocol it was accepted with."""
+
+    name: str
+    protocol: str
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Outcome of path validation against the system store plus the target's ca_bundle.
+
+    ``trusted`` is None when the verifier refused to judge (e.g. a SHA-1 signed or too-small key
+    that the verifying library rejects outright); ``undecidable`` then says why.
+    """
+
+    trusted: bool | None
+    error: str | None = None
+    undecidable: str | None = None
+    store: str = ""
+
+
+@dataclass(frozen=True)
+class ChainStatus:
+    """Whether the served chain reaches an anchor without help.
+
+    ``complete`` None = cannot tell (the issuer is unknown and not fetchable); ``missing`` names the
+    intermediates a client must fetch itself; ``valid_order`` is sslyze's ordering check.
+    """
+
+    complete: bool | None
+    missing: tuple[str, ...] = ()
+    valid_order: bool | None = True
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Vulnerabilities:
+    """sslyze's vulnerability probes (None = the probe did not complete)."""
+
+    heartbleed: bool | None = False
+    robot: str | None = "NOT_VULNERABLE_NO_ORACLE"
+    ccs_injection: bool | None = False
+    secure_renegotiation: bool | None = True
+    client_renegotiation_dos: bool | None = False
+    compression: bool | None = False
+    fallback_scsv: bool | None = True
+
+
+@dataclass(frozen=True)
+class TlsObservation:
+    """Everything the tls.* rules look at for one (hostname, port, address)."""
+
+    hostname: str
+    port: int
+    address: str | None
+    error: str | None = None
+    protocols: dict[str, bool] = field(default_factory=dict)
+    suites: tuple[Suite, ...] = ()
+    chain: tuple[CertInfo, ...] = ()
+    trust: Trust | None = None
+    chain_status: ChainStatus | None = None
+    vulnerabilities: Vulnerabilities | None = None
+    alpn: tuple[str, ...] | None = None  # protocols the server selected when offered h2 / http/1.1
+    alpn_error: str | None = None
+    ocsp_stapled: bool = False
+    ocsp_status: str | None = None  # "GOOD", "REVOKED", "UNKNOWN" when stapled
+    must_staple: bool = False
+    mozilla_policy: str = ""
+    mozilla_issues: dict[str, str] | None = None  # None = the checker could not run
+    mozilla_error: str | None = None
+    command_errors: dict[str, str] = field(default_factory=dict)
+    scan_seconds: float = 0.0
+
+    @property
+    def leaf(self) -> CertInfo | None:
+        return self.chain[0] if self.chain else None
+
+    @property
+    def where(self) -> str:
+        """``host:port (address)`` for messages."""
+        address = f" ({self.address})" if self.address else ""
+        return f"{self.hostname}:{self.port}{address}"
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-able summary for the evidence attachment (no keys, no secrets: public data only)."""
+        data = asdict(self)
+        data["suites"] = [f"{s.protocol} {s.name}" for s in self.suites]
+        return data

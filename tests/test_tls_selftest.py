@@ -1,0 +1,147 @@
+"""Every tls.* check proven both ways against real TLS servers on loopback.
+
+One nginx process serves every variant (one port each, certificates from the test PKI), an
+``openssl s_server`` accepts client-initiated renegotiation, and three ports fail in known ways
+(refused, silent, not TLS). ONE golive run scans them all at once (scans are the slow part); a
+second, small run checks the stricter policy keys (require_tls13, policy modern, custom policy).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.harness import GoliveRun, run_golive
+from tests.servers.nginx_tls import TlsLab, tls_lab
+
+TLS_IDS = ("tls.cert_trusted", "tls.cert_validity", "tls.cert_expiry_window", "tls.cert_hostname",
+           "tls.cert_chain_complete", "tls.cert_key_strength", "tls.protocols", "tls.ciphers",
+           "tls.vulnerabilities", "tls.http2", "tls.mozilla_compliance", "tls.ocsp_stapling")
+
+# (checklist id, subject/variant, fragments the failure message must contain)
+DEFECTS = [
+    ("tls.cert_trusted", "self_signed", ["self_signed:", "self-signed certificate 'www.golive.test'"]),
+    ("tls.cert_trusted", "untrusted_root", ["untrusted root", "'Untrusted Root CA'"]),
+    ("tls.cert_validity", "expired", ["expired:", "expired on", "days ago"]),
+    ("tls.cert_validity", "not_yet_valid", ["not valid before", "days from now"]),
+    ("tls.cert_expiry_window", "expiring", ["expiring:", "certificate expires in 5 days (", "policy wants ≥ 30"]),
+    ("tls.cert_hostname", "wrong_host", ["covers other.golive.test, not www.golive.test"]),
+    ("tls.cert_chain_complete", "missing_intermediate",
+     ["served chain lacks the intermediate 'golive Test Intermediate CA'"]),
+    ("tls.cert_key_strength", "rsa1024", ["RSA 1024-bit key", "≥ 2048"]),
+    ("tls.cert_key_strength", "sha1", ["signed with SHA1"]),
+    ("tls.protocols", "legacy_protocols", ["TLS 1.0 and TLS 1.1 accepted"]),
+    ("tls.ciphers", "weak_ciphers", ["suite TLS_RSA_WITH_AES_128_CBC_SHA has no forward secrecy"]),
+    ("tls.vulnerabilities", "client_renegotiation", ["client-initiated renegotiation accepted"]),
+    ("tls.http2", "no_http2", ["ALPN does not offer h2", "http/1.1"]),
+    ("tls.mozilla_compliance", "legacy_protocols", ["not compliant with Mozilla intermediate", "tls_versions"]),
+    ("tls.mozilla_compliance", "weak_ciphers", ["TLS_RSA_WITH_AES_128_CBC_SHA"]),
+    ("tls.ocsp_stapling", "no_stapling", ["no OCSP response stapled"]),
+]
+
+UNREACHABLE = {
+    "refused": "connection refused",
+    "silent": "no answer within 2s",
+    "not_tls": "not with TLS",
+}
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsLab]:
+    with tls_lab(tmp_path_factory.mktemp("tls-lab")) as running:
+        yield running
+
+
+def _profile(lab: TlsLab, name: str, variants: list[str], unreachable: bool = False, **tls: Any) -> dict:
+    targets = [lab.target(v) for v in variants]
+    if unreachable:
+        for subject, port in (("refused", lab.closed_port), ("silent", lab.silent_port),
+                              ("not_tls", lab.aia_port)):
+            targets.append({"name": subject, "url": f"https://www.golive.test:{port}", "resolve": "127.0.0.1",
+                            "timeout": "2s"})
+    return {"name": name, "environment": "staging", "timeout": "5s", "targets": targets,
+            "checks": {"tls": tls}}
+
+
+@pytest.fixture(scope="module")
+def run(lab: TlsLab, tmp_path_factory: pytest.TempPathFactory) -> GoliveRun:
+    """All variants in one golive run (one concurrent scan)."""
+    profile = _profile(lab, "tls-selftest", list(lab.ports), unreachable=True)
+    return run_golive(profile, "-m", "tls", tmp_path=tmp_path_factory.mktemp("tls-run"))
+
+
+@pytest.mark.parametrize("check_id", TLS_IDS)
+def test_sound_target_passes(run: GoliveRun, check_id: str) -> None:
+    assert run.status(check_id, "sound") == "passed", run.message(check_id, "sound")
+
+
+@pytest.mark.parametrize(("check_id", "subject", "fragments"), DEFECTS, ids=[f"{d[0]}-{d[1]}" for d in DEFECTS])
+def test_defect_fails_with_clear_message(run: GoliveRun, check_id: str, subject: str, fragments: list[str]) -> None:
+    assert run.status(check_id, subject) == "failed"
+    message = run.message(check_id, subject)
+    assert message.startswith(f"{subject}: "), message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+@pytest.mark.parametrize("subject", ["expired", "not_yet_valid", "wrong_host", "missing_intermediate", "expiring"])
+def test_certificate_defects_stay_separate(run: GoliveRun, subject: str) -> None:
+    """An expired, misnamed or incomplete chain is not ALSO reported as untrusted."""
+    assert run.status("tls.cert_trusted", subject) == "passed", run.message("tls.cert_trusted", subject)
+
+
+def test_sha1_chain_trust_is_skipped_not_failed(run: GoliveRun) -> None:
+    """The verifier refuses SHA-1 outright: trust cannot be judged, so the check skips with why."""
+    assert run.status("tls.cert_trusted", "sha1") == "skipped"
+    assert "SHA1" in run.message("tls.cert_trusted", "sha1")
+
+
+@pytest.mark.parametrize("subject", sorted(UNREACHABLE))
+def test_unreachable_fails_every_check_clearly(run: GoliveRun, subject: str) -> None:
+    port = {"refused": "closed_port", "silent": "silent_port", "not_tls": "aia_port"}[subject]
+    for check_id in TLS_IDS:
+        assert run.status(check_id, subject) == "failed"
+        message = run.message(check_id, subject)
+        assert message.startswith(f"{subject}: TLS connection to www.golive.test:"), message
+        assert "(127.0.0.1) failed: " in message and UNREACHABLE[subject] in message, message
+    assert port
+
+
+def test_signoff_lists_expiry_and_attaches_scan(run: GoliveRun) -> None:
+    text = json.dumps(run.signoff)
+    assert "certificate www.golive.test of expiring" in text
+    attachments = list((run.report_dir / "allure-results").glob("*-attachment.json"))
+    summaries = [json.loads(p.read_text()) for p in attachments]
+    assert any(s.get("hostname") == "www.golive.test" and "suites" in s for s in summaries if isinstance(s, dict))
+
+
+def test_tls13_required_by_policy(lab: TlsLab, tmp_path: Path) -> None:
+    """no_tls13 passes the default policy (in the big run) and fails when TLS 1.3 is required;
+    policy modern also runs sslyze's Mozilla modern checker."""
+    result = run_golive(_profile(lab, "tls-strict", ["sound", "no_tls13"], require_tls13=True, policy="modern"),
+                        "-m", "tls", tmp_path=tmp_path)
+    assert "TLS 1.3 not offered" in result.message("tls.protocols", "no_tls13")
+    assert result.status("tls.protocols", "sound") == "passed", result.message("tls.protocols", "sound")
+    assert "not compliant with Mozilla modern" in result.message("tls.mozilla_compliance", "no_tls13")
+
+
+def test_no_tls13_passes_default_policy(run: GoliveRun) -> None:
+    assert run.status("tls.protocols", "no_tls13") == "passed", run.message("tls.protocols", "no_tls13")
+
+
+def test_custom_policy_file(lab: TlsLab, tmp_path: Path) -> None:
+    """A custom policy JSON (Mozilla format) relative to the profile: here one that allows CBC."""
+    from sslyze.mozilla_tls_profile.tls_config_checker import MozillaTlsConfiguration, TlsConfigurationEnum
+
+    policy = MozillaTlsConfiguration.get(TlsConfigurationEnum.MOZILLA_INTERMEDIATE).model_dump(mode="json")
+    policy["ciphers"]["iana"].append("TLS_RSA_WITH_AES_128_CBC_SHA")
+    (tmp_path / "profile").mkdir()
+    (tmp_path / "profile" / "house-policy.json").write_text(json.dumps(policy))
+    result = run_golive(_profile(lab, "tls-custom", ["weak_ciphers"], policy_file="house-policy.json"),
+                        "-m", "tls", tmp_path=tmp_path)
+    assert result.status("tls.mozilla_compliance", "weak_ciphers") == "passed", \
+        result.message("tls.mozilla_compliance", "weak_ciphers")
