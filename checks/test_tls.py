@@ -36,8 +36,11 @@ def test_cert_validity(target, tls_scan):
 def test_cert_expiry_window(target, tls_scan, settings, evidence):
     obs = tls_observation(tls_scan, target)
     if obs.leaf is not None:
-        evidence.expiry(f"certificate {obs.leaf.subject_cn} of {target.name}", obs.leaf.not_after.date(),
-                        f"issued by {obs.leaf.issuer_cn}")
+        evidence.expiry(
+            f"certificate {obs.leaf.subject_cn} of {target.name}",
+            obs.leaf.not_after.date(),
+            f"issued by {obs.leaf.issuer_cn}",
+        )
         evidence.metric("days_remaining", rules.days_remaining(obs.leaf))
     judge(rules.cert_expiry_window(obs, settings.tls.min_days_remaining), target.name)
 

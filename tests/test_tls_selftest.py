@@ -18,9 +18,20 @@ import pytest
 from tests.harness import GoliveRun, run_golive
 from tests.servers.nginx_tls import TlsLab, tls_lab
 
-TLS_IDS = ("tls.cert_trusted", "tls.cert_validity", "tls.cert_expiry_window", "tls.cert_hostname",
-           "tls.cert_chain_complete", "tls.cert_key_strength", "tls.protocols", "tls.ciphers",
-           "tls.vulnerabilities", "tls.http2", "tls.mozilla_compliance", "tls.ocsp_stapling")
+TLS_IDS = (
+    "tls.cert_trusted",
+    "tls.cert_validity",
+    "tls.cert_expiry_window",
+    "tls.cert_hostname",
+    "tls.cert_chain_complete",
+    "tls.cert_key_strength",
+    "tls.protocols",
+    "tls.ciphers",
+    "tls.vulnerabilities",
+    "tls.http2",
+    "tls.mozilla_compliance",
+    "tls.ocsp_stapling",
+)
 
 # (checklist id, subject/variant, fragments the failure message must contain)
 DEFECTS = [
@@ -28,17 +39,28 @@ DEFECTS = [
     ("tls.cert_trusted", "untrusted_root", ["untrusted root", "'Untrusted Root CA'"]),
     ("tls.cert_validity", "expired", ["expired:", "expired on", "days ago"]),
     ("tls.cert_validity", "not_yet_valid", ["not valid before", "days from now"]),
-    ("tls.cert_expiry_window", "expiring", ["expiring:", "certificate expires in 5 days (", "policy wants ≥ 30"]),
+    (
+        "tls.cert_expiry_window",
+        "expiring",
+        ["expiring:", "certificate expires in 5 days (", "policy wants ≥ 30"],
+    ),
     ("tls.cert_hostname", "wrong_host", ["covers other.golive.test, not www.golive.test"]),
-    ("tls.cert_chain_complete", "missing_intermediate",
-     ["served chain lacks the intermediate 'golive Test Intermediate CA'"]),
+    (
+        "tls.cert_chain_complete",
+        "missing_intermediate",
+        ["served chain lacks the intermediate 'golive Test Intermediate CA'"],
+    ),
     ("tls.cert_key_strength", "rsa1024", ["RSA 1024-bit key", "≥ 2048"]),
     ("tls.cert_key_strength", "sha1", ["signed with SHA1"]),
     ("tls.protocols", "legacy_protocols", ["TLS 1.0 and TLS 1.1 accepted"]),
     ("tls.ciphers", "weak_ciphers", ["suite TLS_RSA_WITH_AES_128_CBC_SHA has no forward secrecy"]),
     ("tls.vulnerabilities", "client_renegotiation", ["client-initiated renegotiation accepted"]),
     ("tls.http2", "no_http2", ["ALPN does not offer h2", "http/1.1"]),
-    ("tls.mozilla_compliance", "legacy_protocols", ["not compliant with Mozilla intermediate", "tls_versions"]),
+    (
+        "tls.mozilla_compliance",
+        "legacy_protocols",
+        ["not compliant with Mozilla intermediate", "tls_versions"],
+    ),
     ("tls.mozilla_compliance", "weak_ciphers", ["TLS_RSA_WITH_AES_128_CBC_SHA"]),
     ("tls.ocsp_stapling", "no_stapling", ["no OCSP response stapled"]),
 ]
@@ -59,12 +81,26 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsLab]:
 def _profile(lab: TlsLab, name: str, variants: list[str], unreachable: bool = False, **tls: Any) -> dict:
     targets = [lab.target(v) for v in variants]
     if unreachable:
-        for subject, port in (("refused", lab.closed_port), ("silent", lab.silent_port),
-                              ("not_tls", lab.aia_port)):
-            targets.append({"name": subject, "url": f"https://www.golive.test:{port}", "resolve": "127.0.0.1",
-                            "timeout": "2s"})
-    return {"name": name, "environment": "staging", "timeout": "5s", "targets": targets,
-            "checks": {"tls": tls}}
+        for subject, port in (
+            ("refused", lab.closed_port),
+            ("silent", lab.silent_port),
+            ("not_tls", lab.aia_port),
+        ):
+            targets.append(
+                {
+                    "name": subject,
+                    "url": f"https://www.golive.test:{port}",
+                    "resolve": "127.0.0.1",
+                    "timeout": "2s",
+                }
+            )
+    return {
+        "name": name,
+        "environment": "staging",
+        "timeout": "5s",
+        "targets": targets,
+        "checks": {"tls": tls},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +115,12 @@ def test_sound_target_passes(run: GoliveRun, check_id: str) -> None:
     assert run.status(check_id, "sound") == "passed", run.message(check_id, "sound")
 
 
-@pytest.mark.parametrize(("check_id", "subject", "fragments"), DEFECTS, ids=[f"{d[0]}-{d[1]}" for d in DEFECTS])
-def test_defect_fails_with_clear_message(run: GoliveRun, check_id: str, subject: str, fragments: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("check_id", "subject", "fragments"), DEFECTS, ids=[f"{d[0]}-{d[1]}" for d in DEFECTS]
+)
+def test_defect_fails_with_clear_message(
+    run: GoliveRun, check_id: str, subject: str, fragments: list[str]
+) -> None:
     assert run.status(check_id, subject) == "failed"
     message = run.message(check_id, subject)
     assert message.startswith(f"{subject}: "), message
@@ -88,7 +128,9 @@ def test_defect_fails_with_clear_message(run: GoliveRun, check_id: str, subject:
         assert fragment in message, message
 
 
-@pytest.mark.parametrize("subject", ["expired", "not_yet_valid", "wrong_host", "missing_intermediate", "expiring"])
+@pytest.mark.parametrize(
+    "subject", ["expired", "not_yet_valid", "wrong_host", "missing_intermediate", "expiring"]
+)
 def test_certificate_defects_stay_separate(run: GoliveRun, subject: str) -> None:
     """An expired, misnamed or incomplete chain is not ALSO reported as untrusted."""
     assert run.status("tls.cert_trusted", subject) == "passed", run.message("tls.cert_trusted", subject)
@@ -116,14 +158,20 @@ def test_signoff_lists_expiry_and_attaches_scan(run: GoliveRun) -> None:
     assert "certificate www.golive.test of expiring" in text
     attachments = list((run.report_dir / "allure-results").glob("*-attachment.json"))
     summaries = [json.loads(p.read_text()) for p in attachments]
-    assert any(s.get("hostname") == "www.golive.test" and "suites" in s for s in summaries if isinstance(s, dict))
+    assert any(
+        s.get("hostname") == "www.golive.test" and "suites" in s for s in summaries if isinstance(s, dict)
+    )
 
 
 def test_tls13_required_by_policy(lab: TlsLab, tmp_path: Path) -> None:
     """no_tls13 passes the default policy (in the big run) and fails when TLS 1.3 is required;
     policy modern also runs sslyze's Mozilla modern checker."""
-    result = run_golive(_profile(lab, "tls-strict", ["sound", "no_tls13"], require_tls13=True, policy="modern"),
-                        "-m", "tls", tmp_path=tmp_path)
+    result = run_golive(
+        _profile(lab, "tls-strict", ["sound", "no_tls13"], require_tls13=True, policy="modern"),
+        "-m",
+        "tls",
+        tmp_path=tmp_path,
+    )
     assert "TLS 1.3 not offered" in result.message("tls.protocols", "no_tls13")
     assert result.status("tls.protocols", "sound") == "passed", result.message("tls.protocols", "sound")
     assert "not compliant with Mozilla modern" in result.message("tls.mozilla_compliance", "no_tls13")
@@ -141,7 +189,12 @@ def test_custom_policy_file(lab: TlsLab, tmp_path: Path) -> None:
     policy["ciphers"]["iana"].append("TLS_RSA_WITH_AES_128_CBC_SHA")
     (tmp_path / "profile").mkdir()
     (tmp_path / "profile" / "house-policy.json").write_text(json.dumps(policy))
-    result = run_golive(_profile(lab, "tls-custom", ["weak_ciphers"], policy_file="house-policy.json"),
-                        "-m", "tls", tmp_path=tmp_path)
-    assert result.status("tls.mozilla_compliance", "weak_ciphers") == "passed", \
-        result.message("tls.mozilla_compliance", "weak_ciphers")
+    result = run_golive(
+        _profile(lab, "tls-custom", ["weak_ciphers"], policy_file="house-policy.json"),
+        "-m",
+        "tls",
+        tmp_path=tmp_path,
+    )
+    assert result.status("tls.mozilla_compliance", "weak_ciphers") == "passed", result.message(
+        "tls.mozilla_compliance", "weak_ciphers"
+    )

@@ -28,7 +28,7 @@ def is_undecidable(verdict: Verdict) -> bool:
 
 
 def _and(items: Sequence[str]) -> str:
-    """"a", "a and b", "a, b and c" (the way a person lists things)."""
+    """ "a", "a and b", "a, b and c" (the way a person lists things)."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
@@ -64,8 +64,13 @@ def cert_trusted(obs: TlsObservation) -> Verdict:
         return undecidable(name, f"trust of the certificate cannot be judged: {reason}")
     if trust.trusted:
         return ok(name, f"certificate chain verifies to {trust.store or 'the trust store'}")
-    return fail(name, f"certificate chain does not verify: {trust.error}", observed=trust.error,
-                expected=f"a chain to {trust.store or 'the trust store'}", score=-40)
+    return fail(
+        name,
+        f"certificate chain does not verify: {trust.error}",
+        observed=trust.error,
+        expected=f"a chain to {trust.store or 'the trust store'}",
+        score=-40,
+    )
 
 
 def cert_validity(obs: TlsObservation, now: datetime | None = None) -> Verdict:
@@ -76,11 +81,15 @@ def cert_validity(obs: TlsObservation, now: datetime | None = None) -> Verdict:
     for cert in _non_anchor(obs.chain):
         if moment > cert.not_after:
             days = (moment - cert.not_after).days
-            problems.append(f"certificate '{cert.subject_cn}' expired on {cert.not_after.date()} ({days} days ago)")
+            problems.append(
+                f"certificate '{cert.subject_cn}' expired on {cert.not_after.date()} ({days} days ago)"
+            )
         elif moment < cert.not_before:
             days = (cert.not_before - moment).days
-            problems.append(f"certificate '{cert.subject_cn}' is not valid before {cert.not_before.date()} "
-                            f"({days} days from now)")
+            problems.append(
+                f"certificate '{cert.subject_cn}' is not valid before {cert.not_before.date()} "
+                f"({days} days from now)"
+            )
     if not obs.chain:
         return undecidable(name, "no certificate was received")
     if problems:
@@ -103,11 +112,23 @@ def cert_expiry_window(obs: TlsObservation, min_days: int, now: datetime | None 
     days = days_remaining(leaf, now)
     when = leaf.not_after.date().isoformat()
     if days < 0:
-        return fail(name, f"certificate expired {-days} days ago ({when}), policy wants ≥ {min_days}",
-                    observed=f"{days} days", expected=f"≥ {min_days} days", score=-30, days=days)
+        return fail(
+            name,
+            f"certificate expired {-days} days ago ({when}), policy wants ≥ {min_days}",
+            observed=f"{days} days",
+            expected=f"≥ {min_days} days",
+            score=-30,
+            days=days,
+        )
     if days < min_days:
-        return fail(name, f"certificate expires in {days} days ({when}), policy wants ≥ {min_days}",
-                    observed=f"{days} days", expected=f"≥ {min_days} days", score=-20, days=days)
+        return fail(
+            name,
+            f"certificate expires in {days} days ({when}), policy wants ≥ {min_days}",
+            observed=f"{days} days",
+            expected=f"≥ {min_days} days",
+            score=-20,
+            days=days,
+        )
     return ok(name, f"certificate expires in {days} days ({when})", days=days)
 
 
@@ -142,7 +163,9 @@ def cert_hostname(obs: TlsObservation, hostname: str) -> Verdict:
     if covered:
         return ok(name, f"certificate covers {hostname}")
     seen = _and(_listed(names)) if names else f"no subjectAltName (CN '{leaf.subject_cn}' is not used)"
-    return fail(name, f"certificate covers {seen}, not {hostname}", observed=seen, expected=hostname, score=-40)
+    return fail(
+        name, f"certificate covers {seen}, not {hostname}", observed=seen, expected=hostname, score=-40
+    )
 
 
 def cert_chain_complete(obs: TlsObservation) -> Verdict:
@@ -173,17 +196,23 @@ def cert_key_strength(obs: TlsObservation, min_rsa_bits: int = 2048, min_ec_bits
     problems: list[str] = []
     for cert in _non_anchor(obs.chain):
         if cert.key_type in ("RSA", "DSA") and cert.key_size < min_rsa_bits:
-            problems.append(f"certificate '{cert.subject_cn}' has an {cert.key_type} {cert.key_size}-bit key "
-                            f"(policy wants ≥ {min_rsa_bits})")
+            problems.append(
+                f"certificate '{cert.subject_cn}' has an {cert.key_type} {cert.key_size}-bit key "
+                f"(policy wants ≥ {min_rsa_bits})"
+            )
         elif cert.key_type == "EC" and cert.key_size < min_ec_bits:
-            problems.append(f"certificate '{cert.subject_cn}' has an EC {cert.key_size}-bit key "
-                            f"(policy wants ≥ {min_ec_bits})")
+            problems.append(
+                f"certificate '{cert.subject_cn}' has an EC {cert.key_size}-bit key "
+                f"(policy wants ≥ {min_ec_bits})"
+            )
         if cert.signature_hash in ("sha1", "md5", "md2") and not cert.self_signed:
             problems.append(f"certificate '{cert.subject_cn}' is signed with {cert.signature_hash.upper()}")
     if problems:
         return fail(name, "; ".join(problems), score=-30)
     leaf = obs.chain[0]
-    return ok(name, f"{leaf.key_type} {leaf.key_size}-bit key, {leaf.signature_hash or 'intrinsic'} signature")
+    return ok(
+        name, f"{leaf.key_type} {leaf.key_size}-bit key, {leaf.signature_hash or 'intrinsic'} signature"
+    )
 
 
 # --------------------------------------------------------------------------- protocol
@@ -202,18 +231,33 @@ def protocols(obs: TlsObservation, require_tls13: bool = False, require_tls12: b
     if require_tls13 and obs.protocols.get("TLS 1.3") is False:
         problems.append("TLS 1.3 not offered, policy requires it")
     unknown = [p for p in ("TLS 1.2", "TLS 1.3", *LEGACY_PROTOCOLS) if obs.protocols.get(p) is None]
-    wanted = [p for p in ("TLS 1.2", "TLS 1.3") if (p == "TLS 1.2" and require_tls12) or (p == "TLS 1.3" and require_tls13)]
+    wanted = [
+        p
+        for p in ("TLS 1.2", "TLS 1.3")
+        if (p == "TLS 1.2" and require_tls12) or (p == "TLS 1.3" and require_tls13)
+    ]
     expected = f"only TLS 1.2/1.3{'; ' + ' and '.join(wanted) + ' required' if wanted else ''}"
     if problems:
-        return fail(name, "; ".join(problems), observed=_and(accepted) or "none", expected=expected, score=-30)
+        return fail(
+            name, "; ".join(problems), observed=_and(accepted) or "none", expected=expected, score=-30
+        )
     if unknown:
         return undecidable(name, f"protocol probes did not complete for {_and(unknown)}")
     return ok(name, f"protocols: {_and(accepted)}")
 
 
-WEAK_MARKERS = {"_RC4_": "RC4", "_3DES_": "3DES", "_DES_": "DES", "_NULL_": "no encryption", "WITH_NULL": "no encryption",
-                "_EXPORT": "EXPORT strength", "_anon_": "no authentication", "_MD5": "MD5", "_IDEA_": "IDEA",
-                "_RC2_": "RC2"}
+WEAK_MARKERS = {
+    "_RC4_": "RC4",
+    "_3DES_": "3DES",
+    "_DES_": "DES",
+    "_NULL_": "no encryption",
+    "WITH_NULL": "no encryption",
+    "_EXPORT": "EXPORT strength",
+    "_anon_": "no authentication",
+    "_MD5": "MD5",
+    "_IDEA_": "IDEA",
+    "_RC2_": "RC2",
+}
 
 
 def suite_problems(suite_name: str, protocol: str, allow_cbc: bool = False) -> list[str]:
@@ -246,14 +290,26 @@ def ciphers(obs: TlsObservation, allow_cbc: bool = False) -> Verdict:
     if bad:
         parts = [f"suite {s} {_and(p)}" for s, p in bad.items()]
         reason = "; ".join(_listed(parts))
-        return fail(name, reason, observed=f"{len(bad)} weak suite(s)",
-                    expected="ECDHE/DHE AEAD suites only" + ("" if not allow_cbc else " (CBC allowed)"),
-                    score=-20, weak=sorted(bad))
-    return ok(name, f"{len({s.name for s in obs.suites})} accepted suites, all with forward secrecy and AEAD"
-              if not allow_cbc else f"{len(obs.suites)} accepted suites, all with forward secrecy")
+        return fail(
+            name,
+            reason,
+            observed=f"{len(bad)} weak suite(s)",
+            expected="ECDHE/DHE AEAD suites only" + ("" if not allow_cbc else " (CBC allowed)"),
+            score=-20,
+            weak=sorted(bad),
+        )
+    return ok(
+        name,
+        f"{len({s.name for s in obs.suites})} accepted suites, all with forward secrecy and AEAD"
+        if not allow_cbc
+        else f"{len(obs.suites)} accepted suites, all with forward secrecy",
+    )
 
 
-ROBOT_VULNERABLE = {"VULNERABLE_WEAK_ORACLE": "ROBOT (weak oracle)", "VULNERABLE_STRONG_ORACLE": "ROBOT (strong oracle)"}
+ROBOT_VULNERABLE = {
+    "VULNERABLE_WEAK_ORACLE": "ROBOT (weak oracle)",
+    "VULNERABLE_STRONG_ORACLE": "ROBOT (strong oracle)",
+}
 
 
 def vulnerabilities(obs: TlsObservation) -> Verdict:
@@ -282,22 +338,32 @@ def vulnerabilities(obs: TlsObservation) -> Verdict:
     elif vulns.robot in ROBOT_VULNERABLE:
         found.append(ROBOT_VULNERABLE[vulns.robot])
     if found:
-        return fail(name, f"vulnerable: {_and(found)}", expected="none of Heartbleed, ROBOT, CCS injection, "
-                    "insecure/client renegotiation, compression", score=-50)
+        return fail(
+            name,
+            f"vulnerable: {_and(found)}",
+            expected="none of Heartbleed, ROBOT, CCS injection, insecure/client renegotiation, compression",
+            score=-50,
+        )
     if incomplete:
         return undecidable(name, f"probes did not complete: {_and(incomplete)}")
-    return ok(name, "not vulnerable to Heartbleed, ROBOT, CCS injection, insecure renegotiation or compression")
+    return ok(
+        name, "not vulnerable to Heartbleed, ROBOT, CCS injection, insecure renegotiation or compression"
+    )
 
 
 def http2(obs: TlsObservation) -> Verdict:
     """tls.http2: ALPN offers h2."""
     name = "tls-http2"
     if obs.alpn is None:
-        return fail(name, f"ALPN probe failed: {obs.alpn_error or 'no answer'}", expected="h2 via ALPN", score=-5)
+        return fail(
+            name, f"ALPN probe failed: {obs.alpn_error or 'no answer'}", expected="h2 via ALPN", score=-5
+        )
     if "h2" in obs.alpn:
         return ok(name, "ALPN offers h2")
     chosen = _and(obs.alpn) if obs.alpn else "no ALPN protocol"
-    return fail(name, f"ALPN does not offer h2 (server chose {chosen})", observed=chosen, expected="h2", score=-5)
+    return fail(
+        name, f"ALPN does not offer h2 (server chose {chosen})", observed=chosen, expected="h2", score=-5
+    )
 
 
 def mozilla_compliance(obs: TlsObservation) -> Verdict:
@@ -305,13 +371,20 @@ def mozilla_compliance(obs: TlsObservation) -> Verdict:
     name = "tls-mozilla-compliance"
     policy = obs.mozilla_policy or "the policy"
     if obs.mozilla_issues is None:
-        return undecidable(name, f"Mozilla {policy} check could not run: {obs.mozilla_error or 'scan incomplete'}")
+        return undecidable(
+            name, f"Mozilla {policy} check could not run: {obs.mozilla_error or 'scan incomplete'}"
+        )
     if not obs.mozilla_issues:
         return ok(name, f"compliant with Mozilla {policy}")
     issues = [f"{key}: {value}" for key, value in sorted(obs.mozilla_issues.items())]
-    return fail(name, f"not compliant with Mozilla {policy}: {'; '.join(issues)}",
-                observed=f"{len(issues)} issue(s)", expected=f"Mozilla {policy} configuration", score=-10,
-                issues=sorted(obs.mozilla_issues))
+    return fail(
+        name,
+        f"not compliant with Mozilla {policy}: {'; '.join(issues)}",
+        observed=f"{len(issues)} issue(s)",
+        expected=f"Mozilla {policy} configuration",
+        score=-10,
+        issues=sorted(obs.mozilla_issues),
+    )
 
 
 def ocsp_stapling(obs: TlsObservation) -> Verdict:
@@ -324,9 +397,16 @@ def ocsp_stapling(obs: TlsObservation) -> Verdict:
     if obs.ocsp_stapled:
         if obs.ocsp_status == "GOOD":
             return ok(name, "OCSP response stapled (status good)")
-        return fail(name, f"stapled OCSP response says {obs.ocsp_status or 'nothing usable'}",
-                    observed=obs.ocsp_status, expected="GOOD", score=-20)
+        return fail(
+            name,
+            f"stapled OCSP response says {obs.ocsp_status or 'nothing usable'}",
+            observed=obs.ocsp_status,
+            expected="GOOD",
+            score=-20,
+        )
     if not leaf.ocsp_urls and not obs.must_staple:
         return ok(name, "certificate names no OCSP responder; nothing to staple")
-    what = "must-staple certificate" if obs.must_staple else f"certificate names responder {leaf.ocsp_urls[0]}"
+    what = (
+        "must-staple certificate" if obs.must_staple else f"certificate names responder {leaf.ocsp_urls[0]}"
+    )
     return fail(name, f"no OCSP response stapled ({what})", expected="a stapled OCSP response", score=-5)

@@ -39,10 +39,14 @@ class TlsSettings(StrictModel):
             return value
         if value.endswith(".json"):
             if not Path(value).expanduser().is_file():
-                raise ValueError(f"custom policy file {value!r} not found (use policy_file for a path relative to "
-                                 "the profile)")
+                raise ValueError(
+                    f"custom policy file {value!r} not found (use policy_file for a path relative to "
+                    "the profile)"
+                )
             return value
-        raise ValueError(f"expected one of {', '.join(MOZILLA_POLICIES)} or a policy .json file; got {value!r}")
+        raise ValueError(
+            f"expected one of {', '.join(MOZILLA_POLICIES)} or a policy .json file; got {value!r}"
+        )
 
     @model_validator(mode="after")
     def _policy_file_exists(self) -> TlsSettings:

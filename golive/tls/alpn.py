@@ -14,8 +14,13 @@ import socket
 import ssl
 from dataclasses import dataclass
 
-NOT_TLS_REASONS = ("WRONG_VERSION_NUMBER", "HTTP_REQUEST", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG",
-                   "UNKNOWN_PROTOCOL")
+NOT_TLS_REASONS = (
+    "WRONG_VERSION_NUMBER",
+    "HTTP_REQUEST",
+    "RECORD_LAYER_FAILURE",
+    "PACKET_LENGTH_TOO_LONG",
+    "UNKNOWN_PROTOCOL",
+)
 
 
 @dataclass(frozen=True)
@@ -28,8 +33,9 @@ class Probe:
     unreachable: str | None = None
 
 
-def probe(hostname: str, port: int, address: str | None, timeout: float,
-          offer: tuple[str, ...] = ("h2", "http/1.1")) -> Probe:
+def probe(
+    hostname: str, port: int, address: str | None, timeout: float, offer: tuple[str, ...] = ("h2", "http/1.1")
+) -> Probe:
     """One handshake offering ``offer`` via ALPN, bounded by ``timeout``."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
@@ -37,8 +43,10 @@ def probe(hostname: str, port: int, address: str | None, timeout: float,
     context.set_ciphers("DEFAULT:@SECLEVEL=0")
     context.set_alpn_protocols(list(offer))
     try:
-        with socket.create_connection((address or hostname, port), timeout=timeout) as raw, \
-                context.wrap_socket(raw, server_hostname=hostname) as tls:
+        with (
+            socket.create_connection((address or hostname, port), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname=hostname) as tls,
+        ):
             selected = tls.selected_alpn_protocol()
     except ssl.SSLError as exc:
         reason = getattr(exc, "reason", None) or ""
@@ -47,7 +55,7 @@ def probe(hostname: str, port: int, address: str | None, timeout: float,
         return Probe(None, str(exc) or type(exc).__name__)
     except ConnectionRefusedError:
         return Probe(None, "connection refused", unreachable="connection refused")
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return Probe(None, "timeout", unreachable=f"no answer within {timeout:g}s")
     except socket.gaierror as exc:
         return Probe(None, str(exc), unreachable=f"hostname could not be resolved ({exc})")

@@ -5,6 +5,7 @@ Imported lazily by the scanner (sslyze is heavy to import); the rules never see 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -18,8 +19,12 @@ from golive.tls.model import CertInfo, Suite, TlsObservation, Vulnerabilities
 from golive.tls.trust import Fetch, chain_status, cn_of, evaluate_trust, is_self_signed
 
 CIPHER_COMMANDS = (
-    ("ssl_2_0_cipher_suites", "SSLv2"), ("ssl_3_0_cipher_suites", "SSLv3"), ("tls_1_0_cipher_suites", "TLS 1.0"),
-    ("tls_1_1_cipher_suites", "TLS 1.1"), ("tls_1_2_cipher_suites", "TLS 1.2"), ("tls_1_3_cipher_suites", "TLS 1.3"),
+    ("ssl_2_0_cipher_suites", "SSLv2"),
+    ("ssl_3_0_cipher_suites", "SSLv3"),
+    ("tls_1_0_cipher_suites", "TLS 1.0"),
+    ("tls_1_1_cipher_suites", "TLS 1.1"),
+    ("tls_1_2_cipher_suites", "TLS 1.2"),
+    ("tls_1_3_cipher_suites", "TLS 1.3"),
 )
 
 
@@ -43,21 +48,32 @@ def cert_info(cert: x509.Certificate) -> CertInfo:
     except x509.ExtensionNotFound:
         pass
     is_ca = False
-    try:
+    with contextlib.suppress(x509.ExtensionNotFound):
         is_ca = bool(cert.extensions.get_extension_for_oid(ExtensionOID.BASIC_CONSTRAINTS).value.ca)  # type: ignore
-    except x509.ExtensionNotFound:
-        pass
     ocsp_urls: tuple[str, ...] = ()
     try:
         aia = cert.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
-        ocsp_urls = tuple(d.access_location.value for d in aia  # type: ignore[attr-defined]
-                          if d.access_method == AuthorityInformationAccessOID.OCSP)
+        ocsp_urls = tuple(
+            d.access_location.value
+            for d in aia  # type: ignore[attr-defined]
+            if d.access_method == AuthorityInformationAccessOID.OCSP
+        )
     except x509.ExtensionNotFound:
         pass
-    return CertInfo(subject_cn=cn_of(cert.subject), issuer_cn=cn_of(cert.issuer),
-                    not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc, key_type=key_type,
-                    key_size=size, signature_hash=digest.name if digest else None, dns_names=dns, ip_addresses=ips,
-                    self_signed=is_self_signed(cert), is_ca=is_ca, ocsp_urls=ocsp_urls)
+    return CertInfo(
+        subject_cn=cn_of(cert.subject),
+        issuer_cn=cn_of(cert.issuer),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        key_type=key_type,
+        key_size=size,
+        signature_hash=digest.name if digest else None,
+        dns_names=dns,
+        ip_addresses=ips,
+        self_signed=is_self_signed(cert),
+        is_ca=is_ca,
+        ocsp_urls=ocsp_urls,
+    )
 
 
 def connectivity_error(result: Any, timeout: float) -> str:
@@ -105,12 +121,27 @@ def _ocsp(deployment: Any) -> tuple[bool, str | None]:
         return True, "unparseable"
 
 
-def observation(result: Any, hostname: str, port: int, address: str | None, store: Path, store_label: str,
-                fetch: Fetch, alpn: tuple[tuple[str, ...] | None, str | None], policy_name: str,
-                mozilla: Callable[[Any], tuple[dict[str, str] | None, str | None]], scan_seconds: float,
-                timeout: float) -> TlsObservation:
+def observation(
+    result: Any,
+    hostname: str,
+    port: int,
+    address: str | None,
+    store: Path,
+    store_label: str,
+    fetch: Fetch,
+    alpn: tuple[tuple[str, ...] | None, str | None],
+    policy_name: str,
+    mozilla: Callable[[Any], tuple[dict[str, str] | None, str | None]],
+    scan_seconds: float,
+    timeout: float,
+) -> TlsObservation:
     """One ``ServerScanResult`` (connected or not) → ``TlsObservation``."""
-    base: dict[str, Any] = {"hostname": hostname, "port": port, "address": address, "scan_seconds": scan_seconds}
+    base: dict[str, Any] = {
+        "hostname": hostname,
+        "port": port,
+        "address": address,
+        "scan_seconds": scan_seconds,
+    }
     if result.connectivity_status.name != "COMPLETED":
         return TlsObservation(**base, error=connectivity_error(result, timeout))
     scan = result.scan_result
@@ -139,11 +170,24 @@ def observation(result: Any, hostname: str, port: int, address: str | None, stor
         must_staple = bool(deployment.leaf_certificate_has_must_staple_extension)
     vulns = _vulnerabilities(scan, errors)
     issues, mozilla_error = mozilla(result)
-    return TlsObservation(**base, protocols=protocols, suites=tuple(suites), chain=chain, trust=trust,
-                          chain_status=status, vulnerabilities=vulns, alpn=alpn[0], alpn_error=alpn[1],
-                          ocsp_stapled=stapled, ocsp_status=ocsp_status, must_staple=must_staple,
-                          mozilla_policy=policy_name, mozilla_issues=issues, mozilla_error=mozilla_error,
-                          command_errors=errors)
+    return TlsObservation(
+        **base,
+        protocols=protocols,
+        suites=tuple(suites),
+        chain=chain,
+        trust=trust,
+        chain_status=status,
+        vulnerabilities=vulns,
+        alpn=alpn[0],
+        alpn_error=alpn[1],
+        ocsp_stapled=stapled,
+        ocsp_status=ocsp_status,
+        must_staple=must_staple,
+        mozilla_policy=policy_name,
+        mozilla_issues=issues,
+        mozilla_error=mozilla_error,
+        command_errors=errors,
+    )
 
 
 def _vulnerabilities(scan: Any, errors: dict[str, str]) -> Vulnerabilities:

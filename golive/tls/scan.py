@@ -77,7 +77,9 @@ class TlsUnreachable(Exception):
         super().__init__(f"{subject}: {reason}")
 
 
-def mozilla_checker(settings: TlsSettings) -> tuple[str, Callable[[Any], tuple[dict[str, str] | None, str | None]]]:
+def mozilla_checker(
+    settings: TlsSettings,
+) -> tuple[str, Callable[[Any], tuple[dict[str, str] | None, str | None]]]:
     """(policy label, function ServerScanResult → (issues, error)) using sslyze's Mozilla checker."""
     from sslyze.mozilla_tls_profile.tls_config_checker import (
         MozillaTlsConfiguration,
@@ -92,7 +94,9 @@ def mozilla_checker(settings: TlsSettings) -> tuple[str, Callable[[Any], tuple[d
     if path is not None:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if "configurations" in data:
-            data = data["configurations"][settings.policy if settings.policy in MOZILLA_POLICIES else "intermediate"]
+            data = data["configurations"][
+                settings.policy if settings.policy in MOZILLA_POLICIES else "intermediate"
+            ]
         config = TlsConfigurationAsJson(**data)
         label = f"custom policy {Path(path).name}"
     else:
@@ -151,8 +155,12 @@ class TlsScan:
         from golive.tls.alpn import probe
 
         keys = list(self.plan.bundles)
-        with ThreadPoolExecutor(max_workers=min(16, len(keys)), thread_name_prefix="golive-tls-probe") as pool:
-            results = list(pool.map(lambda k: probe(k.hostname, k.port, k.address, self.plan.timeouts[k]), keys))
+        with ThreadPoolExecutor(
+            max_workers=min(16, len(keys)), thread_name_prefix="golive-tls-probe"
+        ) as pool:
+            results = list(
+                pool.map(lambda k: probe(k.hostname, k.port, k.address, self.plan.timeouts[k]), keys)
+            )
         reachable = []
         for key, result in zip(keys, results, strict=True):
             self._probes[key] = result
@@ -181,7 +189,7 @@ class TlsScan:
             self._stores[key] = store
             try:
                 location = ServerNetworkLocation(key.hostname, key.port, ip_address=key.address)
-            except Exception as exc:  # noqa: BLE001 - sslyze raises its own types for DNS failures
+            except Exception as exc:
                 self._finish(key, error=f"hostname could not be resolved ({exc})")
                 continue
             network = ServerNetworkConfiguration(
@@ -190,10 +198,12 @@ class TlsScan:
                 network_max_retries=self.settings.network_retries,
             )
             request = ServerScanRequest(
-                server_location=location, network_configuration=network,
+                server_location=location,
+                network_configuration=network,
                 scan_commands=set(SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER),
                 scan_commands_extra_arguments=ScanCommandsExtraArguments(
-                    certificate_info=CertificateInfoExtraArgument(custom_ca_file=store)),
+                    certificate_info=CertificateInfoExtraArgument(custom_ca_file=store)
+                ),
             )
             requests[request.uuid] = (request, key)  # type: ignore[assignment]
         return requests
@@ -205,13 +215,15 @@ class TlsScan:
             requests = self._requests(self._preflight())
             if not requests:
                 return
-            scanner = Scanner(per_server_concurrent_connections_limit=self.settings.connections_per_server,
-                              concurrent_server_scans_limit=self.settings.concurrent_servers)
+            scanner = Scanner(
+                per_server_concurrent_connections_limit=self.settings.connections_per_server,
+                concurrent_server_scans_limit=self.settings.concurrent_servers,
+            )
             scanner.queue_scans([request for request, _ in requests.values()])  # type: ignore[misc]
             for result in scanner.get_results():
                 _, key = requests[result.uuid]  # type: ignore[misc]
                 self._finish(key, raw=result)
-        except Exception as exc:  # noqa: BLE001 - one crash must not hang every check: report it
+        except Exception as exc:
             for key, event in self._done.items():
                 if not event.is_set():
                     self._finish(key, error=f"TLS scan crashed: {type(exc).__name__}: {exc}")
@@ -250,17 +262,35 @@ class TlsScan:
         timeout = self.plan.timeouts[key]
         elapsed = round(self._elapsed.get(key, 0.0), 3)
         if key in self._errors or key not in self._raw:
-            return TlsObservation(key.hostname, key.port, key.address,
-                                  error=self._errors.get(key, "no scan result"), scan_seconds=elapsed)
+            return TlsObservation(
+                key.hostname,
+                key.port,
+                key.address,
+                error=self._errors.get(key, "no scan result"),
+                scan_seconds=elapsed,
+            )
         probed = self._probes.get(key)
         alpn = (probed.selected, probed.error) if probed else (None, "no ALPN probe")
         policy, mozilla = mozilla_checker(self.settings)
-        return observation(self._raw[key], key.hostname, key.port, key.address, self._stores[key],
-                           store_label(self.plan.bundles[key]), http_fetcher(timeout), alpn, policy, mozilla,
-                           elapsed, timeout)
+        return observation(
+            self._raw[key],
+            key.hostname,
+            key.port,
+            key.address,
+            self._stores[key],
+            store_label(self.plan.bundles[key]),
+            http_fetcher(timeout),
+            alpn,
+            policy,
+            mozilla,
+            elapsed,
+            timeout,
+        )
 
 
-def scan_now(plan: ScanPlan, settings: TlsSettings, keys: Sequence[ScanKey] | None = None) -> dict[ScanKey, TlsObservation]:
+def scan_now(
+    plan: ScanPlan, settings: TlsSettings, keys: Sequence[ScanKey] | None = None
+) -> dict[ScanKey, TlsObservation]:
     """Scan and convert everything at once (benchmarks, the CLI)."""
     scan = TlsScan(plan, settings)
     scan.start()

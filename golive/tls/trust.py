@@ -27,7 +27,11 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
 
 from golive.tls.model import ChainStatus, Trust
 
-SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem")
+SYSTEM_BUNDLES = (
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+)
 STORE_LABEL = "the system trust store"
 _REFUSED = re.compile(r"forbidden (signature|public key) algorithm|key too (small|weak)|unsupported", re.I)
 
@@ -80,9 +84,12 @@ def aia_issuer_urls(cert: x509.Certificate) -> list[str]:
         aia = cert.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
     except x509.ExtensionNotFound:
         return []
-    return [d.access_location.value for d in aia  # type: ignore[attr-defined]
-            if d.access_method == AuthorityInformationAccessOID.CA_ISSUERS
-            and isinstance(d.access_location, x509.UniformResourceIdentifier)]
+    return [
+        d.access_location.value
+        for d in aia  # type: ignore[attr-defined]
+        if d.access_method == AuthorityInformationAccessOID.CA_ISSUERS
+        and isinstance(d.access_location, x509.UniformResourceIdentifier)
+    ]
 
 
 def http_fetcher(timeout: float) -> Fetch:
@@ -92,7 +99,7 @@ def http_fetcher(timeout: float) -> Fetch:
         if not url.startswith(("http://", "https://")):
             return None
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - scheme checked
+            with urllib.request.urlopen(url, timeout=timeout) as response:
                 return response.read(1_000_000)
         except (OSError, ValueError):
             return None
@@ -123,8 +130,13 @@ def _anchors_by_subject(store: Path) -> dict[x509.Name, list[x509.Certificate]]:
     return found
 
 
-def chain_status(served: Sequence[x509.Certificate], store: Path, fetch: Fetch, valid_order: bool | None = True,
-                 max_depth: int = 4) -> tuple[ChainStatus, list[x509.Certificate]]:
+def chain_status(
+    served: Sequence[x509.Certificate],
+    store: Path,
+    fetch: Fetch,
+    valid_order: bool | None = True,
+    max_depth: int = 4,
+) -> tuple[ChainStatus, list[x509.Certificate]]:
     """Does the served chain reach a root without the client fetching anything?
 
     Returns the status and the intermediates a client would have to fetch (AIA caIssuers), which
@@ -150,9 +162,15 @@ def chain_status(served: Sequence[x509.Certificate], store: Path, fetch: Fetch, 
                     break
         if issuer is None:
             if not fetched:
-                return (ChainStatus(None, valid_order=valid_order,
-                                    note=f"'{cn_of(last.subject)}' is issued by '{cn_of(last.issuer)}', which is "
-                                         "neither served, in the trust store, nor fetchable (AIA)"), fetched)
+                return (
+                    ChainStatus(
+                        None,
+                        valid_order=valid_order,
+                        note=f"'{cn_of(last.subject)}' is issued by '{cn_of(last.issuer)}', which is "
+                        "neither served, in the trust store, nor fetchable (AIA)",
+                    ),
+                    fetched,
+                )
             break
         if is_self_signed(issuer):
             break  # a root the client lacks: a trust question, not a completeness one
@@ -200,31 +218,48 @@ def _trust_store(store: Path) -> Any:
         return TrustStore(store, "golive", "")
 
 
-def evaluate_trust(served: Sequence[x509.Certificate], fetched: Sequence[x509.Certificate], hostname: str,
-                   store: Path, label: str) -> Trust:
+def evaluate_trust(
+    served: Sequence[x509.Certificate],
+    fetched: Sequence[x509.Certificate],
+    hostname: str,
+    store: Path,
+    label: str,
+) -> Trust:
     """Validate the served chain (+ fetched intermediates) with sslyze's TrustStore."""
     if not served:
         return Trust(None, undecidable="no certificate received", store=label)
     leaf = served[0]
     pems = [c.public_bytes(Encoding.PEM).decode("ascii") for c in (*served, *fetched)]
     trust_store = _trust_store(store)
-    result = trust_store.verify_certificate_chain(pems, validation_subject(leaf, hostname),
-                                                  validation_time([*served, *fetched]))
+    result = trust_store.verify_certificate_chain(
+        pems, validation_subject(leaf, hostname), validation_time([*served, *fetched])
+    )
     if result.was_validation_successful:
         return Trust(True, store=label)
     error = result.validation_error or "validation failed"
     if _REFUSED.search(error):
-        return Trust(None, error, undecidable=f"the verifier refuses the chain outright ({_short(error)}); "
-                                               "see tls.cert_key_strength", store=label)
+        return Trust(
+            None,
+            error,
+            undecidable=f"the verifier refuses the chain outright ({_short(error)}); "
+            "see tls.cert_key_strength",
+            store=label,
+        )
     anchors = _anchors_by_subject(store)
     if is_self_signed(leaf) and len(served) == 1:
         if leaf.subject in anchors:
-            return Trust(False, f"self-signed certificate '{cn_of(leaf.subject)}' ({_short(error)})", store=label)
+            return Trust(
+                False, f"self-signed certificate '{cn_of(leaf.subject)}' ({_short(error)})", store=label
+            )
         return Trust(False, f"self-signed certificate '{cn_of(leaf.subject)}' is not in {label}", store=label)
     top = list(fetched)[-1] if fetched else served[-1]
     if not is_self_signed(top) and top.issuer not in anchors:
-        return Trust(False, f"untrusted root: the chain ends at '{cn_of(top.subject)}', issued by "
-                            f"'{cn_of(top.issuer)}', which is not in {label}", store=label)
+        return Trust(
+            False,
+            f"untrusted root: the chain ends at '{cn_of(top.subject)}', issued by "
+            f"'{cn_of(top.issuer)}', which is not in {label}",
+            store=label,
+        )
     return Trust(False, _short(error), store=label)
 
 

@@ -43,8 +43,10 @@ class Variant:
 
 VARIANTS: dict[str, Variant] = {
     "sound": Variant(stapling=True),
-    "legacy_protocols": Variant(protocols="TLSv1 TLSv1.1 TLSv1.2 TLSv1.3",
-                                ciphers=MOZILLA_INTERMEDIATE_CIPHERS + ":ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"),
+    "legacy_protocols": Variant(
+        protocols="TLSv1 TLSv1.1 TLSv1.2 TLSv1.3",
+        ciphers=MOZILLA_INTERMEDIATE_CIPHERS + ":ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0",
+    ),
     "weak_ciphers": Variant(cert="sound_rsa", ciphers=MOZILLA_INTERMEDIATE_CIPHERS + ":AES128-SHA"),
     "no_tls13": Variant(protocols="TLSv1.2"),
     "no_http2": Variant(http2=False),
@@ -76,7 +78,6 @@ SERVER_BLOCK = """\
 """
 
 
-
 @dataclass
 class TlsLab:
     """The running servers: ``ports[variant]``, the PKI, and ports that fail in known ways."""
@@ -88,20 +89,34 @@ class TlsLab:
     closed_port: int = 0
     silent_port: int = 0
 
-    def target(self, name: str, variant: str | None = None, hostname: str = HOSTNAME, **extra: object) -> dict:
+    def target(
+        self, name: str, variant: str | None = None, hostname: str = HOSTNAME, **extra: object
+    ) -> dict:
         """A profile target for ``variant`` (default: the variant named ``name``)."""
         port = self.ports[variant or name]
-        return {"name": name, "url": f"https://{hostname}:{port}", "resolve": "127.0.0.1",
-                "ca_bundle": str(self.pki.ca_bundle), **extra}
+        return {
+            "name": name,
+            "url": f"https://{hostname}:{port}",
+            "resolve": "127.0.0.1",
+            "ca_bundle": str(self.pki.ca_bundle),
+            **extra,
+        }
 
 
 def _block(variant: Variant, port: int, pki: TestPki) -> str:
     stapling = ""
     if variant.stapling:
         stapling = f"        ssl_stapling on;\n        ssl_stapling_file {pki.ocsp};\n"
-    return SERVER_BLOCK.format(port=port, http2=" http2" if variant.http2 else "", hostname=HOSTNAME,
-                               cert=pki.cert(variant.cert), key=pki.key(variant.cert),
-                               protocols=variant.protocols, ciphers=variant.ciphers, stapling=stapling)
+    return SERVER_BLOCK.format(
+        port=port,
+        http2=" http2" if variant.http2 else "",
+        hostname=HOSTNAME,
+        cert=pki.cert(variant.cert),
+        key=pki.key(variant.cert),
+        protocols=variant.protocols,
+        ciphers=variant.ciphers,
+        stapling=stapling,
+    )
 
 
 def start_s_server(pki: TestPki, root: Path, port: int, *options: str) -> ServerProcess:
@@ -110,11 +125,29 @@ def start_s_server(pki: TestPki, root: Path, port: int, *options: str) -> Server
     openssl = shutil.which("openssl") or "/usr/bin/openssl"
     chain = root / "s_server-chain.pem"
     chain.write_bytes(pem(pki.intermediate.cert))
-    argv = [openssl, "s_server", "-quiet", "-www", "-accept", f"127.0.0.1:{port}", "-naccept", "100000",
-            "-cert", str(pki.root / "sound.crt"), "-key", str(pki.key("sound")), "-cert_chain", str(chain),
-            *options]
-    return start_process("openssl s_server", argv, log=root / f"s_server-{port}.log",
-                         ready=lambda: port_open("127.0.0.1", port))
+    argv = [
+        openssl,
+        "s_server",
+        "-quiet",
+        "-www",
+        "-accept",
+        f"127.0.0.1:{port}",
+        "-naccept",
+        "100000",
+        "-cert",
+        str(pki.root / "sound.crt"),
+        "-key",
+        str(pki.key("sound")),
+        "-cert_chain",
+        str(chain),
+        *options,
+    ]
+    return start_process(
+        "openssl s_server",
+        argv,
+        log=root / f"s_server-{port}.log",
+        ready=lambda: port_open("127.0.0.1", port),
+    )
 
 
 @contextlib.contextmanager
@@ -145,7 +178,7 @@ def silent_listener() -> Iterator[int]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         """Keep test output clean."""
 
 
@@ -166,8 +199,9 @@ def file_server(directory: Path) -> Iterator[int]:
 
 
 @contextlib.contextmanager
-def tls_lab(root: Path, variants: dict[str, Variant] | None = None, renegotiation_server: bool = True
-            ) -> Iterator[TlsLab]:
+def tls_lab(
+    root: Path, variants: dict[str, Variant] | None = None, renegotiation_server: bool = True
+) -> Iterator[TlsLab]:
     """Start one nginx with every variant (and an AIA file server), plus the s_server; stop by PID."""
     require_nginx()
     variants = VARIANTS if variants is None else variants
