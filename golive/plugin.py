@@ -347,6 +347,8 @@ class ControllerHooks:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         from golive import signoff
 
+        if self.config.option.collectonly:
+            return
         self.signoff = signoff.write(self.recorder, self.config.stash[REPORT_DIR], self.config)
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -57,6 +57,8 @@ def build(recorder: Recorder, finished_at: datetime | None = None, today: date |
     for item in items:
         counts[item["status"]] = counts.get(item["status"], 0) + 1
     reasons = _no_go_reasons(items)
+    if not grouped:
+        reasons.append("no check ran (nothing selected, or every subject was filtered out)")
     return {
         "profile": profile.name,
         "environment": profile.environment,
