@@ -15,6 +15,7 @@ import json
 import math
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -143,6 +144,9 @@ class TlsScan:
                 return
             self._started = True
         self.started_at = time.perf_counter()
+        # sslyze loads the combined store (system roots included); some system roots have
+        # non-positive serials, which cryptography warns about on every load. Not a finding.
+        warnings.filterwarnings("ignore", message="Parsed a serial number which wasn't positive")
         self._thread = threading.Thread(target=self._run, name="golive-sslyze", daemon=True)
         self._thread.start()
 
