@@ -70,8 +70,8 @@ def golive_in_process(lab: TlsLab, names: list[str], settings: TlsSettings) -> f
 def bare_sslyze(lab: TlsLab, names: list[str], settings: TlsSettings) -> float:
     from sslyze import (
         CertificateInfoExtraArgument,
-        Scanner,
         ScanCommandsExtraArguments,
+        Scanner,
         ServerNetworkConfiguration,
         ServerNetworkLocation,
         ServerScanRequest,
@@ -124,9 +124,15 @@ def main() -> None:
     hosts = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     settings = TlsSettings()
-    variants = {"sound": Variant(stapling=True), **{f"sound{i}": Variant(stapling=True) for i in range(1, hosts)}}
+    variants = {
+        "sound": Variant(stapling=True),
+        **{f"sound{i}": Variant(stapling=True) for i in range(1, hosts)},
+    }
     names = list(variants)
-    with tempfile.TemporaryDirectory() as tmp, tls_lab(Path(tmp), variants, renegotiation_server=False) as lab:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        tls_lab(Path(tmp), variants, renegotiation_server=False) as lab,
+    ):
         golive_in_process(lab, names, settings)  # warm-up (imports, store parsing)
         bare_sslyze(lab, names, settings)
         ours, bare = [], []
@@ -137,14 +143,20 @@ def main() -> None:
         one_check, one_wall = golive_check_time(lab, names[:1], Path(tmp) / "one")
         many_check, many_wall = golive_check_time(lab, names, Path(tmp) / "many")
     g, b = statistics.median(ours), statistics.median(bare)
-    print(f"1 host, 12 tls.* checks through golive (pytest): check time {one_check:.3f} s "
-          f"(target <= 1.0 s); subprocess wall {one_wall:.2f} s")
-    print(f"{hosts} hosts, 12 tls.* checks each through golive (pytest): check time {many_check:.3f} s; "
-          f"subprocess wall {many_wall:.2f} s")
+    print(
+        f"1 host, 12 tls.* checks through golive (pytest): check time {one_check:.3f} s "
+        f"(target <= 1.0 s); subprocess wall {one_wall:.2f} s"
+    )
+    print(
+        f"{hosts} hosts, 12 tls.* checks each through golive (pytest): check time {many_check:.3f} s; "
+        f"subprocess wall {many_wall:.2f} s"
+    )
     print(f"{hosts} hosts, golive scan + rules in-process: median {g:.3f} s  {[round(x, 3) for x in ours]}")
     print(f"{hosts} hosts, bare sslyze Scanner:            median {b:.3f} s  {[round(x, 3) for x in bare]}")
-    print(f"ratio golive / bare sslyze: {g / b:.2f}x (target <= 1.1x); "
-          f"golive check time / bare: {many_check / b:.2f}x")
+    print(
+        f"ratio golive / bare sslyze: {g / b:.2f}x (target <= 1.1x); "
+        f"golive check time / bare: {many_check / b:.2f}x"
+    )
 
 
 if __name__ == "__main__":
