@@ -1,0 +1,263 @@
+"""load.thresholds proven both ways, end to end (golive in a subprocess, locust in its own subprocess).
+
+Real servers on loopback, runs of 2 seconds with a few users:
+
+- the demo target (``golive.demo``): sound passes sane thresholds; ``errors_under_load`` and
+  ``slow_under_load`` fail them with the measured figure;
+- real nginx over TLS, reached as ``https://demo.golive.test:<port>`` with ``resolve: 127.0.0.1``
+  and the test CA as ``ca_bundle`` (SNI, Host and certificate check keep the name): sound passes;
+  ``limit_req`` answering 503 under load fails the error rate; ``limit_req`` queueing (no ``nodelay``)
+  makes it slow under load;
+- profile errors (exit 4), the production guard, abort on breach, workers, the baseline.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.harness import run_golive
+from tests.servers.base import ServerProcess, free_port
+from tests.servers.nginx import start_nginx
+
+HOSTNAME = "demo.golive.test"
+SHORT = {"users": 4, "spawn_rate": 20, "duration": "2s", "wait_time": "20ms"}
+
+SOUND = """
+server {{
+    listen 127.0.0.1:{port} ssl;
+    server_name {host};
+    ssl_certificate {cert}; ssl_certificate_key {cert};
+    location = /api/health {{ default_type application/json; return 200 '{{"status":"ok"}}'; }}
+}}
+"""
+ERRORS = """
+limit_req_zone $server_name zone=perserver:1m rate=20r/s;
+server {{
+    listen 127.0.0.1:{port} ssl;
+    server_name {host};
+    ssl_certificate {cert}; ssl_certificate_key {cert};
+    limit_req zone=perserver burst=5 nodelay;
+    limit_req_status 503;
+    location = /api/health {{ alias {www}/health.json; default_type application/json; }}
+}}
+"""
+SLOW = """
+limit_req_zone $server_name zone=queue:1m rate=20r/s;
+server {{
+    listen 127.0.0.1:{port} ssl;
+    server_name {host};
+    ssl_certificate {cert}; ssl_certificate_key {cert};
+    limit_req zone=queue burst=1000;
+    location = /api/health {{ alias {www}/health.json; default_type application/json; }}
+}}
+"""
+VARIANTS = {"sound": SOUND, "errors": ERRORS, "slow": SLOW}
+
+
+@pytest.fixture(scope="module")
+def tls_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], dict[str, Any]]]:
+    """``tls_lab("sound"|"errors"|"slow")`` → a target dict for a running nginx variant."""
+    from tests import pki
+
+    root = tmp_path_factory.mktemp("load-lab")
+    ca = pki._ca("golive load test CA", pki._ec(), None)
+    server = pki.leaf(ca, HOSTNAME)
+    (root / "ca.pem").write_bytes(pki.pem(ca.cert))
+    (root / "server.pem").write_bytes(pki.pem(server.cert) + pki.key_pem(server.key))
+    www = Path(tempfile.mkdtemp(prefix="golive-load-www-"))  # nginx's workers run as nobody
+    www.chmod(0o755)
+    (www / "health.json").write_text('{"status":"ok"}')
+    (www / "health.json").chmod(0o644)
+    running: dict[str, tuple[ServerProcess, int]] = {}
+
+    def get(variant: str) -> dict[str, Any]:
+        if variant not in running:
+            port = free_port()
+            servers = VARIANTS[variant].format(port=port, host=HOSTNAME, cert=root / "server.pem", www=www)
+            running[variant] = (start_nginx(root / variant, servers, [port]), port)
+        port = running[variant][1]
+        return {"name": "web", "url": f"https://{HOSTNAME}:{port}", "resolve": "127.0.0.1",
+                "ca_bundle": str(root / "ca.pem")}
+
+    yield get
+    for server, _ in running.values():
+        server.stop()
+    shutil.rmtree(www, ignore_errors=True)
+
+
+def profile(target: dict[str, Any], thresholds: list[Any], **load: Any) -> dict[str, Any]:
+    return {"name": "loadtest", "environment": "staging", "targets": [target],
+            "checks": {"load": {**SHORT, **load, "thresholds": thresholds}}}
+
+
+def results(run: Any) -> dict[str, dict[str, Any]]:
+    """nodeid's threshold id → result (status, message, metrics)."""
+    out = {}
+    for result in run.item("load.thresholds")["results"]:
+        out[result["nodeid"].split("[", 1)[1].rstrip("]")] = result
+    return out
+
+
+# ----------------------------------------------------------------------------- nginx over TLS (resolve)
+
+
+def test_sound_tls_target_passes_sane_thresholds(tls_lab: Any, tmp_path: Path) -> None:
+    thresholds = ["p95 < 1s", "error_rate < 1%", "rps > 5", "GET /api/health: p99 < 1s"]
+    run = run_golive(profile(tls_lab("sound"), thresholds), "-m", "load", tmp_path=tmp_path)
+    found = results(run)
+    assert {k: r["status"] for k, r in found.items()} == {
+        "web-p95<1s": "passed", "web-error_rate<1%": "passed", "web-rps>5": "passed",
+        "web-GET/api/health:p99<1s": "passed"}, run.output[-3000:]
+    metrics = found["web-p95<1s"]["metrics"]
+    assert metrics["requests"] > 20 and metrics["error_rate_percent"] == 0
+    assert {"p50_ms", "p90_ms", "p95_ms", "p99_ms", "rps", "generator_cpu"} <= set(metrics)
+    out = run.report_dir / "load" / "web"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["total"]["requests"] == metrics["requests"] and summary["stopped_by"] == "duration"
+    assert (out / "locust_stats.csv").exists() and (out / "locust_report.html").exists()
+    attachments = {p.suffix for p in (run.report_dir / "allure-results").iterdir()}
+    assert {".csv", ".html", ".json"} <= attachments
+    assert run.signoff["verdict"] == "GO"
+
+
+def test_errors_under_concurrency_fail_with_the_measured_rate(tls_lab: Any, tmp_path: Path) -> None:
+    run = run_golive(profile(tls_lab("errors"), ["error_rate < 1%"], wait_time="0ms"), "-m", "load",
+                     tmp_path=tmp_path)
+    assert run.status("load.thresholds", "web") == "failed", run.output[-3000:]
+    message = run.message("load.thresholds", "web")
+    assert message.startswith("web: error rate ") and "over the 1 % limit (" in message
+    assert "requests failed" in message
+    assert run.signoff["verdict"] == "NO-GO"
+
+
+def test_slow_target_fails_p95_with_the_measured_latency(tls_lab: Any, tmp_path: Path) -> None:
+    run = run_golive(profile(tls_lab("slow"), ["p95 < 100ms"]), "-m", "load", tmp_path=tmp_path)
+    message = run.message("load.thresholds", "web")
+    assert run.status("load.thresholds", "web") == "failed", run.output[-3000:]
+    assert message.startswith("web: p95 ") and " ms over the 100 ms limit (" in message
+
+
+def test_abort_stops_a_failing_run_early(tls_lab: Any, tmp_path: Path) -> None:
+    run = run_golive(profile(tls_lab("errors"), ["error_rate < 5% abort after 1s", "p95 < 2s"],
+                             duration="30s", wait_time="0ms"), "-m", "load", tmp_path=tmp_path)
+    summary = json.loads((run.report_dir / "load" / "web" / "summary.json").read_text())
+    assert summary["stopped_by"] == "abort" and summary["elapsed_s"] < 10, summary
+    message = results(run)["web-error_rate<5%abortafter1s"]["message"]
+    assert "run aborted after" in message and "over the 5 % limit" in message
+
+
+def test_two_worker_processes(tls_lab: Any, tmp_path: Path) -> None:
+    data = profile(tls_lab("sound"), ["error_rate < 1%"], workers=2)
+    run = run_golive(data, "-m", "load", tmp_path=tmp_path)
+    assert run.status("load.thresholds", "web") == "passed", run.output[-3000:]
+    summary = json.loads((run.report_dir / "load" / "web" / "summary.json").read_text())
+    assert summary["workers"] == 2 and summary["generator"]["processes"] == 3
+    assert summary["total"]["requests"] > 20
+
+
+def test_relative_threshold_records_then_compares(tls_lab: Any, tmp_path: Path) -> None:
+    target = tls_lab("sound")
+    reports = tmp_path / "reports"
+    strict = profile(target, ["p95 < baseline * 0.001"])
+    first = run_golive(strict, "-m", "load", tmp_path=tmp_path / "1", report_dir=reports)
+    assert first.status("load.thresholds", "web") == "passed", first.output[-3000:]
+    assert (reports / "load-baseline" / "web.json").exists(), "a GO run must record the baseline"
+    second = run_golive(strict, "-m", "load", tmp_path=tmp_path / "2", report_dir=reports)
+    assert second.status("load.thresholds", "web") == "failed"
+    assert "(baseline " in second.message("load.thresholds", "web")
+    assert "× 0.001) limit" in second.message("load.thresholds", "web")
+
+
+# ----------------------------------------------------------------------------- no load at all
+
+
+def test_invalid_expression_is_exit_4(tmp_path: Path) -> None:
+    target = {"name": "web", "url": "https://127.0.0.1:9"}
+    run = run_golive(profile(target, ["p95 < 500ms", "p95 < 500"]), "-m", "load", tmp_path=tmp_path)
+    assert run.returncode == 4
+    assert "checks.load.thresholds[1]" in run.output and "needs a duration with a unit" in run.output
+
+
+@pytest.mark.parametrize(("allow_load", "flag"), [(False, False), (True, False), (False, True)])
+def test_production_guard_refuses_and_says_how(tmp_path: Path, allow_load: bool, flag: bool) -> None:
+    port = free_port()
+    data = profile({"name": "web", "url": f"http://127.0.0.1:{port}"}, ["p95 < 500ms"])
+    data.update(environment="production", allow_load=allow_load)
+    run = run_golive(data, "-m", "load", *(["--allow-load"] if flag else []), tmp_path=tmp_path)
+    assert run.status("load.thresholds", "web") == "skipped", run.output[-3000:]
+    message = run.message("load.thresholds", "web")
+    assert "refusing to load a production environment" in message
+    assert "set allow_load: true in the profile AND pass --allow-load" in message
+    assert not (run.report_dir / "load" / "web").exists(), "no load may be sent"
+
+
+def test_production_allowed_with_both(tls_lab: Any, tmp_path: Path) -> None:
+    data = profile(tls_lab("sound"), ["error_rate < 1%"])
+    data.update(environment="production", allow_load=True)
+    run = run_golive(data, "-m", "load", "--allow-load", tmp_path=tmp_path)
+    assert run.status("load.thresholds", "web") == "passed", run.output[-3000:]
+
+
+# ----------------------------------------------------------------------------- the demo target
+
+
+def _demo_ready() -> bool:
+    """The demo target is being written in parallel; its tests are collected once it exists.
+
+    (Not a skip: the golive plugin currently stringifies skip reports of non-check tests, which
+    pytest's terminal summary cannot fold.)
+    """
+    try:
+        import golive.demo as demo_module
+    except ImportError:
+        return False
+    return hasattr(demo_module, "start_demo")
+
+
+if _demo_ready():
+
+    @pytest.fixture(scope="module")
+    def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Any]]:
+        import contextlib
+
+        import golive.demo as demo_module
+
+        stack = contextlib.ExitStack()
+        running: dict[frozenset[str], Any] = {}
+        state = tmp_path_factory.mktemp("demo-load")
+
+        def get(*flaws: str) -> Any:
+            key = frozenset(flaws)
+            if key not in running:
+                running[key] = stack.enter_context(demo_module.start_demo(flaws=set(flaws), state_dir=state))
+            return running[key]
+
+        with stack:
+            yield get
+
+
+    def test_demo_sound_passes(demo: Any, tmp_path: Path) -> None:
+        run = run_golive(profile(demo().target_dict(name="web"), ["p95 < 500ms", "error_rate < 1%"]),
+                         "-m", "load", tmp_path=tmp_path)
+        assert {r["status"] for r in results(run).values()} == {"passed"}, run.output[-3000:]
+
+
+    def test_demo_errors_under_load_fails(demo: Any, tmp_path: Path) -> None:
+        run = run_golive(profile(demo("errors_under_load").target_dict(name="web"), ["error_rate < 1%"],
+                                 wait_time="0ms"), "-m", "load", tmp_path=tmp_path)
+        assert run.status("load.thresholds", "web") == "failed", run.output[-3000:]
+        assert "over the 1 % limit (" in run.message("load.thresholds", "web")
+
+
+    def test_demo_slow_under_load_fails(demo: Any, tmp_path: Path) -> None:
+        run = run_golive(profile(demo("slow_under_load").target_dict(name="web"), ["p95 < 200ms"],
+                                 wait_time="0ms"), "-m", "load", tmp_path=tmp_path)
+        assert run.status("load.thresholds", "web") == "failed", run.output[-3000:]
+        assert " ms over the 200 ms limit (" in run.message("load.thresholds", "web")
