@@ -322,3 +322,39 @@ def test_settings_defaults_and_policy_values(tmp_path: Path) -> None:
     custom = tmp_path / "p.json"
     custom.write_text("{}")
     assert TlsSettings(policy=str(custom)).custom_policy_path == custom
+
+
+# --------------------------------------------------------------------------- scan plan
+
+
+def test_plan_scans_each_endpoint_once_and_stays_lazy(tmp_path: Path) -> None:
+    from golive.profile import Profile
+    from golive.tls.scan import TlsScan, key_of, plan_for
+
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    profile = Profile(
+        name="p",
+        targets=[
+            {"name": "web", "url": "https://app.example.com:8443", "resolve": "10.0.0.7", "ca_bundle": str(bundle)},
+            {"name": "api", "url": "https://app.example.com:8443/api", "resolve": "10.0.0.7"},
+            {"name": "green", "url": "https://app.example.com:8443", "resolve": "10.0.0.8"},
+            {"name": "plain", "url": "http://app.example.com"},
+        ],
+    )
+    plan = plan_for(profile)
+    assert [k.where for k in plan.bundles] == [
+        "app.example.com:8443 (10.0.0.7)",
+        "app.example.com:8443 (10.0.0.8)",
+    ]
+    assert plan.bundles[key_of(profile.targets[1])] == [bundle]
+    scan = TlsScan(plan, TlsSettings())
+    assert scan._thread is None  # nothing runs until the first check asks
+
+
+def test_importing_the_fixture_does_not_import_sslyze() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, golive.fixtures.tls, golive.rules.tls; assert 'sslyze' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -1,7 +1,7 @@
 """Every tls.* check proven both ways against real TLS servers on loopback.
 
 One nginx process serves every variant (one port each, certificates from the test PKI), an
-``openssl s_server`` accepts client-initiated renegotiation, and three ports fail in known ways
+a threaded Python TLS server accepts client-initiated renegotiation, and three ports fail in known ways
 (refused, silent, not TLS). ONE golive run scans them all at once (scans are the slow part); a
 second, small run checks the stricter policy keys (require_tls13, policy modern, custom policy).
 """
@@ -182,7 +182,8 @@ def test_no_tls13_passes_default_policy(run: GoliveRun) -> None:
 
 
 def test_custom_policy_file(lab: TlsLab, tmp_path: Path) -> None:
-    """A custom policy JSON (Mozilla format) relative to the profile: here one that allows CBC."""
+    """A custom policy JSON (Mozilla format) relative to the profile: here one that allows CBC.
+    Run under xdist (-n 2): each worker scans on its own, the outcomes are the same."""
     from sslyze.mozilla_tls_profile.tls_config_checker import MozillaTlsConfiguration, TlsConfigurationEnum
 
     policy = MozillaTlsConfiguration.get(TlsConfigurationEnum.MOZILLA_INTERMEDIATE).model_dump(mode="json")
@@ -193,6 +194,8 @@ def test_custom_policy_file(lab: TlsLab, tmp_path: Path) -> None:
         _profile(lab, "tls-custom", ["weak_ciphers"], policy_file="house-policy.json"),
         "-m",
         "tls",
+        "-n",
+        "2",
         tmp_path=tmp_path,
     )
     assert result.status("tls.mozilla_compliance", "weak_ciphers") == "passed", result.message(

@@ -1,5 +1,6 @@
 """TLS server variants for the tls.* self-tests: many nginx server blocks (one port per variant) in
-ONE nginx process, plus an ``openssl s_server`` for the defects nginx cannot be configured into.
+ONE nginx process, plus a threaded Python TLS server for the one defect nginx cannot be configured
+into (client-initiated renegotiation).
 
 The sound variant is Mozilla's "intermediate" nginx configuration; every other variant differs from
 it by exactly one defect (a certificate from ``tests.pki`` or a protocol/cipher/ALPN setting), so
@@ -12,15 +13,16 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
-import shutil
 import socket
+import socketserver
+import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.pki import HOSTNAME, TestPki, build_pki, pem
-from tests.servers.base import ServerProcess, free_port, port_open, start_process
+from tests.pki import HOSTNAME, TestPki, build_pki
+from tests.servers.base import ServerProcess, free_port
 from tests.servers.nginx import require_nginx, start_nginx
 
 MOZILLA_INTERMEDIATE_CIPHERS = (
@@ -119,35 +121,39 @@ def _block(variant: Variant, port: int, pki: TestPki) -> str:
     )
 
 
-def start_s_server(pki: TestPki, root: Path, port: int, *options: str) -> ServerProcess:
-    """``openssl s_server`` with the sound certificate and extra ``options`` (e.g. allowing
-    client-initiated renegotiation, which nginx always refuses)."""
-    openssl = shutil.which("openssl") or "/usr/bin/openssl"
-    chain = root / "s_server-chain.pem"
-    chain.write_bytes(pem(pki.intermediate.cert))
-    argv = [
-        openssl,
-        "s_server",
-        "-quiet",
-        "-www",
-        "-accept",
-        f"127.0.0.1:{port}",
-        "-naccept",
-        "100000",
-        "-cert",
-        str(pki.root / "sound.crt"),
-        "-key",
-        str(pki.key("sound")),
-        "-cert_chain",
-        str(chain),
-        *options,
-    ]
-    return start_process(
-        "openssl s_server",
-        argv,
-        log=root / f"s_server-{port}.log",
-        ready=lambda: port_open("127.0.0.1", port),
-    )
+ALLOW_CLIENT_RENEGOTIATION = 0x100  # SSL_OP_ALLOW_CLIENT_RENEGOTIATION (OpenSSL 3), not exported by ssl
+
+
+@contextlib.contextmanager
+def renegotiating_server(pki: TestPki) -> Iterator[int]:
+    """A real TLS server (OpenSSL 3 through the ssl module, one thread per connection) that honours
+    client-initiated renegotiation, a defect nginx cannot be configured into. Threaded, unlike
+    ``openssl s_server``, so that sslyze's concurrent probes do not time out."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki.cert("sound"), pki.key("sound"))
+    context.options |= ALLOW_CLIENT_RENEGOTIATION
+    context.options &= ~ssl.OP_NO_RENEGOTIATION
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            self.request.settimeout(5)
+            with contextlib.suppress(OSError), context.wrap_socket(self.request, server_side=True) as tls:
+                while tls.recv(4096):
+                    tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+    server = Server(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(2)
 
 
 @contextlib.contextmanager
@@ -202,7 +208,8 @@ def file_server(directory: Path) -> Iterator[int]:
 def tls_lab(
     root: Path, variants: dict[str, Variant] | None = None, renegotiation_server: bool = True
 ) -> Iterator[TlsLab]:
-    """Start one nginx with every variant (and an AIA file server), plus the s_server; stop by PID."""
+    """Start one nginx with every variant (and an AIA file server), plus the renegotiating
+    server; nginx is stopped by PID."""
     require_nginx()
     variants = VARIANTS if variants is None else variants
     with contextlib.ExitStack() as stack:
@@ -215,11 +222,7 @@ def tls_lab(
         stack.callback(nginx.stop)
         lab = TlsLab(pki, ports, aia_port, [nginx])
         if renegotiation_server:
-            port = free_port()
-            server = start_s_server(pki, root, port, "-client_renegotiation", "-no_ticket")
-            stack.callback(server.stop)
-            lab.ports["client_renegotiation"] = port
-            lab.processes.append(server)
+            lab.ports["client_renegotiation"] = stack.enter_context(renegotiating_server(pki))
         lab.closed_port = free_port()
         lab.silent_port = stack.enter_context(silent_listener())
         yield lab
