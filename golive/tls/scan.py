@@ -174,7 +174,8 @@ class TlsScan:
                 reachable.append(key)
         return reachable
 
-    def _requests(self, keys: Sequence[ScanKey]) -> dict[Any, ScanKey]:
+    def _requests(self, keys: Sequence[ScanKey]) -> dict[Any, tuple[Any, ScanKey]]:
+        """One sslyze ``ServerScanRequest`` per key, by request uuid."""
         from sslyze import (
             CertificateInfoExtraArgument,
             ScanCommandsExtraArguments,
@@ -186,14 +187,14 @@ class TlsScan:
 
         from golive.tls.trust import combined_store
 
-        requests: dict[Any, ScanKey] = {}
+        requests: dict[Any, tuple[Any, ScanKey]] = {}
         for key in keys:
             bundles = self.plan.bundles[key]
             store = combined_store(bundles, self.workdir)
             self._stores[key] = store
             try:
                 location = ServerNetworkLocation(key.hostname, key.port, ip_address=key.address)
-            except Exception as exc:
+            except Exception as exc:  # sslyze raises its own types for DNS failures
                 self._finish(key, error=f"hostname could not be resolved ({exc})")
                 continue
             network = ServerNetworkConfiguration(
@@ -209,7 +210,7 @@ class TlsScan:
                     certificate_info=CertificateInfoExtraArgument(custom_ca_file=store)
                 ),
             )
-            requests[request.uuid] = (request, key)  # type: ignore[assignment]
+            requests[request.uuid] = (request, key)
         return requests
 
     def _run(self) -> None:
@@ -223,11 +224,11 @@ class TlsScan:
                 per_server_concurrent_connections_limit=self.settings.connections_per_server,
                 concurrent_server_scans_limit=self.settings.concurrent_servers,
             )
-            scanner.queue_scans([request for request, _ in requests.values()])  # type: ignore[misc]
+            scanner.queue_scans([request for request, _ in requests.values()])
             for result in scanner.get_results():
-                _, key = requests[result.uuid]  # type: ignore[misc]
+                _, key = requests[result.uuid]
                 self._finish(key, raw=result)
-        except Exception as exc:
+        except Exception as exc:  # one crash must not hang every check: report it on each
             for key, event in self._done.items():
                 if not event.is_set():
                     self._finish(key, error=f"TLS scan crashed: {type(exc).__name__}: {exc}")
