@@ -61,14 +61,22 @@ def redact_exception(exc: BaseException, redactor: Redactor) -> None:
         exc.msg = redactor.text(exc.msg)
 
 
+def redact_longrepr(longrepr: Any, redactor: Redactor) -> Any:
+    """A report's longrepr with secrets masked, keeping its shape (a skip's is a (path, line, reason)
+    tuple that pytest's terminal summary unpacks)."""
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        path, line, reason = longrepr
+        return (path, line, redactor.text(str(reason)))
+    return redactor.text(str(longrepr))
+
+
 def short_longrepr(report: pytest.TestReport, message: str, redactor: Redactor) -> Any:
     """A failed check shows its message, not a traceback into golive; other errors stay, redacted."""
     if report.when == "call" and report.longrepr is not None:
         text = str(report.longrepr)
         if "AssertionError" in text or "FetchError" in text:
             return message
-        return redactor.text(text)
-    return redactor.text(str(report.longrepr)) if report.longrepr is not None else None
+    return redact_longrepr(report.longrepr, redactor) if report.longrepr is not None else None
 
 
 def status_of(report: pytest.TestReport, call: pytest.CallInfo[None]) -> str:

@@ -275,7 +275,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.excinfo is not None:
         outcome_rules.redact_exception(call.excinfo.value, redactor)
         if report.longrepr is not None and CHECK_ID not in item.stash:
-            report.longrepr = redactor.text(str(report.longrepr))
+            report.longrepr = outcome_rules.redact_longrepr(report.longrepr, redactor)
     if CHECK_ID not in item.stash:
         return report
     profile = config.stash.get(PROFILE, None)
