@@ -180,8 +180,19 @@ def write(recorder: Recorder, report_dir: Path, config: pytest.Config | None = N
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / "signoff.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     (report_dir / "signoff.md").write_text(signoff_md.render(document), encoding="utf-8")
+    (report_dir / "effective-profile.yaml").write_text(_effective_profile(recorder.profile), encoding="utf-8")
     allure_env.write(report_dir / "allure-results", recorder.profile, document)
     return document
+
+
+def _effective_profile(profile: Profile) -> str:
+    """The profile as it was checked (after extends and ${VAR}), secrets masked: audit evidence."""
+    import yaml
+
+    from golive.profile import dump_profile
+
+    header = f"# effective profile {profile.name} from {profile.source}, secrets masked\n"
+    return header + yaml.safe_dump(dump_profile(profile, mask=True), sort_keys=False)
 
 
 def summary_lines(document: dict[str, Any], report_dir: Path, limit: int = 12) -> list[str]:
