@@ -175,6 +175,24 @@ def test_relative_threshold_records_then_compares(tls_lab: Any, tmp_path: Path) 
     assert "× 0.001) limit" in second.message("load.thresholds", "web")
 
 
+def test_user_locustfile(tls_lab: Any, tmp_path: Path) -> None:
+    locustfile = tmp_path / "profile" / "mine.py"
+    locustfile.parent.mkdir(parents=True)
+    locustfile.write_text(
+        "from locust import FastHttpUser, constant, task\n\n"
+        "class Mine(FastHttpUser):\n"
+        "    wait_time = constant(0.02)\n\n"
+        "    @task\n"
+        "    def health(self):\n"
+        "        self.client.get('/api/health', name='custom health')\n")
+    data = profile(tls_lab("sound"), ["custom health: error_rate < 1%", "GET custom health: p95 < 1s"],
+                   locustfile="mine.py")
+    run = run_golive(data, "-m", "load", tmp_path=tmp_path)
+    assert {r["status"] for r in results(run).values()} == {"passed"}, run.output[-3000:]
+    summary = json.loads((run.report_dir / "load" / "web" / "summary.json").read_text())
+    assert [e["name"] for e in summary["entries"]] == ["custom health"] and summary["total"]["requests"] > 10
+
+
 # ----------------------------------------------------------------------------- no load at all
 
 

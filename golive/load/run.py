@@ -203,7 +203,7 @@ def main(spec_path: str, out_dir: str) -> int:
     return 0
 
 
-def _end_workers(procs: list[Any], grace: float = 2.0) -> None:
+def _end_workers(procs: list[Any], grace: float = 0.5) -> None:
     """Workers were told to quit; one that lingers (its stats are already in) is terminated by pid."""
     deadline = time.monotonic() + grace
     for proc in procs:
