@@ -23,7 +23,7 @@ def test_thresholds(load_threshold, profile, golive_config, load_runs, evidence)
     run = load_runs(target)
     attach_run(run, evidence, load_runs.attached)
     assert run.ok, f"{target.name}: {run.error}"
-    health = rules.generator_health(run.summary.get("generator"))
+    health = rules.generator_health(run.summary.get("generator"), profile.checks.load.generator_cpu_limit)
     if not health.passed:
         evidence.note(health.about(target.name).reason)
     verdict = rules.judge(threshold, run.summary, load_runs.baseline(target)).about(target.name)

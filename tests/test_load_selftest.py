@@ -153,6 +153,16 @@ def test_abort_stops_a_failing_run_early(tls_lab: Any, tmp_path: Path) -> None:
     assert "run aborted after" in message and "over the 5 % limit" in message
 
 
+def test_saturated_generator_is_marked_unreliable(tls_lab: Any, tmp_path: Path) -> None:
+    data = profile(tls_lab("sound"), ["error_rate < 1%"], generator_cpu_limit=0.01, wait_time="0ms")
+    run = run_golive(data, "-m", "load", tmp_path=tmp_path)
+    result = run.result("load.thresholds", "web")
+    assert result["status"] == "passed", run.output[-3000:]
+    notes = result.get("notes", [])
+    assert any(n.startswith("web: results unreliable: load generator CPU at") for n in notes), result
+    assert result["metrics"]["generator_cpu"] > 0.01
+
+
 def test_two_worker_processes(tls_lab: Any, tmp_path: Path) -> None:
     data = profile(tls_lab("sound"), ["error_rate < 1%"], workers=2)
     run = run_golive(data, "-m", "load", tmp_path=tmp_path)
@@ -191,6 +201,14 @@ def test_user_locustfile(tls_lab: Any, tmp_path: Path) -> None:
     assert {r["status"] for r in results(run).values()} == {"passed"}, run.output[-3000:]
     summary = json.loads((run.report_dir / "load" / "web" / "summary.json").read_text())
     assert [e["name"] for e in summary["entries"]] == ["custom health"] and summary["total"]["requests"] > 10
+
+
+def test_one_run_per_target_under_xdist(tls_lab: Any, tmp_path: Path) -> None:
+    thresholds = ["p95 < 1s", "p99 < 2s", "error_rate < 1%", "max < 5s"]
+    run = run_golive(profile(tls_lab("sound"), thresholds), "-m", "load", "-n", "2", tmp_path=tmp_path)
+    assert [r["status"] for r in results(run).values()] == ["passed"] * 4, run.output[-3000:]
+    runs = (run.report_dir / "load" / "web.runs").read_text().splitlines()
+    assert len(runs) == 1, f"the target was loaded {len(runs)} times: {runs}"
 
 
 # ----------------------------------------------------------------------------- no load at all

@@ -99,6 +99,7 @@ class LoadSettings(StrictModel):
     verify_tls: bool = True
     request_timeout: Duration = 10.0
     baseline: bool = True
+    generator_cpu_limit: float = Field(90.0, gt=0, le=100)
 
     @field_validator("workers")
     @classmethod
