@@ -1,13 +1,92 @@
-"""``checks.headers``: policy for the HTTP security header checks."""
+"""``checks.headers``: policy for the HTTP security header, cookie, CORS, redirect and exposure checks.
+
+Every key has a default that matches the seeds' guidance and Mozilla's HTTP Observatory, so a
+profile only writes what it wants to relax or tighten. Relaxations are named (``csp_allow`` lists
+the exact directive/source pairs a team accepts) so that an exception is visible in the profile and
+cannot silently widen.
+"""
+
+# pydantic copies field defaults per instance, so list defaults are safe here.
+# ruff: noqa: RUF012
 
 from __future__ import annotations
 
+import re
+
+from pydantic import Field, field_validator
+
 from golive.settings.base import StrictModel
+
+GRADES: tuple[str, ...] = ("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F")
+"""Letter grades, best first (Observatory scale)."""
+
+_CSP_EXCEPTION = re.compile(r"^[a-z-]+\s+\S+$")
 
 
 class HeadersSettings(StrictModel):
-    """Every key has a default; see the README's profile reference."""
+    """Every key has a default; see the README's profile reference.
 
-    hsts_min_age: int = 31536000
+    - ``hsts_min_age``: minimum Strict-Transport-Security max-age, seconds (default one year).
+    - ``require_include_subdomains`` / ``require_preload``: HSTS directives the policy wants.
+    - ``path``: the page whose response headers are judged (same-origin redirects followed).
+    - ``csp_allow``: accepted CSP exceptions, each ``"<directive> <source>"``
+      (e.g. ``"script-src 'unsafe-inline'"``).
+    - ``cors_allowed_origins``: origins that may be reflected with credentials.
+    - ``cors_probe_origin``: the foreign Origin sent by the CORS probes.
+    - ``cors_paths``: paths probed with the foreign Origin and a preflight (default ``["/"]``).
+    - ``cookie_paths``: paths whose Set-Cookie headers are judged (default: ``/`` and the smoke
+      health path).
+    - ``script_readable_cookies``: cookie names allowed without HttpOnly (e.g. a CSRF token).
+    - ``exposure_paths``: extra paths that must not expose content (added to the built-in list).
+    - ``min_grade``: lowest acceptable Observatory-style grade (``headers.grade``); none by default.
+    - ``permissions_policy_required``: make a missing Permissions-Policy a failure (advisory item).
+    - ``redirect_max_hops``: redirects followed by ``http.https_redirect``.
+    """
+
+    hsts_min_age: int = Field(31536000, ge=0)
     require_include_subdomains: bool = True
     require_preload: bool = False
+    path: str = "/"
+    csp_allow: list[str] = []
+    cors_allowed_origins: list[str] = []
+    cors_probe_origin: str = "https://golive-probe.invalid"
+    cors_paths: list[str] = ["/"]
+    cookie_paths: list[str] | None = None
+    script_readable_cookies: list[str] = []
+    exposure_paths: list[str] = []
+    min_grade: str | None = None
+    permissions_policy_required: bool = False
+    redirect_max_hops: int = Field(3, ge=1, le=10)
+
+    @field_validator("csp_allow")
+    @classmethod
+    def _csp_exceptions(cls, value: list[str]) -> list[str]:
+        cleaned = []
+        for entry in value:
+            text = " ".join(entry.split()).lower()
+            if not _CSP_EXCEPTION.match(text):
+                raise ValueError(
+                    f"expected '<directive> <source>' like \"script-src 'unsafe-inline'\"; got {entry!r}"
+                )
+            cleaned.append(text)
+        return cleaned
+
+    @field_validator("min_grade")
+    @classmethod
+    def _grade(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        grade = value.strip().upper()
+        if grade not in GRADES:
+            raise ValueError(f"expected one of {', '.join(GRADES)}; got {value!r}")
+        return grade
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        return [v.rstrip("/").lower() for v in value]
+
+    def cookie_paths_for(self, health_path: str) -> list[str]:
+        """The cookie paths, defaulting to ``/`` and the smoke health path (deduplicated)."""
+        paths = self.cookie_paths if self.cookie_paths is not None else ["/", health_path]
+        return list(dict.fromkeys(paths))

@@ -1,0 +1,86 @@
+"""HTTP security header checks (``-m headers``; part of ``-m security``).
+
+Each check judges the cached observations of ``header_audit`` (one request per target, path and
+variant per session) with a pure rule, attaches the redacted response headers, and asserts with a
+message naming the target, the header, what was observed and what is expected.
+"""
+
+from __future__ import annotations
+
+from golive.fixtures.headers import attach_page
+from golive.registry import check
+from golive.rules import grade as grade_rules
+
+
+def _judge(check_id, target, header_audit, evidence):
+    attach_page(header_audit, target, evidence)
+    verdict = header_audit.verdicts(target)[check_id].about(target.name)
+    assert verdict.passed, verdict.message
+
+
+@check("headers.hsts", over="https_targets")
+def test_hsts(target, header_audit, evidence):
+    _judge("headers.hsts", target, header_audit, evidence)
+
+
+@check("headers.csp", over="targets")
+def test_csp(target, header_audit, evidence):
+    _judge("headers.csp", target, header_audit, evidence)
+
+
+@check("headers.content_type_options", over="targets")
+def test_content_type_options(target, header_audit, evidence):
+    _judge("headers.content_type_options", target, header_audit, evidence)
+
+
+@check("headers.frame_options", over="targets")
+def test_frame_options(target, header_audit, evidence):
+    _judge("headers.frame_options", target, header_audit, evidence)
+
+
+@check("headers.referrer_policy", over="targets")
+def test_referrer_policy(target, header_audit, evidence):
+    _judge("headers.referrer_policy", target, header_audit, evidence)
+
+
+@check("headers.permissions_policy", over="targets")
+def test_permissions_policy(target, header_audit, evidence):
+    _judge("headers.permissions_policy", target, header_audit, evidence)
+
+
+@check("headers.server_disclosure", over="targets")
+def test_server_disclosure(target, header_audit, evidence):
+    _judge("headers.server_disclosure", target, header_audit, evidence)
+
+
+@check("headers.cors", over="targets")
+def test_cors(target, header_audit, evidence):
+    for probe, response in header_audit.cors(target):
+        evidence.headers(
+            f"CORS {probe.label}", response.headers, f"{response.http_version} {response.status}"
+        )
+    verdict = header_audit.verdicts(target)["headers.cors"].about(target.name)
+    assert verdict.passed, verdict.message
+
+
+@check("headers.cookies", over="targets")
+def test_cookies(target, header_audit, evidence):
+    for path, response in header_audit.cookie_responses(target):
+        evidence.headers(
+            f"response headers {path}", response.headers, f"{response.http_version} {response.status}"
+        )
+    verdict = header_audit.verdicts(target)["headers.cookies"].about(target.name)
+    assert verdict.passed, verdict.message
+
+
+@check("headers.grade", over="targets")
+def test_grade(target, header_audit, settings, evidence):
+    verdicts = header_audit.verdicts(target)
+    verdict = grade_rules.grade(verdicts, settings.headers.min_grade).about(target.name)
+    evidence.metric("grade", verdict.details["grade"])
+    evidence.metric("score", verdict.details["score"])
+    evidence.json(
+        "score modifiers",
+        {rid: {"passed": v.passed, "name": v.name, "score": v.score} for rid, v in verdicts.items()},
+    )
+    assert verdict.passed, verdict.message

@@ -1,0 +1,30 @@
+"""Plain-HTTP redirect and exposure checks (``-m http``; part of ``-m security``)."""
+
+from __future__ import annotations
+
+from golive.registry import check
+from golive.rules import http as rules
+
+
+@check("http.https_redirect", over="http_targets")
+def test_https_redirect(target, header_audit, evidence):
+    hops = header_audit.redirect_chain(target)
+    evidence.json(
+        "redirect chain", [{"url": h.url, "status": h.status, "location": h.location} for h in hops]
+    )
+    verdict = rules.https_redirect(hops, target.hostname).about(target.name)
+    assert verdict.passed, verdict.message
+
+
+@check("http.exposure", over="targets")
+def test_exposure(target, header_audit, evidence):
+    probes, baseline = header_audit.exposure(target)
+    evidence.json(
+        "exposure probes",
+        [
+            {"path": p.path, "status": p.status, "content_type": p.content_type, "bytes": len(p.body)}
+            for p, _ in [(baseline, ""), *probes]
+        ],
+    )
+    verdict = rules.exposure(probes, baseline).about(target.name)
+    assert verdict.passed, verdict.message

@@ -1,0 +1,730 @@
+"""Pure rules for HTTP security headers: raw header pairs in, ``Verdict`` out (no network).
+
+Modelled on MDN's HTTP Observatory: every rule returns a machine name, a pass flag, a score
+modifier (used by ``golive.rules.grade``) and the observed/expected values, so failure messages
+read the same across headers. Header values come from the wire as they are: empty, duplicated,
+oversized or non-ASCII values must produce a verdict, never an exception, because a broken header
+is exactly what an audit is for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from golive.verdict import Verdict, combine, fail, ok
+
+Pairs = Sequence[tuple[str, str]]
+SHOWN = 160
+"""Characters of a header value shown in a message; longer values are cut (oversized headers)."""
+
+
+def values(headers: Pairs, name: str) -> list[str]:
+    """Every value of header ``name`` (case-insensitive), in wire order."""
+    lower = name.lower()
+    return [v for k, v in headers if k.lower() == lower]
+
+
+def shown(value: str | None) -> str:
+    """A header value as a message shows it: stripped, cut when oversized, ``(absent)``/``(empty)``."""
+    if value is None:
+        return "(absent)"
+    text = value.strip()
+    if not text:
+        return "(empty)"
+    if len(text) > SHOWN:
+        return text[:SHOWN] + f"… ({len(text)} chars)"
+    return text
+
+
+def _joined(found: list[str]) -> str | None:
+    return ", ".join(found) if found else None
+
+
+def _scored(verdict: Verdict, score: int) -> Verdict:
+    return Verdict(
+        verdict.passed,
+        verdict.name,
+        verdict.reason,
+        verdict.observed,
+        verdict.expected,
+        score,
+        verdict.details,
+    )
+
+
+# --------------------------------------------------------------------------- HSTS
+
+_HSTS_NAME = "Strict-Transport-Security"
+
+
+def parse_directives(value: str) -> tuple[dict[str, str], list[str]]:
+    """``a=1; b; c="x"`` → ({a: 1, b: "", c: x}, problems); duplicates and junk become problems."""
+    directives: dict[str, str] = {}
+    problems: list[str] = []
+    for raw in value.split(";"):
+        part = raw.strip()
+        if not part:
+            continue
+        name, _, arg = part.partition("=")
+        key = name.strip().lower()
+        if not re.fullmatch(r"[a-z0-9_-]+", key):
+            problems.append(f"unparseable directive {shown(part)!r}")
+            continue
+        if key in directives:
+            problems.append(f"directive {key} repeated")
+            continue
+        directives[key] = arg.strip().strip('"')
+    return directives, problems
+
+
+def hsts(headers: Pairs, min_age: int, include_subdomains: bool = True, preload: bool = False) -> Verdict:
+    """Strict-Transport-Security present with max-age ≥ ``min_age`` (+ includeSubDomains/preload).
+
+    Browsers honour only the first header (RFC 6797 §8.1), so that is the one judged.
+    """
+    wanted = (
+        f"max-age>={min_age}"
+        + ("; includeSubDomains" if include_subdomains else "")
+        + ("; preload" if preload else "")
+    )
+    found = values(headers, _HSTS_NAME)
+    if not found:
+        return fail("hsts-not-implemented", f"{_HSTS_NAME} header missing", "(absent)", wanted, score=-20)
+    first = found[0]
+    directives, problems = parse_directives(first)
+    observed = shown(first)
+    age_text = directives.get("max-age")
+    if age_text is None or not age_text.isascii() or not age_text.isdigit():
+        detail = "; ".join(problems) or "no valid max-age"
+        return fail("hsts-header-invalid", f"{_HSTS_NAME} is invalid ({detail})", observed, wanted, score=-20)
+    if problems:
+        return fail(
+            "hsts-header-invalid",
+            f"{_HSTS_NAME} is invalid ({'; '.join(problems)})",
+            observed,
+            wanted,
+            score=-20,
+        )
+    parts: list[Verdict] = []
+    age = int(age_text)
+    if age < min_age:
+        parts.append(
+            fail(
+                "hsts-max-age-too-low",
+                f"{_HSTS_NAME} max-age={age} below {min_age}",
+                observed,
+                wanted,
+                score=-10,
+            )
+        )
+    if include_subdomains and "includesubdomains" not in directives:
+        parts.append(
+            fail(
+                "hsts-no-include-subdomains",
+                f"{_HSTS_NAME} lacks includeSubDomains",
+                observed,
+                wanted,
+                score=-5,
+            )
+        )
+    if preload and "preload" not in directives:
+        parts.append(fail("hsts-no-preload", f"{_HSTS_NAME} lacks preload", observed, wanted, score=-5))
+    if parts:
+        verdict = combine("hsts", parts, "")
+        return Verdict(
+            False,
+            parts[0].name if len(parts) == 1 else "hsts-weak",
+            "; ".join(p.reason for p in parts),
+            observed,
+            wanted,
+            verdict.score,
+            verdict.details,
+        )
+    bonus = 5 if "preload" in directives and "includesubdomains" in directives else 0
+    note = " (sent twice; the first counts)" if len(found) > 1 else ""
+    return _scored(ok("hsts-implemented", f"{_HSTS_NAME} max-age={age}{note}", observed, wanted), bonus)
+
+
+# --------------------------------------------------------------------------- CSP
+
+_CSP_NAME = "Content-Security-Policy"
+_BROAD = ("*", "http:", "https:", "data:", "blob:", "filesystem:", "ws:", "wss:")
+_NONCE_OR_HASH = re.compile(r"^'(nonce-|sha256-|sha384-|sha512-)", re.IGNORECASE)
+
+
+def parse_csp(value: str) -> tuple[dict[str, list[str]], list[str]]:
+    """One policy → {directive: sources}; the first of a repeated directive wins (CSP3 §2.2.1)."""
+    policy: dict[str, list[str]] = {}
+    problems: list[str] = []
+    for raw in value.split(";"):
+        tokens = raw.split()
+        if not tokens:
+            continue
+        name = tokens[0].lower()
+        if not re.fullmatch(r"[a-z][a-z0-9-]*", name):
+            problems.append(f"unparseable directive {shown(tokens[0])!r}")
+            continue
+        if name in policy:
+            problems.append(f"{name} repeated (ignored)")
+            continue
+        policy[name] = [
+            t.lower() if t.startswith("'") or t.endswith(":") or t == "*" else t for t in tokens[1:]
+        ]
+    return policy, problems
+
+
+def parse_policies(headers: Pairs) -> list[dict[str, list[str]]]:
+    """Every enforced CSP (one per header value and per comma-separated policy)."""
+    policies = []
+    for value in values(headers, _CSP_NAME):
+        for one in value.split(","):
+            policy, _ = parse_csp(one)
+            if policy:
+                policies.append(policy)
+    return policies
+
+
+def _effective(policy: dict[str, list[str]], directive: str) -> tuple[str, list[str]] | None:
+    if directive in policy:
+        return directive, policy[directive]
+    if "default-src" in policy:
+        return "default-src", policy["default-src"]
+    return None
+
+
+def _script_problems(sources: list[str]) -> list[str]:
+    """Risky sources of a script-src list, with CSP's own neutralisations applied."""
+    has_nonce = any(_NONCE_OR_HASH.match(s) for s in sources)
+    strict_dynamic = "'strict-dynamic'" in sources
+    found: list[str] = []
+    if "'unsafe-inline'" in sources and not has_nonce and not strict_dynamic:
+        found.append("'unsafe-inline'")
+    if "'unsafe-eval'" in sources:
+        found.append("'unsafe-eval'")
+    if not strict_dynamic:
+        found += [s for s in sources if s in _BROAD or s.lower().startswith("http://")]
+    return found
+
+
+def _object_problems(sources: list[str]) -> list[str]:
+    return [s for s in sources if s in _BROAD or s.lower().startswith("http://")]
+
+
+_SCRIPT_SCORES = {"'unsafe-inline'": -20, "'unsafe-eval'": -10}
+
+
+def csp(headers: Pairs, allow: Iterable[str] = ()) -> Verdict:
+    """Content-Security-Policy present, parseable, script-src and object-src restricted.
+
+    With several policies a script must pass all of them, so a source counts as allowed only
+    when every policy allows it. ``allow`` holds the profile's named exceptions
+    (``"script-src 'unsafe-inline'"``), matched on the logical directive.
+    """
+    allowed = {" ".join(a.split()).lower() for a in allow}
+    expected = (
+        "script-src (or default-src) without 'unsafe-inline'/'unsafe-eval'/*/http:/data:; object-src 'none'"
+    )
+    found = values(headers, _CSP_NAME)
+    if not found or not any(v.strip() for v in found):
+        observed = "(empty)" if found else "(absent)"
+        return fail("csp-not-implemented", f"{_CSP_NAME} header missing", observed, expected, score=-25)
+    observed = shown(" , ".join(found))
+    policies: list[dict[str, list[str]]] = []
+    syntax: list[str] = []
+    for value in found:
+        for one in value.split(","):
+            policy, problems = parse_csp(one)
+            syntax += problems
+            if policy:
+                policies.append(policy)
+    if not policies:
+        return fail(
+            "csp-header-invalid",
+            f"{_CSP_NAME} cannot be parsed ({'; '.join(syntax) or 'no directives'})",
+            observed,
+            expected,
+            score=-25,
+        )
+    parts: list[Verdict] = []
+    for logical, judge, unset_score in (
+        ("script-src", _script_problems, -20),
+        ("object-src", _object_problems, -10),
+    ):
+        per_policy = []
+        unrestricted = True
+        for policy in policies:
+            eff = _effective(policy, logical)
+            if eff is None:
+                per_policy.append(None)
+                continue
+            unrestricted = False
+            per_policy.append((eff[0], judge(eff[1])))
+        if unrestricted:
+            if (f"{logical} *") in allowed:
+                continue
+            parts.append(
+                fail(
+                    f"csp-{logical}-unrestricted",
+                    f"{logical} not set (nor default-src): any source allowed",
+                    observed,
+                    expected,
+                    score=unset_score,
+                )
+            )
+            continue
+        restricting = [p for p in per_policy if p is not None]
+        risky = set.intersection(*(set(p[1]) for p in restricting))
+        if len(restricting) < len(per_policy):
+            pass  # a policy without the directive restricts nothing; the others decide
+        names = sorted({p[0] for p in restricting})
+        for source in sorted(risky):
+            if f"{logical} {source.lower()}" in allowed or any(
+                f"{n} {source.lower()}" in allowed for n in names
+            ):
+                continue
+            label = "/".join(names)
+            score = _SCRIPT_SCORES.get(source, -20) if logical == "script-src" else -10
+            parts.append(
+                fail(
+                    f"csp-{logical}-{source.strip(chr(39)).rstrip(':')}",
+                    f"{label} allows {source}",
+                    observed,
+                    expected,
+                    score=score,
+                )
+            )
+    if parts:
+        verdict = combine("csp", parts, "")
+        reason = f"{_CSP_NAME}: " + "; ".join(p.reason for p in parts)
+        return Verdict(
+            False,
+            parts[0].name if len(parts) == 1 else "csp-unsafe",
+            reason,
+            observed,
+            expected,
+            verdict.score,
+            {"problems": [p.name for p in parts], "syntax": syntax},
+        )
+    default_none = any(p.get("default-src") == ["'none'"] for p in policies)
+    note = f" (ignored: {'; '.join(syntax)})" if syntax else ""
+    return _scored(
+        ok(
+            "csp-implemented-with-no-unsafe",
+            f"{_CSP_NAME} restricts scripts and objects{note}",
+            observed,
+            expected,
+        ),
+        10 if default_none else 5,
+    )
+
+
+# --------------------------------------------------------------------------- small headers
+
+
+def content_type_options(headers: Pairs) -> Verdict:
+    """X-Content-Type-Options: nosniff (every occurrence, nothing else)."""
+    found = values(headers, "X-Content-Type-Options")
+    observed = shown(_joined(found))
+    if not found:
+        return fail(
+            "x-content-type-options-not-implemented",
+            "X-Content-Type-Options header missing",
+            observed,
+            "nosniff",
+            score=-5,
+        )
+    if all(v.strip().lower() == "nosniff" for v in found):
+        return ok("x-content-type-options-nosniff", "X-Content-Type-Options is nosniff", observed, "nosniff")
+    return fail(
+        "x-content-type-options-header-invalid",
+        "X-Content-Type-Options is not nosniff",
+        observed,
+        "nosniff",
+        score=-5,
+    )
+
+
+def frame_options(headers: Pairs) -> Verdict:
+    """Framing refused: CSP frame-ancestors (preferred) or X-Frame-Options DENY/SAMEORIGIN."""
+    expected = "X-Frame-Options DENY or SAMEORIGIN, or CSP frame-ancestors"
+    for policy in parse_policies(headers):
+        if "frame-ancestors" in policy:
+            sources = policy["frame-ancestors"]
+            if "*" in sources or any(s in ("http:", "https:") for s in sources):
+                continue
+            return _scored(
+                ok(
+                    "frame-ancestors-implemented",
+                    "CSP frame-ancestors restricts framing",
+                    f"frame-ancestors {' '.join(sources) or '(empty)'}",
+                    expected,
+                ),
+                5,
+            )
+    found = values(headers, "X-Frame-Options")
+    observed = shown(_joined(found))
+    if not found:
+        return fail(
+            "x-frame-options-not-implemented",
+            "X-Frame-Options header missing (and no CSP frame-ancestors)",
+            observed,
+            expected,
+            score=-20,
+        )
+    tokens = {v.strip().upper() for v in found}
+    if len(tokens) == 1 and tokens <= {"DENY", "SAMEORIGIN"}:
+        return ok(
+            "x-frame-options-sameorigin-or-deny",
+            f"X-Frame-Options is {found[0].strip().upper()}",
+            observed,
+            expected,
+        )
+    why = (
+        "deprecated ALLOW-FROM" if any(t.startswith("ALLOW-FROM") for t in tokens) else "not DENY/SAMEORIGIN"
+    )
+    return fail("x-frame-options-header-invalid", f"X-Frame-Options is {why}", observed, expected, score=-20)
+
+
+REFERRER_TOKENS = (
+    "no-referrer",
+    "no-referrer-when-downgrade",
+    "origin",
+    "origin-when-cross-origin",
+    "same-origin",
+    "strict-origin",
+    "strict-origin-when-cross-origin",
+    "unsafe-url",
+)
+REFERRER_PRIVATE = ("no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin")
+REFERRER_UNSAFE = ("unsafe-url", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin")
+
+
+def referrer_policy(headers: Pairs) -> Verdict:
+    """Referrer-Policy present and private; browsers use the last token they recognise."""
+    expected = " | ".join(REFERRER_PRIVATE)
+    found = values(headers, "Referrer-Policy")
+    observed = shown(_joined(found))
+    if not found:
+        return fail(
+            "referrer-policy-not-implemented", "Referrer-Policy header missing", observed, expected, score=0
+        )
+    tokens = [t.strip().lower() for v in found for t in v.split(",") if t.strip()]
+    known = [t for t in tokens if t in REFERRER_TOKENS]
+    if not known:
+        return fail(
+            "referrer-policy-header-invalid",
+            "Referrer-Policy has no valid policy",
+            observed,
+            expected,
+            score=-5,
+        )
+    effective = known[-1]
+    if effective in REFERRER_UNSAFE:
+        return fail(
+            "referrer-policy-unsafe",
+            f"Referrer-Policy {effective} leaks the URL to other sites",
+            observed,
+            expected,
+            score=-5,
+        )
+    return _scored(ok("referrer-policy-private", f"Referrer-Policy is {effective}", observed, expected), 5)
+
+
+_PP_ITEM = re.compile(
+    r"^[a-z][a-z0-9-]*=(\*|\(\s*\)|\((\s*(self|src|\*|\"[^\"]*\"))+\s*\)|self|\"[^\"]*\")"
+    r"(\s*;\s*[a-z][a-z0-9-]*(=\S+)?)*$"
+)
+
+
+def permissions_policy(headers: Pairs, required: bool = False) -> Verdict:
+    """Permissions-Policy present (when required) and a valid structured-field dictionary."""
+    expected = "Permissions-Policy like camera=(), geolocation=(self)"
+    found = values(headers, "Permissions-Policy")
+    observed = shown(_joined(found))
+    if not found:
+        legacy = values(headers, "Feature-Policy")
+        why = " (only the obsolete Feature-Policy is sent)" if legacy else ""
+        if required:
+            return fail(
+                "permissions-policy-not-implemented",
+                f"Permissions-Policy header missing{why}",
+                observed,
+                expected,
+                score=0,
+            )
+        return ok(
+            "permissions-policy-not-implemented",
+            f"Permissions-Policy header missing{why} (advisory; not required by the profile)",
+            observed,
+            expected,
+        )
+    members = [m.strip() for v in found for m in v.split(",")]
+    bad = [m for m in members if not _PP_ITEM.match(m)]
+    if bad or not members:
+        return fail(
+            "permissions-policy-header-invalid",
+            f"Permissions-Policy cannot be parsed at {shown(bad[0] if bad else '')!r}",
+            observed,
+            expected,
+            score=0,
+        )
+    return ok(
+        "permissions-policy-implemented",
+        f"Permissions-Policy sets {len(members)} feature(s)",
+        observed,
+        expected,
+    )
+
+
+_VERSION = re.compile(r"\d+\.\d+|/\s*\d")
+DISCLOSING_HEADERS = (
+    "X-Powered-By",
+    "X-AspNet-Version",
+    "X-AspNetMvc-Version",
+    "X-Generator",
+    "X-Runtime-Version",
+    "X-Drupal-Dynamic-Cache",
+    "X-Backend-Server",
+    "X-Server-Version",
+)
+
+
+def server_disclosure(headers: Pairs) -> Verdict:
+    """No software version in Server, and no X-Powered-By / X-AspNet-Version style headers."""
+    expected = "Server without a version (e.g. nginx), no X-Powered-By/X-AspNet-Version"
+    leaks: list[str] = []
+    for value in values(headers, "Server"):
+        if _VERSION.search(value):
+            leaks.append(f"Server: {shown(value)}")
+    for name in DISCLOSING_HEADERS:
+        for value in values(headers, name):
+            leaks.append(f"{name}: {shown(value)}")
+    if leaks:
+        return fail(
+            "server-disclosure",
+            "response discloses software versions: " + "; ".join(leaks),
+            "; ".join(leaks),
+            expected,
+            score=-5,
+        )
+    return ok(
+        "server-disclosure-none",
+        "no software version disclosed",
+        shown(_joined(values(headers, "Server"))),
+        expected,
+    )
+
+
+# --------------------------------------------------------------------------- CORS
+
+
+@dataclass(frozen=True)
+class CorsProbe:
+    """The CORS-relevant answer to one probe request (a GET with Origin, or a preflight)."""
+
+    label: str
+    allow_origin: str | None
+    allow_credentials: str | None
+    status: int = 200
+
+
+def cors_probe(label: str, headers: Pairs, status: int = 200) -> CorsProbe:
+    return CorsProbe(
+        label,
+        _joined(values(headers, "Access-Control-Allow-Origin")),
+        _joined(values(headers, "Access-Control-Allow-Credentials")),
+        status,
+    )
+
+
+def cors(probes: Sequence[CorsProbe], probe_origin: str, allowed_origins: Iterable[str] = ()) -> Verdict:
+    """No wildcard with credentials, no reflected foreign Origin, only allowed origins with credentials."""
+    allowed = {o.rstrip("/").lower() for o in allowed_origins}
+    probe = probe_origin.rstrip("/").lower()
+    expected = f"no Access-Control-Allow-Origin for {probe_origin}" + (
+        f" (allowed: {', '.join(sorted(allowed))})" if allowed else ""
+    )
+    parts: list[Verdict] = []
+    for p in probes:
+        if p.allow_origin is None:
+            continue
+        acao = p.allow_origin.strip()
+        creds = (p.allow_credentials or "").strip().lower() == "true"
+        observed = f"Access-Control-Allow-Origin: {shown(acao)}" + (
+            f", Access-Control-Allow-Credentials: {shown(p.allow_credentials)}" if p.allow_credentials else ""
+        )
+        origin = acao.rstrip("/").lower()
+        if origin == "*" and creds:
+            parts.append(
+                fail(
+                    "cors-wildcard-with-credentials",
+                    f"{p.label}: Access-Control-Allow-Origin * with credentials",
+                    observed,
+                    expected,
+                    score=-50,
+                )
+            )
+        elif origin == probe and probe not in allowed:
+            extra = " with credentials" if creds else ""
+            parts.append(
+                fail(
+                    "cors-origin-reflected",
+                    f"{p.label}: arbitrary Origin {probe_origin} reflected in Access-Control-Allow-Origin"
+                    f"{extra}",
+                    observed,
+                    expected,
+                    score=-50,
+                )
+            )
+        elif origin == "null" and creds:
+            parts.append(
+                fail(
+                    "cors-null-origin",
+                    f"{p.label}: Access-Control-Allow-Origin null with credentials",
+                    observed,
+                    expected,
+                    score=-50,
+                )
+            )
+        elif creds and allowed and origin not in allowed and origin != "*":
+            parts.append(
+                fail(
+                    "cors-origin-not-allowed",
+                    f"{p.label}: credentials allowed for origin {acao} not in cors_allowed_origins",
+                    observed,
+                    expected,
+                    score=-20,
+                )
+            )
+    if parts:
+        verdict = combine("cors", parts, "")
+        return Verdict(
+            False, parts[0].name, verdict.reason, parts[0].observed, expected, verdict.score, verdict.details
+        )
+    seen = "; ".join(f"{p.label}: {shown(p.allow_origin)}" for p in probes)
+    return ok(
+        "cors-not-implemented-or-restricted",
+        f"CORS does not trust the foreign origin {probe_origin}",
+        seen or "(no probes)",
+        expected,
+    )
+
+
+# --------------------------------------------------------------------------- cookies
+
+
+@dataclass(frozen=True)
+class Cookie:
+    """A Set-Cookie header without its value (values are secrets and never leave this module)."""
+
+    name: str
+    attributes: dict[str, str]
+    path: str = "/"
+
+    @property
+    def secure(self) -> bool:
+        return "secure" in self.attributes
+
+    @property
+    def httponly(self) -> bool:
+        return "httponly" in self.attributes
+
+    @property
+    def samesite(self) -> str | None:
+        value = self.attributes.get("samesite")
+        return value.strip().lower() if value is not None else None
+
+    def describe(self) -> str:
+        """Attributes as sent, without the value: ``Path=/; HttpOnly; SameSite=Lax``."""
+        shown_attrs = []
+        for key, value in self.attributes.items():
+            label = _ATTR_LABELS.get(key, key)
+            shown_attrs.append(f"{label}={shown(value)}" if value else label)
+        return "; ".join(shown_attrs) or "(no attributes)"
+
+
+_ATTR_LABELS = {
+    "secure": "Secure",
+    "httponly": "HttpOnly",
+    "samesite": "SameSite",
+    "path": "Path",
+    "domain": "Domain",
+    "expires": "Expires",
+    "max-age": "Max-Age",
+    "partitioned": "Partitioned",
+}
+
+
+def parse_set_cookie(value: str, path: str = "/") -> Cookie:
+    """``name=value; Secure; SameSite=Lax`` → Cookie (the value is dropped on purpose)."""
+    first, _, rest = value.partition(";")
+    name = first.partition("=")[0].strip() if "=" in first else ""
+    attributes: dict[str, str] = {}
+    for raw in rest.split(";"):
+        key, _, arg = raw.partition("=")
+        key = key.strip().lower()
+        if key:
+            attributes.setdefault(key, arg.strip())
+    return Cookie(shown(name) if name else "(unnamed)", attributes, path)
+
+
+def cookies(set_cookies: Sequence[tuple[str, str]], script_readable: Iterable[str] = ()) -> Verdict:
+    """Every Set-Cookie ``(path, value)`` has Secure, HttpOnly (unless script-readable) and SameSite."""
+    readable = {n.lower() for n in script_readable}
+    expected = "Secure; HttpOnly; SameSite=Lax|Strict (SameSite=None only with Secure)"
+    parts: list[Verdict] = []
+    seen: list[str] = []
+    for path, header in set_cookies:
+        cookie = parse_set_cookie(header, path)
+        seen.append(f"{cookie.name} on {path}")
+        where = f"cookie {cookie.name} (Set-Cookie on {path})"
+        observed = f"{cookie.name}: {cookie.describe()}"
+        missing: list[str] = []
+        score = 0
+        if not cookie.secure:
+            missing.append("Secure")
+            score -= 20
+        if not cookie.httponly and cookie.name.lower() not in readable:
+            missing.append("HttpOnly")
+            score -= 10
+        samesite = cookie.samesite
+        if samesite is None or samesite == "":
+            missing.append("SameSite")
+            score -= 5
+        elif samesite not in ("lax", "strict", "none"):
+            missing.append(f"a valid SameSite (got {shown(cookie.attributes['samesite'])})")
+            score -= 5
+        if missing:
+            parts.append(
+                fail(
+                    "cookies-without-flags",
+                    f"{where} lacks {', '.join(missing)}",
+                    observed,
+                    expected,
+                    score=score,
+                )
+            )
+    if not set_cookies:
+        return ok("cookies-not-found", "no Set-Cookie on the checked paths", "(none)", expected)
+    if parts:
+        verdict = combine("cookies", parts, "")
+        return Verdict(
+            False,
+            "cookies-without-flags",
+            verdict.reason,
+            "; ".join(p.observed or "" for p in parts),
+            expected,
+            verdict.score,
+            verdict.details,
+        )
+    return _scored(
+        ok(
+            "cookies-secure-with-httponly-sessions-and-samesite",
+            f"{len(set_cookies)} cookie(s) with Secure, HttpOnly and SameSite",
+            ", ".join(seen),
+            expected,
+        ),
+        5,
+    )
