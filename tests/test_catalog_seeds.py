@@ -134,15 +134,24 @@ def test_coverage_table_cites_only_known_ids_and_covers_every_seed() -> None:
     assert len(mapped) >= 0.9 * len(rows), "most rows must map to an id, not to '—'"
 
 
+# Manual/planned ids that a ⚠️ row cites for a secondary aspect only, with the reason.
+NOT_CRITICAL_ON_WARNED_ROWS = {
+    # 003's critical-path header list includes X-XSS-Protection, a header browsers ignore today;
+    # the row's critical weight sits on headers.hsts / headers.csp.
+    "headers.xss_protection": "legacy header, ignored by current browsers",
+}
+
+
 def test_critical_path_items_map_to_critical_manual_or_planned_items() -> None:
-    """A ⚠️ row covered only by manual/planned ids must have a critical one among them."""
+    """Every manual/planned id a seed's ⚠️ row cites is critical (DESIGN.md: critical for ⚠️ items)."""
     own = {e["id"]: e for e in own_entries()}
     warned = [(seed, item, ids) for seed, item, ids in coverage_rows() if WARNING_SIGN in item]
     assert len(warned) >= 20, "the seeds' ⚠️ items must appear in the coverage table"
     for seed, item, ids in warned:
-        if ids and all(i in own for i in ids):
-            severities = {own[i]["severity"] for i in ids}
-            assert "critical" in severities, f"{seed} ⚠️ {item!r} maps to {ids} ({severities}), none critical"
+        for check_id in ids:
+            if check_id in own and check_id not in NOT_CRITICAL_ON_WARNED_ROWS:
+                assert own[check_id]["severity"] == "critical", (
+                    f"{seed} ⚠️ {item!r} maps to {check_id}, severity {own[check_id]['severity']}")
 
 
 def test_rollback_tested_is_a_critical_manual_item_from_every_seed() -> None:
