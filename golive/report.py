@@ -1,0 +1,272 @@
+"""``golive report [DIR]``: the Allure HTML report of a run, readable offline, verdict first.
+
+Layout written under ``<DIR>/html/``:
+
+- ``index.html`` — a small landing page made here from ``signoff.json``: the verdict, why, the
+  failed items, pending manual items and what expires soon, then a link to the Allure report and
+  the full ``signoff.md``. A release manager sees GO / NO-GO without a click, even offline.
+- ``allure/index.html`` — the Allure report itself. Allure 3 (npm package ``allure``, Node ≥ 20)
+  with the awesome plugin in single-file mode, so it opens from disk (file://) without a server;
+  history/trend carried from earlier runs in ``<DIR>/history.jsonl``. Allure 2 (Java CLI) is the
+  fallback when only Java is there.
+
+Allure 3 is installed on first use into ``.golive/node`` (git-ignored, overridable with
+``GOLIVE_NODE_DIR``), never globally and never at import time.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from golive import allure_env
+
+REPO = Path(__file__).resolve().parent.parent
+ALLURE_NPM_SPEC = "allure@3.18.0"
+NODE_MIN_MAJOR = 20
+INSTALL_TIMEOUT = 600
+GENERATE_TIMEOUT = 600
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 4
+
+
+class ToolMissing(RuntimeError):
+    """Neither Allure 3 (Node ≥ 20 + npm) nor Allure 2 (allure CLI + Java) can be used."""
+
+
+def node_dir() -> Path:
+    """Where Allure 3 is installed: a cache inside the repo (git-ignored), or GOLIVE_NODE_DIR."""
+    return Path(os.environ.get("GOLIVE_NODE_DIR") or REPO / ".golive" / "node")
+
+
+def node_major() -> int | None:
+    """The major version of ``node`` on PATH, or None when absent/unusable."""
+    node = shutil.which("node")
+    if node is None:
+        return None
+    try:
+        out = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=20, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.match(r"v(\d+)", out.stdout.strip())
+    return int(match.group(1)) if match else None
+
+
+def allure3_cli(install: bool = True) -> Path | None:
+    """Path of the Allure 3 CLI script (installed on first use), or None when Node ≥ 20 is missing."""
+    major = node_major()
+    if major is None or major < NODE_MIN_MAJOR:
+        return None
+    cli = node_dir() / "node_modules" / "allure" / "cli.js"
+    if cli.exists() or not install:
+        return cli if cli.exists() else None
+    npm = shutil.which("npm")
+    if npm is None:
+        return None
+    target = node_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    print(f"golive report: installing Allure 3 ({ALLURE_NPM_SPEC}) into {target} (first time only) ...",
+          flush=True)
+    done = subprocess.run([npm, "install", "--prefix", str(target), "--no-audit", "--no-fund",
+                           "--loglevel=error", ALLURE_NPM_SPEC], capture_output=True, text=True,
+                          timeout=INSTALL_TIMEOUT, check=False)
+    if done.returncode != 0 or not cli.exists():
+        raise RuntimeError(f"npm install {ALLURE_NPM_SPEC} failed (exit {done.returncode}): "
+                           f"{(done.stderr or done.stdout).strip()[-800:]}")
+    return cli
+
+
+def allure2_cli() -> str | None:
+    """The ``allure`` (2.x, Java) command when both it and Java are on PATH."""
+    allure = shutil.which("allure")
+    if allure is None or shutil.which("java") is None:
+        return None
+    try:
+        out = subprocess.run([allure, "--version"], capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return allure if out.stdout.strip().startswith("2.") else None
+
+
+def report_name(doc: dict[str, Any] | None) -> str:
+    """The report title, which carries the verdict so that it is on Allure's first screen too."""
+    if doc is None:
+        return "golive sign-off (no signoff.json)"
+    return f"golive sign-off: {doc['profile']} ({doc['environment']}) — {doc['verdict']}"
+
+
+def js_categories() -> list[dict[str, Any]]:
+    """allure_env.CATEGORIES with regexes JavaScript understands (no inline ``(?s)`` flag)."""
+    out = []
+    for category in allure_env.CATEGORIES:
+        rule = dict(category)
+        if "messageRegex" in rule:
+            rule["messageRegex"] = rule["messageRegex"].replace("(?s)", "").replace(".*", r"[\s\S]*")
+        out.append(rule)
+    return out
+
+
+def allure3_config(report_dir: Path, doc: dict[str, Any] | None) -> dict[str, Any]:
+    """The allurerc (JSON form): single file, history in the report dir, categories, CI info."""
+    name = report_name(doc)
+    options: dict[str, Any] = {"singleFile": True, "reportName": name, "reportLanguage": "en",
+                               "groupBy": ["feature", "story"], "defaultSortBy": "status,asc"}
+    executor = allure_env.executor()
+    if executor and executor.get("type") in ("github", "jenkins") and executor.get("buildUrl"):
+        options["ci"] = {"type": executor["type"], "url": executor["buildUrl"], "name": executor["buildName"]}
+    return {
+        "name": name,
+        "output": str(report_dir / "html" / "allure"),
+        "historyPath": str(report_dir / "history.jsonl"),
+        "categories": {"rules": js_categories()},
+        "plugins": {"awesome": {"options": options}},
+    }
+
+
+def _run_allure3(cli: Path, report_dir: Path, doc: dict[str, Any] | None) -> None:
+    with tempfile.TemporaryDirectory(prefix="golive-allurerc-") as tmp:
+        config = Path(tmp) / "allurerc.json"
+        config.write_text(json.dumps(allure3_config(report_dir, doc), indent=2), encoding="utf-8")
+        done = subprocess.run(["node", str(cli), "generate", "--config", str(config),
+                               str(report_dir / "allure-results")], cwd=tmp, capture_output=True, text=True,
+                              timeout=GENERATE_TIMEOUT, check=False)
+    if done.returncode != 0 or not (report_dir / "html" / "allure" / "index.html").exists():
+        raise RuntimeError(f"allure generate failed (exit {done.returncode}): "
+                           f"{(done.stderr or done.stdout).strip()[-800:]}")
+
+
+def _run_allure2(allure: str, report_dir: Path) -> None:
+    """Allure 2: history travels through ``allure-results/history`` (copied from the last report)."""
+    results, out = report_dir / "allure-results", report_dir / "html" / "allure"
+    previous = out / "history"
+    if previous.is_dir():
+        shutil.copytree(previous, results / "history", dirs_exist_ok=True)
+    done = subprocess.run([allure, "generate", str(results), "-o", str(out), "--clean", "--single-file"],
+                          capture_output=True, text=True, timeout=GENERATE_TIMEOUT, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"allure generate failed (exit {done.returncode}): "
+                           f"{(done.stderr or done.stdout).strip()[-800:]}")
+
+
+def _read_signoff(report_dir: Path) -> dict[str, Any] | None:
+    path = report_dir / "signoff.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def generate(report_dir: Path) -> int:
+    """Build ``<report_dir>/html``; return the exit code (0 ok, 1 tool missing/failed, 4 no results)."""
+    report_dir = report_dir.resolve()
+    if not (report_dir / "allure-results").is_dir():
+        print(f"golive report: {report_dir / 'allure-results'} does not exist: run the gate first "
+              f"(pytest checks --profile P --report-dir {report_dir})", file=sys.stderr)
+        return EXIT_USAGE
+    doc = _read_signoff(report_dir)
+    (report_dir / "html").mkdir(parents=True, exist_ok=True)
+    try:
+        engine = _generate_allure(report_dir, doc)
+    except ToolMissing as exc:
+        print(f"golive report: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        print(f"golive report: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    landing = report_dir / "html" / "index.html"
+    landing.write_text(render_landing(doc, engine, _signoff_md(report_dir)), encoding="utf-8")
+    verdict = doc["verdict"] if doc else "unknown (no signoff.json)"
+    print(f"golive report: {landing} (verdict {verdict}; Allure report by {engine}: "
+          f"{report_dir / 'html' / 'allure' / 'index.html'})")
+    return EXIT_OK
+
+
+def _generate_allure(report_dir: Path, doc: dict[str, Any] | None) -> str:
+    cli = allure3_cli()
+    if cli is not None:
+        _run_allure3(cli, report_dir, doc)
+        return "Allure 3"
+    allure2 = allure2_cli()
+    if allure2 is not None:
+        _run_allure2(allure2, report_dir)
+        return "Allure 2"
+    major = node_major()
+    found = f"node v{major} found (too old)" if major else "no node found"
+    raise ToolMissing(
+        f"cannot build the HTML report: {found}, and no Allure 2 CLI with Java. Install Node.js ≥ "
+        f"{NODE_MIN_MAJOR} with npm (e.g. the nodejs package of your distribution or nodesource) — "
+        f"golive then installs {ALLURE_NPM_SPEC} into {node_dir()} by itself — or Allure 2 "
+        "(allure command line) with a Java runtime. signoff.md/signoff.json are complete without it.")
+
+
+def _signoff_md(report_dir: Path) -> str:
+    path = report_dir / "signoff.md"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+# --------------------------------------------------------------------------- landing page
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem;color:#222}
+.verdict{font-size:2.2rem;font-weight:700;padding:.6rem 1rem;border-radius:.4rem;display:inline-block}
+.GO{background:#d9f7d9;color:#145214}.NO-GO{background:#fbd5d5;color:#7a1010}.unknown{background:#eee}
+table{border-collapse:collapse;margin:.5rem 0 1.2rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;
+text-align:left;vertical-align:top}th{background:#f4f4f4}pre{background:#f8f8f8;padding:1rem;overflow:auto}
+"""
+
+
+def _table(headers: list[str], rows: list[list[Any]], table_id: str) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table id="{table_id}"><tr>{head}</tr>{body}</table>'
+
+
+def render_landing(doc: dict[str, Any] | None, engine: str, signoff_md: str) -> str:
+    """The page that opens first: verdict, reasons, failures, pending items, then the links."""
+    verdict = html.escape(doc["verdict"] if doc else "unknown")
+    title = html.escape(report_name(doc))
+    parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title>"
+             f"<style>{_STYLE}</style></head><body>", f"<h1>{title}</h1>",
+             f'<p><span id="verdict" class="verdict {verdict}">Verdict: {verdict}</span></p>']
+    if doc:
+        parts += _landing_sections(doc)
+    parts.append(f'<h2>Reports</h2><ul><li><a id="allure-link" href="allure/index.html">Allure report</a> '
+                 f"({html.escape(engine)}: history, categories, environment, attachments)</li>"
+                 '<li><a href="../signoff.md">signoff.md</a> · '
+                 '<a href="../signoff.json">signoff.json</a></li></ul>')
+    if signoff_md:
+        parts.append(f"<h2>signoff.md</h2><pre id=signoff-md>{html.escape(signoff_md)}</pre>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _landing_sections(doc: dict[str, Any]) -> list[str]:
+    bad = ("failed", "error")
+    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in doc["counts"].items() if v)
+    parts = [f"<p>Run {html.escape(doc['started_at'])} → {html.escape(doc['finished_at'])}; "
+             f"items: {html.escape(counts)}</p>"]
+    if doc["reasons"]:
+        parts.append("<h2>Why NO-GO</h2><ul id=reasons>"
+                     + "".join(f"<li>{html.escape(r)}</li>" for r in doc["reasons"]) + "</ul>")
+    failed = [[i["id"], i["severity"], r["subject"], r["message"]]
+              for i in doc["items"] if i["status"] in bad for r in i["results"] if r["status"] in bad]
+    if failed:
+        parts.append("<h2>Failed items</h2>"
+                     + _table(["id", "severity", "subject", "message"], failed, "failed"))
+    pending = [[i["id"], i["severity"], i["title"]] for i in doc["items"] if i["status"] == "manual_pending"]
+    if pending:
+        parts.append("<h2>Manual items still pending</h2>"
+                     + _table(["id", "severity", "title"], pending, "pending"))
+    soon = [[e["when"], e["what"], "EXPIRED" if e.get("expired") else ""]
+            for e in doc.get("expiring_soon", [])]
+    if soon:
+        parts.append("<h2>Expiring soon</h2>" + _table(["when", "what", ""], soon, "expiring"))
+    tests = [[i["id"], r["subject"], r["status"]] for i in doc["items"] for r in i["results"]]
+    parts.append("<h2>Checks run</h2>" + _table(["id", "subject", "status"], tests, "tests"))
+    return parts
