@@ -79,6 +79,18 @@ class GoliveRun:
         return "\n".join(chunks)
 
 
+def manual_attestations(by: str = "release-manager@example.com", at: str = "2026-11-20") -> list[dict[str, str]]:
+    """Attestations of every critical manual catalog item.
+
+    A self-test that expects GO adds these so that only the automated checks it is about decide
+    the verdict (an unattested critical manual item is NO-GO by design).
+    """
+    from golive.catalog import load_catalog
+
+    return [{"check": i.id, "by": by, "at": at}
+            for i in load_catalog().values() if i.mode == "manual" and i.severity == "critical"]
+
+
 def write_profile(profile: dict[str, Any] | Path, directory: Path) -> Path:
     if isinstance(profile, Path):
         return profile

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import GoliveRun, run_golive
+from tests.harness import GoliveRun, manual_attestations, run_golive
 
 CATALOG = """\
 - {id: selftest.alpha, title: Alpha holds, severity: critical, markers: [smoke], mode: automated}
@@ -73,16 +73,8 @@ def checks_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def golive_manual_attestations() -> list[dict]:
-    """Attestations of golive's own critical manual items, so that only the selftest items decide."""
-    from golive.catalog import load_catalog
-
-    return [{"check": i.id, "by": "release-manager@example.com", "at": "2026-11-20"}
-            for i in load_catalog().values() if i.mode == "manual" and i.severity == "critical"]
-
-
 def profile(**extra: object) -> dict:
-    attestations = golive_manual_attestations() + list(extra.pop("attestations", []))  # type: ignore[arg-type]
+    attestations = manual_attestations() + list(extra.pop("attestations", []))  # type: ignore[arg-type]
     return {"name": "plug", "environment": "staging", "timeout": "1s",
             "targets": [{"name": "web", "url": "https://web.invalid.test"},
                         {"name": "api", "url": "https://api.invalid.test"}], "attestations": attestations, **extra}
