@@ -1,0 +1,254 @@
+"""The session's restore drill: one listing, one integrity read, one restore and one snapshot per
+database, shared by every backup.* check of that database (``golive.fixtures.backup`` holds it).
+
+While the restore runs, the source snapshot is read in a background thread (the source is another
+server; its read-only count queries overlap the restore instead of following it). Scratch servers
+are shared by the databases of a session and closed, with their databases, in ``close()``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from golive.backup import binaries, conn, scratch, snapshot
+from golive.backup.formats import detect
+from golive.backup.integrity import read_backup
+from golive.backup.locate import fetch_local, locate
+from golive.backup.model import DumpInfo, IntegrityObservation, Located, RestoreObservation, Snapshot
+from golive.backup.restore import restore
+
+
+class DrillError(Exception):
+    """A drill step could not run (no backup, no binaries, unreachable source...).
+
+    ``unreachable`` marks source/host connection failures, which the plugin classifies apart from
+    product defects.
+    """
+
+    def __init__(self, message: str, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
+
+
+@dataclass
+class Restored:
+    """A finished restore: the observation and, when it worked, the scratch DSN of the copy."""
+
+    observation: RestoreObservation
+    dsn: str | None
+    install: binaries.PgInstall | None
+
+
+@dataclass
+class PreDeploy:
+    """The steps of a pre-deploy dump; a later step is None when an earlier one failed."""
+
+    dump: Any
+    integrity: IntegrityObservation | None
+    restore: RestoreObservation | None
+    source: Snapshot | None
+    copy: Snapshot | None
+
+
+class BackupDrill:
+    """Per-session cache of the drill (one instance per pytest session / xdist worker)."""
+
+    def __init__(self, profile: Any, workdir: Path) -> None:
+        self.profile = profile
+        self.workdir = workdir
+        self._lock = threading.RLock()
+        self._db_locks: dict[str, threading.Lock] = {}
+        self._located: dict[str, Located] = {}
+        self._integrity: dict[str, IntegrityObservation] = {}
+        self._restored: dict[str, Restored] = {}
+        self._source: dict[str, Future[Snapshot]] = {}
+        self._copies: dict[str, Snapshot] = {}
+        self._servers: dict[str, scratch.ScratchServer] = {}
+        self._installs: list[binaries.PgInstall] | None = None
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="golive-backup")
+
+    # ---------------------------------------------------------------- helpers
+
+    def _host(self, db: Any) -> Any:
+        name = db.backup.host
+        if not name:
+            return None
+        for host in self.profile.hosts:
+            if host.name == name:
+                return host
+        raise DrillError(f"{db.name}: backup host {name!r} is not a host of this profile")
+
+    def _db_lock(self, db: Any) -> threading.Lock:
+        with self._lock:
+            return self._db_locks.setdefault(db.name, threading.Lock())
+
+    def installs(self, db: Any) -> list[binaries.PgInstall]:
+        if db.backup.pg_bin_dir:
+            return binaries.installations(db.backup.pg_bin_dir)
+        with self._lock:
+            if self._installs is None:
+                self._installs = binaries.installations()
+            return self._installs
+
+    # ---------------------------------------------------------------- steps
+
+    def located(self, db: Any) -> Located:
+        """The listing of the backup location (cached)."""
+        with self._lock:
+            if db.name not in self._located:
+                self._located[db.name] = locate(db.backup.location, self._host(db))
+            return self._located[db.name]
+
+    def newest_local(self, db: Any) -> Path:
+        newest = self.located(db).newest
+        if newest is None:
+            listing = self.located(db)
+            raise DrillError(f"{db.name}: {listing.error}" if listing.error
+                             else f"{db.name}: no backup found at {listing.location}")
+        return fetch_local(newest, self._host(db), self.workdir / "fetched" / db.name)
+
+    def info(self, db: Any) -> DumpInfo:
+        return detect(self.newest_local(db))
+
+    def install_for(self, db: Any, info: DumpInfo, need_server: bool = True) -> binaries.PgInstall:
+        found = self.installs(db)
+        chosen = binaries.choose(found, info.tool_major, info.server_major, need_server=need_server)
+        if chosen is None:
+            have = ", ".join(f"{i.major} ({i.bin_dir})" for i in found) or "none"
+            raise DrillError(f"{db.name}: no PostgreSQL installation can restore a dump by pg_dump "
+                             f"{info.dumped_by or '?'} from server {info.server_version or '?'} "
+                             f"(installed: {have}; install a newer postgresql-NN or set backup.pg_bin_dir)")
+        return chosen
+
+    def integrity(self, db: Any) -> IntegrityObservation:
+        """The newest backup read to its end (cached)."""
+        with self._db_lock(db):
+            if db.name not in self._integrity:
+                path = self.newest_local(db)
+                info = detect(path)
+                install = None
+                if info.format in ("custom", "directory", "tar"):
+                    install = self.install_for(db, info, need_server=False)
+                self._integrity[db.name] = read_backup(path, install)
+            return self._integrity[db.name]
+
+    def scratch_server(self, db: Any, install: binaries.PgInstall) -> scratch.ScratchServer:
+        """The scratch server for ``db``: its ``scratch_dsn``, or a shared ephemeral one per install."""
+        key = f"dsn:{db.backup.scratch_dsn}" if db.backup.scratch_dsn else f"local:{install.bin_dir}"
+        with self._lock:
+            if key not in self._servers:
+                if db.backup.scratch_dsn:
+                    self._servers[key] = scratch.external(db.backup.scratch_dsn, db.dsn)
+                else:
+                    self._servers[key] = scratch.start_ephemeral(install)
+            return self._servers[key]
+
+    def source_snapshot(self, db: Any) -> Future[Snapshot]:
+        """The source read (read-only), started once, in the background."""
+        with self._lock:
+            if db.name not in self._source:
+                if not db.dsn:
+                    raise DrillError(f"{db.name}: no dsn in the profile; cannot compare with the source")
+                self._source[db.name] = self._pool.submit(
+                    snapshot.take, db.dsn, db.backup.invariants, timeout=db.backup.connect_timeout,
+                    statement_timeout=max(db.backup.rto, 60.0))
+            return self._source[db.name]
+
+    def restored(self, db: Any) -> Restored:
+        """The newest backup restored into a scratch database (cached; failures are cached too)."""
+        with self._db_lock(db):
+            if db.name in self._restored:
+                return self._restored[db.name]
+            if db.dsn:
+                self.source_snapshot(db)  # overlap the source's count queries with the restore
+            path = self.newest_local(db)
+            info = detect(path)
+            known = self._integrity.get(db.name)
+            if known is not None and not known.readable:
+                unreadable = RestoreObservation(False, 0.0, "", error=f"backup unreadable: {known.detail}")
+                result = Restored(unreadable, None, None)
+            else:
+                install = self.install_for(db, info)
+                server = self.scratch_server(db, install)
+                target = server.create_database(db.name)
+                name = conn.parts(target)["dbname"]
+                rto = db.backup.rto
+                obs = restore(path, info, install, target, name, jobs=db.backup.jobs,
+                              timeout=max(rto * 1.5, rto + 60.0))
+                result = Restored(obs, target if obs.ok else None, install)
+            self._restored[db.name] = result
+            return result
+
+    def copy_snapshot(self, db: Any) -> Snapshot:
+        """The restored copy read with the same queries as the source (cached)."""
+        with self._db_lock(db):
+            if db.name not in self._copies:
+                restored = self._restored.get(db.name)
+                if restored is None or restored.dsn is None:
+                    raise DrillError(f"{db.name}: restore failed, nothing to verify")
+                self._copies[db.name] = snapshot.take(restored.dsn, db.backup.invariants,
+                                                      statement_timeout=max(db.backup.rto, 60.0))
+            return self._copies[db.name]
+
+    def source(self, db: Any) -> Snapshot:
+        """The source snapshot, waiting for the background read; connection errors → DrillError."""
+        import psycopg
+
+        future = self.source_snapshot(db)
+        try:
+            return future.result(timeout=max(db.backup.rto, 60.0) + db.backup.connect_timeout)
+        except psycopg.OperationalError as exc:
+            raise DrillError(f"{db.name}: source {conn.describe(db.dsn)} unreachable: "
+                             f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else exc}",
+                             unreachable=True) from None
+
+    def pre_deploy(self, db: Any) -> PreDeploy:
+        """pg_dump the source now, read the dump to its end, restore it and snapshot both sides."""
+        from golive.backup import predeploy
+
+        if db.backup.host:
+            raise DrillError(f"{db.name}: backup.pre_deploy writes the dump locally; "
+                             f"the location is on host {db.backup.host}")
+        if not db.dsn:
+            raise DrillError(f"{db.name}: backup.pre_deploy needs the database dsn")
+        try:
+            major = predeploy.server_major(db.dsn, db.backup.connect_timeout)
+        except Exception as exc:  # psycopg errors: the source is unreachable
+            raise DrillError(f"{db.name}: source {conn.describe(db.dsn)} unreachable: "
+                             f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else exc}",
+                             unreachable=True) from None
+        install = self.install_for(db, DumpInfo("custom", dumped_by=str(major), server_version=str(major)))
+        result = predeploy.dump(db.name, db.dsn, db.backup.location, install,
+                                timeout=max(db.backup.rto, 60.0), connect_timeout=db.backup.connect_timeout)
+        if not result.ok or result.path is None:
+            return PreDeploy(result, None, None, None, None)
+        check = read_backup(result.path, install)
+        if not check.readable:
+            return PreDeploy(result, check, None, None, None)
+        source = self._pool.submit(snapshot.take, db.dsn, db.backup.invariants,
+                                   timeout=db.backup.connect_timeout)
+        server = self.scratch_server(db, install)
+        target = server.create_database(f"{db.name}_predeploy")
+        obs = restore(result.path, detect(result.path), install, target, conn.parts(target)["dbname"],
+                      jobs=db.backup.jobs, timeout=max(db.backup.rto * 1.5, db.backup.rto + 60.0))
+        copy = snapshot.take(target, db.backup.invariants) if obs.ok else None
+        return PreDeploy(result, check, obs, source.result(), copy)
+
+    # ---------------------------------------------------------------- end
+
+    def close(self) -> None:
+        """Drop every scratch database, stop every ephemeral server (also after failures)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        for server in list(self._servers.values()):
+            server.close()
+        self._servers.clear()
+
+
+def now() -> float:
+    """Wall-clock time, one place (tests of rules pass their own)."""
+    return time.time()
