@@ -8,6 +8,7 @@ critical or high item failed or errored, or a critical manual item is unattested
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -69,10 +70,30 @@ def build(recorder: Recorder, finished_at: datetime | None = None, today: date |
         "counts": counts,
         "items": items,
         "waivers": _waivers(profile, grouped, today),
-        "attestations": [{"check": a.check, "by": a.by, "at": a.at.isoformat(), "note": a.note}
+        "attestations": [{"check": a.check, "by": a.by, "at": a.at.isoformat(), "note": a.note,
+                          "expires": a.expires.isoformat() if a.expires else None}
                          for a in profile.attestations],
         "expiring_soon": _expiring(profile, grouped, today),
+        "approval": approval(),
     }
+
+
+APPROVAL_ENV = {"approved_by": "GOLIVE_APPROVED_BY", "date": "GOLIVE_APPROVED_AT",
+                "version": "GOLIVE_RELEASE_VERSION"}
+
+
+def approval(env: dict[str, str] | None = None, approved_by: str | None = None,
+             version: str | None = None) -> dict[str, str | None]:
+    """Who approves which release, and when: from the command line, GOLIVE_* variables or the CI.
+
+    Blank (None) fields are left for a person to fill in by hand in signoff.md.
+    """
+    env = dict(os.environ) if env is None else env
+    by = approved_by or env.get(APPROVAL_ENV["approved_by"]) or None
+    release = (version or env.get(APPROVAL_ENV["version"]) or env.get("GITHUB_SHA")
+               or env.get("CI_COMMIT_SHA") or None)
+    when = env.get(APPROVAL_ENV["date"]) or (date.today().isoformat() if by else None)
+    return {"approved_by": by, "date": when, "version": release}
 
 
 def _item(entry: CatalogItem, results: list[Result], recorder: Recorder, profile: Profile,
