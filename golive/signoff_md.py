@@ -57,7 +57,8 @@ def render(doc: dict[str, Any]) -> str:
         lines.append("")
 
     if doc.get("attestations"):
-        lines += ["## Attestations", "", "| check | by | at | expires | note |", "| --- | --- | --- | --- | --- |"]
+        lines += ["## Attestations", "", "| check | by | at | expires | note |",
+                  "| --- | --- | --- | --- | --- |"]
         for a in doc["attestations"]:
             lines.append(f"| {a['check']} | {_cell(a['by'])} | {a['at']} | {a.get('expires') or ''} | "
                          f"{_cell(a.get('note') or '')} |")
