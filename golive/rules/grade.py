@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from golive.settings.headers import GRADES
-from golive.verdict import Verdict, fail, ok
+from golive.verdict import Verdict
 
 GRADE_FLOORS: tuple[tuple[int, str], ...] = (
     (100, "A+"),
@@ -62,15 +62,8 @@ def grade(verdicts: Mapping[str, Verdict], min_grade: str | None = None) -> Verd
     observed = f"{mark} (score {total})"
     details = {"grade": mark, "score": total, "modifiers": {rid: v.score for rid, v in verdicts.items()}}
     if min_grade is not None and not at_least(mark, min_grade):
-        return fail(
-            "grade-below-minimum",
-            f"header grade {mark} (score {total}) below the minimum {min_grade}; penalties: {costly}",
-            observed,
-            f"{min_grade} or better",
-            score=0,
-            **details,
-        )
+        reason = f"header grade {mark} (score {total}) below the minimum {min_grade}; penalties: {costly}"
+        return Verdict(False, "grade-below-minimum", reason, observed, f"{min_grade} or better", 0, details)
     expected = f"{min_grade} or better" if min_grade else "(no minimum set)"
-    return ok(
-        "grade", f"header grade {mark} (score {total}; penalties: {costly})", observed, expected, **details
-    )
+    reason = f"header grade {mark} (score {total}; penalties: {costly})"
+    return Verdict(True, "grade", reason, observed, expected, 0, details)
