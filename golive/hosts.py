@@ -1,0 +1,149 @@
+"""One testinfra connection per host, reused by all of its checks, with reachability cached.
+
+Every prerequisite check of a host goes through ``HostConnection.host()``: the first call builds
+the testinfra backend (``testinfra.get_host``) and proves it works with one command; later calls
+reuse it. A host that cannot be reached is remembered with the backend's reason, so its first
+check fails after one timeout and every later check fails at once (``HostUnreachable``, classified
+"unreachable" by the plugin) — twenty checks on a dead host cost one timeout, not twenty.
+
+ssh: testinfra's ssh backend runs one ``ssh`` per command; with a ControlMaster socket per host
+(``ControlPath`` in a private directory, closed at session end) every command after the first
+rides the same TCP+SSH session. ``BatchMode`` keeps a missing key from waiting on a prompt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from golive.profile import Host
+
+
+class HostUnreachable(Exception):
+    """The host's backend failed to run a command; ``unreachable`` makes the plugin classify it."""
+
+    unreachable = True
+
+    def __init__(self, host: str, connection: str, reason: str) -> None:
+        self.host = host
+        self.reason = reason
+        super().__init__(f"{host}: host unreachable through {connection}: {reason}")
+
+
+def _reason(exc: BaseException) -> str:
+    """The backend's own words: ssh's stderr for a failed ssh command, else the exception text."""
+    first = exc.args[0] if exc.args else None
+    stderr = getattr(first, "stderr", None)
+    text = stderr if isinstance(stderr, str) and stderr.strip() else str(exc)
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else type(exc).__name__
+
+
+def _connection_spec(connection: str) -> str:
+    """``paramiko://`` and friends pass through; ``local://`` stays as testinfra spells it."""
+    return connection
+
+
+class HostConnection:
+    """A host's testinfra backend, built once, checked once, shared by every check of the host."""
+
+    def __init__(self, host: Host, timeout: float = 10.0, control_dir: Path | None = None) -> None:
+        self.subject = host
+        self.timeout = timeout
+        self._control_dir = control_dir
+        self._lock = threading.Lock()
+        self._host: Any = None
+        self._failure: str | None = None
+        self._control_path: Path | None = None
+
+    @property
+    def backend(self) -> str:
+        return self.subject.connection.split("://", 1)[0]
+
+    def _build(self) -> Any:
+        import testinfra
+
+        kwargs: dict[str, Any] = {"sudo": self.subject.sudo}
+        if self.backend in ("ssh", "safe-ssh", "paramiko"):
+            if self.subject.ssh_config:
+                kwargs["ssh_config"] = str(self.subject.ssh_config)
+            if self.subject.ssh_identity_file:
+                kwargs["ssh_identity_file"] = str(self.subject.ssh_identity_file)
+            kwargs["timeout"] = max(1, int(self.timeout))
+        if self.backend in ("ssh", "safe-ssh"):
+            if self._control_dir is not None:
+                self._control_path = self._control_dir / f"{self.subject.name[:40]}.sock"
+                kwargs["controlpath"] = str(self._control_path)
+            # BatchMode: never wait on a password prompt; keepalives: a host that dies mid-run
+            # ends the command within ~3 intervals instead of hanging the session.
+            kwargs["ssh_extra_args"] = (f"-o BatchMode=yes -o ServerAliveInterval={max(1, int(self.timeout) // 3)}"
+                                        " -o ServerAliveCountMax=3")
+        return testinfra.get_host(_connection_spec(self.subject.connection), **kwargs)
+
+    def host(self) -> Any:
+        """The testinfra ``Host``; raises ``HostUnreachable`` (fast after the first time)."""
+        with self._lock:
+            if self._failure is not None:
+                raise HostUnreachable(self.subject.name, self.subject.connection, self._failure)
+            if self._host is None:
+                try:
+                    candidate = self._build()
+                    probe = candidate.run("true")
+                    if probe.rc != 0:
+                        raise RuntimeError(probe.stderr or f"'true' exited with {probe.rc}")
+                except Exception as exc:
+                    self._failure = _reason(exc)
+                    raise HostUnreachable(self.subject.name, self.subject.connection, self._failure) from None
+                self._host = candidate
+            return self._host
+
+    def close(self) -> None:
+        """End the ssh ControlMaster (it would otherwise linger for ControlPersist seconds)."""
+        if self._control_path is None or not self._control_path.exists():
+            return
+        ssh = shutil.which("ssh")
+        if ssh is None:
+            return
+        args = [ssh, "-o", f"ControlPath={self._control_path}", "-O", "exit"]
+        if self.subject.ssh_config:
+            args += ["-F", str(self.subject.ssh_config)]
+        args.append(self.subject.connection.split("://", 1)[1].split("@")[-1].split(":")[0] or "localhost")
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            subprocess.run(args, capture_output=True, timeout=5, stdin=subprocess.DEVNULL, check=False)
+
+
+class HostPool:
+    """The session's connections, one per host name (created lazily, closed together)."""
+
+    def __init__(self, timeout: float = 10.0) -> None:
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._connections: dict[str, HostConnection] = {}
+        self._control_dir: Path | None = None
+
+    def get(self, host: Host) -> HostConnection:
+        with self._lock:
+            if host.name not in self._connections:
+                if self._control_dir is None:
+                    # Short path: unix socket paths are limited to ~108 bytes.
+                    self._control_dir = Path(tempfile.mkdtemp(prefix="golive-ssh-"))
+                self._connections[host.name] = HostConnection(host, self.timeout, self._control_dir)
+            return self._connections[host.name]
+
+    def close(self) -> None:
+        for connection in self._connections.values():
+            connection.close()
+        if self._control_dir is not None:
+            shutil.rmtree(self._control_dir, ignore_errors=True)
+
+
+def rooted(root: str | None, path: str) -> str:
+    """``path`` under the settings' ``root`` (``/etc/x`` → ``/tmp/r/etc/x``); unchanged without root."""
+    if not root or root == "/":
+        return path
+    return root.rstrip("/") + "/" + path.lstrip("/")
