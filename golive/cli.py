@@ -1,7 +1,8 @@
-"""The ``golive`` command: demo, checklist, profile validate/show, report (and later bundle/diff).
+"""The ``golive`` command: demo, checklist, profile validate/show, report, bundle, verify-bundle, diff.
 
-Exit codes: 0 success (demo: verdict GO), 1 checks failed / verdict NO-GO, 4 usage or profile error
-(the same as pytest's usage error, so CI treats both alike).
+Exit codes: 0 success (demo: verdict GO), 1 checks failed / verdict NO-GO / bundle altered / drift
+found / HTML report tool missing, 4 usage or profile error (the same as pytest's usage error, so
+CI treats both alike).
 """
 
 from __future__ import annotations
@@ -34,13 +35,14 @@ def cmd_checklist(args: argparse.Namespace) -> int:
     width = max((len(i) for i in catalog), default=10)
     print(f"{'id':{width}}  {'severity':9} {'mode':9} {'markers':28} title")
     for item in catalog.values():
-        print(f"{item.id:{width}}  {item.severity:9} {item.mode:9} {','.join(item.all_markers):28} {item.title}")
+        markers = ",".join(item.all_markers)
+        print(f"{item.id:{width}}  {item.severity:9} {item.mode:9} {markers:28} {item.title}")
     counts = {m: sum(1 for i in catalog.values() if i.mode == m) for m in ("automated", "planned", "manual")}
     print(f"\n{len(catalog)} items: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     return EXIT_OK
 
 
-def _load_or_report(path: str):  # noqa: ANN202 - Profile | None
+def _load_or_report(path: str):  # -> Profile | None (imported lazily)
     from golive.profile import ProfileError, load_profile
 
     try:
@@ -86,6 +88,47 @@ def cmd_report(args: argparse.Namespace) -> int:
     return generate(Path(args.dir))
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from golive import bundle
+
+    report_dir = Path(args.dir)
+    if not (report_dir / "signoff.json").exists():
+        print(f"golive bundle: {report_dir / 'signoff.json'} does not exist: run the gate first",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if args.approved_by or args.release_version:
+        bundle.apply_approval(report_dir, args.approved_by, args.release_version)
+    output = Path(args.output)
+    digest = bundle.create(report_dir, output)
+    print(f"golive bundle: {output} written (manifest sha256 {digest}; check it with golive verify-bundle)")
+    return EXIT_OK
+
+
+def cmd_verify_bundle(args: argparse.Namespace) -> int:
+    from golive import bundle
+
+    result = bundle.verify(Path(args.file))
+    for line in bundle.report_lines(Path(args.file), result):
+        print(line)
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from golive import diff
+
+    try:
+        a, b = diff.load(Path(args.a)), diff.load(Path(args.b))
+    except (OSError, ValueError) as exc:
+        print(f"golive diff: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    result = diff.compare(a, b)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(diff.table(result, args.a, args.b), end="")
+    return EXIT_FAILED if result["differences"] else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="golive", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -106,13 +149,34 @@ def build_parser() -> argparse.ArgumentParser:
     validate = psub.add_parser("validate", help="validate a profile (exit 4 with file and key on errors)")
     validate.add_argument("path")
     validate.set_defaults(func=cmd_profile_validate)
-    show = psub.add_parser("show", help="the effective profile after extends and interpolation, secrets masked")
+    show = psub.add_parser("show", help="the effective profile after extends and interpolation, "
+                           "secrets masked")
     show.add_argument("path")
     show.set_defaults(func=cmd_profile_show)
 
     report = sub.add_parser("report", help="generate the Allure HTML report from a report dir")
     report.add_argument("dir", nargs="?", default="reports")
     report.set_defaults(func=cmd_report)
+
+    bundle = sub.add_parser("bundle", help="pack a report dir into one evidence archive with a "
+                            "SHA-256 manifest")
+    bundle.add_argument("dir", nargs="?", default="reports")
+    bundle.add_argument("-o", "--output", default="golive-evidence.tar.gz", help="archive to write (tar.gz)")
+    bundle.add_argument("--approved-by", help="fill the approval block (else GOLIVE_APPROVED_BY)")
+    bundle.add_argument("--release-version", help="release version for the approval block "
+                        "(else GOLIVE_RELEASE_VERSION, GITHUB_SHA, CI_COMMIT_SHA)")
+    bundle.set_defaults(func=cmd_bundle)
+
+    verify = sub.add_parser("verify-bundle", help="re-check every hash of an evidence bundle "
+                            "(exit 1 if altered)")
+    verify.add_argument("file")
+    verify.set_defaults(func=cmd_verify_bundle)
+
+    drift = sub.add_parser("diff", help="items whose status differs between two sign-offs (exit 1 if any)")
+    drift.add_argument("a", help="signoff.json (or a report dir)")
+    drift.add_argument("b", help="signoff.json (or a report dir)")
+    drift.add_argument("--json", action="store_true", help="machine-readable output")
+    drift.set_defaults(func=cmd_diff)
     return parser
 
 
