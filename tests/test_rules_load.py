@@ -209,13 +209,17 @@ def test_spec_defaults_to_the_health_path() -> None:
 # ----------------------------------------------------------------------------- baseline
 
 
-def test_baseline_promoted_only_on_go(tmp_path: Path) -> None:
+def test_baseline_promoted_only_when_the_targets_load_passed(tmp_path: Path) -> None:
     data = summary()
     baselines.record_candidate(tmp_path, "web", data)
+    baselines.record_candidate(tmp_path, "api", data)
     assert baselines.read_baseline(tmp_path, "web") is None
-    assert baselines.settle(tmp_path, "NO-GO") == []
-    assert baselines.read_baseline(tmp_path, "web") is None
-    baselines.record_candidate(tmp_path, "web", data)
-    (tmp_path / "signoff.json").write_text(json.dumps({"verdict": "GO"}))
-    assert baselines.settle(tmp_path, baselines.signoff_verdict(tmp_path)) == ["web"]
+    signoff = {"verdict": "NO-GO", "items": [{"id": "load.thresholds", "results": [
+        {"subject": "web", "status": "passed"}, {"subject": "web", "status": "passed"},
+        {"subject": "api", "status": "passed"}, {"subject": "api", "status": "failed"}]}]}
+    (tmp_path / "signoff.json").write_text(json.dumps(signoff))
+    assert baselines.passed_targets(tmp_path) == {"web"}
+    assert baselines.settle(tmp_path, baselines.passed_targets(tmp_path)) == ["web"]
     assert baselines.read_baseline(tmp_path, "web") == data
+    assert baselines.read_baseline(tmp_path, "api") is None
+    assert not list((tmp_path / baselines.DIRNAME).glob("*.candidate.json"))

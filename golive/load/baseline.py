@@ -1,9 +1,11 @@
 """Relative thresholds' memory: the last GO run's load stats, kept under the report dir.
 
 A run writes its summary as a *candidate* (``<report_dir>/load-baseline/<target>.candidate.json``);
-at the end of the session the candidate becomes the baseline only if the sign-off says GO, so a
-NO-GO release never lowers the bar for the next one. The first run has no baseline: relative
-thresholds pass with a note and the candidate is recorded.
+at the end of the session the candidate becomes the baseline only if the load was a GO for that
+target — every ``load.thresholds`` result of the target passed in the sign-off — so a release that
+breached its thresholds never lowers the bar for the next one. (The whole sign-off's verdict is not
+the criterion: a ``-m load`` run leaves unattested manual items that make it NO-GO by design.)
+The first run has no baseline: relative thresholds pass with a note and the candidate is recorded.
 """
 
 from __future__ import annotations
@@ -45,15 +47,16 @@ def record_candidate(report_dir: Path, target: str, summary: dict[str, Any]) -> 
     return path
 
 
-def settle(report_dir: Path, verdict: str | None) -> list[str]:
-    """Promote every candidate when the verdict is GO, drop them otherwise; the targets promoted."""
+def settle(report_dir: Path, passed_targets: set[str]) -> list[str]:
+    """Promote the candidates of targets whose load passed, drop the others; the targets promoted."""
     folder = report_dir / DIRNAME
     promoted: list[str] = []
     if not folder.is_dir():
         return promoted
+    passed = {_safe(t) for t in passed_targets}
     for candidate in sorted(folder.glob("*.candidate.json")):
-        if verdict == "GO":
-            target = candidate.name.removesuffix(".candidate.json")
+        target = candidate.name.removesuffix(".candidate.json")
+        if target in passed:
             candidate.replace(folder / f"{target}.json")
             promoted.append(target)
         else:
@@ -61,9 +64,15 @@ def settle(report_dir: Path, verdict: str | None) -> list[str]:
     return promoted
 
 
-def signoff_verdict(report_dir: Path) -> str | None:
-    """The verdict of the sign-off just written (None when there is none)."""
+def passed_targets(report_dir: Path, check_id: str = "load.thresholds") -> set[str]:
+    """Targets whose every ``check_id`` result passed in the sign-off just written."""
     try:
-        return json.loads((report_dir / "signoff.json").read_text(encoding="utf-8")).get("verdict")
+        signoff = json.loads((report_dir / "signoff.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
+        return set()
+    statuses: dict[str, set[str]] = {}
+    for item in signoff.get("items", []):
+        if item.get("id") == check_id:
+            for result in item.get("results", []):
+                statuses.setdefault(str(result.get("subject")), set()).add(str(result.get("status")))
+    return {subject for subject, seen in statuses.items() if seen == {"passed"}}
