@@ -33,6 +33,8 @@ class DrillError(Exception):
     def __init__(self, message: str, unreachable: bool = False) -> None:
         super().__init__(message)
         self.unreachable = unreachable
+        # read by golive.outcomes: the message already names the database, show it as is
+        self.subject, _, self.reason = message.partition(": ")
 
 
 @dataclass
@@ -174,8 +176,13 @@ class BackupDrill:
                 result = Restored(unreadable, None, None)
             else:
                 install = self.install_for(db, info)
-                server = self.scratch_server(db, install)
-                target = server.create_database(db.name)
+                try:
+                    server = self.scratch_server(db, install)
+                    target = server.create_database(db.name)
+                except scratch.ScratchError as exc:
+                    result = Restored(RestoreObservation(False, 0.0, "", error=str(exc)), None, install)
+                    self._restored[db.name] = result
+                    return result
                 name = conn.parts(target)["dbname"]
                 rto = db.backup.rto
                 obs = restore(path, info, install, target, name, jobs=db.backup.jobs,

@@ -16,7 +16,6 @@ from golive.backup.model import DumpInfo
 
 MAGIC = b"PGDMP"
 GZIP_MAGIC = b"\x1f\x8b"
-_FORMATS = {1: "custom", 3: "tar", 5: "directory"}
 _PLAIN_VERSIONS = re.compile(rb"-- Dumped from database version (\S+)|-- Dumped by pg_dump version (\S+)")
 
 
@@ -102,7 +101,7 @@ def _archive_header(data: bytes, fmt: str) -> DumpInfo | None:
         vmaj, vmin, vrev = reader.byte(), reader.byte(), reader.byte()
         reader.int_size = reader.byte()
         reader.byte()  # offSize
-        declared = _FORMATS.get(reader.byte(), fmt)
+        reader.byte()  # format: the container we already recognised decides (directory dumps say "tar")
         compressed = (reader.byte() if (vmaj, vmin) >= (1, 15) else reader.int()) != 0
         for _ in range(7):  # created: sec, min, hour, mday, mon, year, isdst
             reader.int()
@@ -111,6 +110,6 @@ def _archive_header(data: bytes, fmt: str) -> DumpInfo | None:
         tool = reader.str()
     except (IndexError, ValueError):
         return DumpInfo(fmt)
-    return DumpInfo(fmt if declared in (fmt, "custom") else declared, compressed=compressed,
+    return DumpInfo(fmt, compressed=compressed,
                     archive_version=f"{vmaj}.{vmin}.{vrev}", dumped_by=tool, server_version=server,
                     dbname=dbname)

@@ -53,6 +53,9 @@ def integrity(db: str, obs: IntegrityObservation) -> Verdict:
 def restore(db: str, obs: RestoreObservation, rto: float) -> Verdict:
     """backup.restore: the restore succeeded and finished within the RTO."""
     took = format_duration(obs.seconds)
+    if not obs.ok and not obs.scratch_db:
+        return fail("restore-not-attempted", f"{db}: restore not attempted: {obs.error}", obs.error,
+                    "a backup restored into a scratch database")
     if not obs.ok:
         return fail("restore-failed", f"{db}: restore into scratch database failed after {took}: {obs.error}",
                     obs.error, "pg_restore/psql exit 0")
@@ -70,7 +73,7 @@ def differences(source: Snapshot, restored: Snapshot) -> list[str]:
         if table not in restored.tables:
             diffs.append(f"table {_short(table)} missing")
         elif restored.tables[table] != count:
-            diffs.append(f"{_short(table)}: {count} rows in source, {restored.tables[table]} restored")
+            diffs.append(f"{_short(table)}: {count} in source, {restored.tables[table]} restored")
     diffs += [f"table {_short(t)} not in source" for t in restored.tables if t not in source.tables]
     for ext, version in source.extensions.items():
         if ext not in restored.extensions:

@@ -1,0 +1,211 @@
+"""Unit tests of the restore drill's pure parts: rules, format detection, DSN safety, settings."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from golive.backup import binaries, conn, scratch
+from golive.backup.formats import detect
+from golive.backup.integrity import read_backup
+from golive.backup.model import (
+    BackupFile,
+    DumpInfo,
+    IntegrityObservation,
+    Located,
+    RestoreObservation,
+    Snapshot,
+)
+from golive.rules import backup as rules
+from golive.settings.backup import Backup
+
+NOW = 1_800_000_000.0
+DAY = 86400.0
+
+
+def _located(*ages_days: float, location: str = "/var/backups/db") -> Located:
+    files = tuple(BackupFile(f"{location}/db-{i}.dump", NOW - age * DAY, 100)
+                  for i, age in enumerate(ages_days))
+    return Located(location, tuple(sorted(files, key=lambda f: f.mtime, reverse=True)))
+
+
+def _snapshot(**over: object) -> Snapshot:
+    base: dict[str, object] = {
+        "tables": {"public.orders": 300000, "public.audit_log": 5000, "sales.refunds": 12},
+        "sequences": {"public.orders_id_seq": 300000, "public.invoice_seq": None},
+        "indexes": frozenset({"public.orders.orders_pkey", "public.orders.orders_customer_idx"}),
+        "extensions": {"pg_trgm": "1.6"},
+        "invariants": {"SELECT sum(total) FROM orders": "123.45"},
+    }
+    base.update(over)
+    return Snapshot(**base)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ fresh
+
+
+def test_fresh_passes_for_a_recent_backup() -> None:
+    verdict = rules.fresh("main", _located(0.5), NOW, DAY)
+    assert verdict.passed, verdict.message
+
+
+def test_fresh_fails_for_a_stale_backup_with_age_and_limit() -> None:
+    verdict = rules.fresh("main", _located(3, 4), NOW, DAY)
+    assert not verdict.passed
+    assert verdict.message.startswith("main: newest backup db-0.dump is 3d old")
+    assert "at most 24h" in verdict.message
+
+
+def test_fresh_fails_without_backups_and_on_listing_errors() -> None:
+    assert "main: no backup found at /var/backups/db" in rules.fresh("main", _located(), NOW, DAY).message
+    broken = Located("/x", (), "cannot list /x on db1: connection refused")
+    verdict = rules.fresh("main", broken, NOW, DAY)
+    assert not verdict.passed and "connection refused" in verdict.message
+
+
+# ------------------------------------------------------------------ integrity / restore
+
+
+def test_integrity_verdicts() -> None:
+    good = IntegrityObservation("/b/x.dump", 10, DumpInfo("custom"), True, "custom archive, 5 blocks")
+    assert rules.integrity("main", good).passed
+    empty = IntegrityObservation("/b/x.dump", 0, DumpInfo("empty"), False, "file is empty")
+    assert "main: backup x.dump is empty" in rules.integrity("main", empty).message
+    cut = IntegrityObservation("/b/x.dump", 10, DumpInfo("custom"), False, "data unreadable: end of file")
+    message = rules.integrity("main", cut).message
+    assert "not readable to its end" in message and "end of file" in message
+
+
+def test_restore_verdicts() -> None:
+    assert rules.restore("main", RestoreObservation(True, 12.0, "golive_scratch_main_1"), 900).passed
+    slow = rules.restore("main", RestoreObservation(True, 1200.0, "golive_scratch_main_1"), 900)
+    assert not slow.passed and "main: restore took 20m, over the RTO of 15m" in slow.message
+    failed = rules.restore("main", RestoreObservation(False, 3.0, "golive_scratch_main_1",
+                                                      error="pg_restore: error: relation exists"), 900)
+    assert not failed.passed and "relation exists" in failed.message
+    skipped = rules.restore("main", RestoreObservation(False, 0.0, "", error="backup unreadable: empty"), 900)
+    assert not skipped.passed and "restore not attempted" in skipped.message
+
+
+# ------------------------------------------------------------------ verify
+
+
+def test_verify_passes_for_identical_snapshots_and_sequences_ahead() -> None:
+    restored = _snapshot(sequences={"public.orders_id_seq": 300010, "public.invoice_seq": None})
+    verdict = rules.verify("main", _snapshot(), restored)
+    assert verdict.passed, verdict.message
+
+
+def test_verify_lists_every_difference() -> None:
+    restored = _snapshot(
+        tables={"public.orders": 299000, "sales.refunds": 12, "public.extra": 1},
+        sequences={"public.orders_id_seq": 299000},
+        indexes=frozenset({"public.orders.orders_pkey"}),
+        extensions={},
+        invariants={"SELECT sum(total) FROM orders": "120.00"},
+    )
+    verdict = rules.verify("main", _snapshot(), restored)
+    assert not verdict.passed
+    message = verdict.message
+    for part in ("main: restored copy differs", "table audit_log missing",
+                 "orders: 300000 in source, 299000 restored", "table extra not in source",
+                 "extension pg_trgm missing", "sequence orders_id_seq: 300000 in source, 299000 restored",
+                 "sequence invoice_seq missing", "index orders.orders_customer_idx missing",
+                 "invariant SELECT sum(total) FROM orders: 123.45 in source, 120.00 restored"):
+        assert part in message, (part, message)
+    assert "sales.refunds" not in message
+
+
+def test_nothing_to_verify_never_passes() -> None:
+    verdict = rules.nothing_to_verify("main", "backup unreadable")
+    assert not verdict.passed and "main: restore failed, nothing to verify" in verdict.message
+
+
+# ------------------------------------------------------------------ retention
+
+
+def test_retention_within_policy() -> None:
+    assert rules.retention("main", _located(*range(10)), NOW, keep=30, max_age_days=90).passed
+
+
+def test_retention_too_many_and_too_old() -> None:
+    verdict = rules.retention("main", _located(*range(0, 100, 3)), NOW, keep=30, max_age_days=90)
+    assert not verdict.passed
+    assert "34 backups kept, policy keeps at most 30" in verdict.message
+    assert "older than 90d" in verdict.message and "99d old" in verdict.message
+
+
+def test_retention_none_kept() -> None:
+    verdict = rules.retention("main", _located(), NOW, keep=30, max_age_days=90)
+    assert not verdict.passed and "0 backups kept" in verdict.message
+
+
+# ------------------------------------------------------------------ formats and integrity of plain files
+
+
+def test_detect_formats(tmp_path: Path) -> None:
+    (tmp_path / "empty.dump").write_bytes(b"")
+    assert detect(tmp_path / "empty.dump").format == "empty"
+    sql = (b"--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 15.18\n"
+           b"-- Dumped by pg_dump version 16.2\n\nSET x = 1;\n\n-- PostgreSQL database dump complete\n\n")
+    (tmp_path / "a.sql").write_bytes(sql)
+    info = detect(tmp_path / "a.sql")
+    assert (info.format, info.server_major, info.tool_major) == ("plain", 15, 16)
+    with gzip.open(tmp_path / "a.sql.gz", "wb") as out:
+        out.write(sql)
+    assert detect(tmp_path / "a.sql.gz").format == "plain-gzip"
+    (tmp_path / "junk.bin").write_bytes(b"\x00\x01garbage")
+    assert detect(tmp_path / "junk.bin").format == "unknown"
+
+
+def test_plain_integrity_needs_the_completion_line(tmp_path: Path) -> None:
+    sql = b"--\n-- PostgreSQL database dump\n--\nSET x = 1;\n" + b"-- filler\n" * 100000
+    whole = sql + b"\n-- PostgreSQL database dump complete\n\n"
+    (tmp_path / "ok.sql").write_bytes(whole)
+    (tmp_path / "cut.sql").write_bytes(whole[:-60])
+    assert read_backup(tmp_path / "ok.sql", None).readable
+    cut = read_backup(tmp_path / "cut.sql", None)
+    assert not cut.readable and "dump complete" in cut.detail
+    with gzip.open(tmp_path / "ok.sql.gz", "wb") as out:
+        out.write(whole)
+    data = (tmp_path / "ok.sql.gz").read_bytes()
+    (tmp_path / "cut.sql.gz").write_bytes(data[: len(data) // 2])
+    assert read_backup(tmp_path / "ok.sql.gz", None).readable
+    assert not read_backup(tmp_path / "cut.sql.gz", None).readable
+
+
+# ------------------------------------------------------------------ safety, binaries, settings
+
+
+def test_scratch_dsn_equal_to_source_is_refused() -> None:
+    source = "postgresql://app:s3cret@127.0.0.1:5432/shop"
+    with pytest.raises(scratch.ScratchError, match="refusing") as caught:
+        scratch.external("host=localhost port=5432 dbname=shop user=other password=x", source)
+    assert "s3cret" not in str(caught.value)
+    assert scratch.external("postgresql://app:s3cret@127.0.0.1:5432/postgres", source).owned is False
+
+
+def test_tool_args_keep_the_password_out_of_the_command_line() -> None:
+    target, env = conn.tool_args("postgresql://app:s3cret@127.0.0.1:5433/shop")
+    assert "s3cret" not in target and "dbname=shop" in target and "port=5433" in target
+    assert env["PGPASSWORD"] == "s3cret"
+
+
+def test_choose_installation() -> None:
+    pg15 = binaries.PgInstall(Path("/nonexistent/15/bin"), 15)
+    pg16 = binaries.PgInstall(Path("/nonexistent/16/bin"), 16, system=False)
+    assert binaries.choose([pg15, pg16], 15, 15, need_server=False) == pg15
+    assert binaries.choose([pg15, pg16], 16, 15, need_server=False) == pg16
+    assert binaries.choose([pg15, pg16], 17, 15, need_server=False) is None
+
+
+def test_backup_settings_defaults_and_hidden_scratch_dsn() -> None:
+    backup = Backup(location="/var/backups/db", scratch_dsn="postgresql://u:pw@h/db")
+    assert backup.max_age == 86400 and backup.rto == 900
+    assert (backup.retention.keep, backup.retention.max_age_days) == (30, 90)
+    assert backup.invariants == [] and backup.pre_deploy is False
+    assert "pw@" not in repr(backup)
+    with pytest.raises(ValueError):
+        Backup(location="/x", retention={"keep": 0})
