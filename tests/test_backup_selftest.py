@@ -22,6 +22,7 @@ import pytest
 from golive.backup import binaries
 from golive.demo.database import load_sample, pg_dump
 from tests.harness import GoliveRun, run_golive
+from tests.servers.base import free_port
 from tests.servers.postgres import PgServer, require_postgres, running_postgres
 
 DAY = 86400
@@ -87,6 +88,9 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GoliveRun,
         for index, age_days in enumerate((0, 1, 120)):
             copy = shutil.copy(custom, crowded / f"shop-{index}.dump")
             os.utime(copy, (time.time() - age_days * DAY, time.time() - age_days * DAY))
+        shutil.copy(custom, case("remote") / "shop.dump")
+        shutil.copy(custom, case("predeploy") / "shop.dump")
+        shutil.copy(custom, case("predeploy_down") / "shop.dump")
         shutil.copy(custom, case("external") / "shop.dump")
         shutil.copy(custom, case("refused") / "shop.dump")
 
@@ -102,9 +106,17 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GoliveRun,
             if name == "good":
                 backup["invariants"] = ["SELECT count(*), sum(total) FROM orders",
                                         "SELECT max(id) FROM audit_log"]
-            databases.append({"name": name, "dsn": source, "backup": backup})
+            if name == "remote":
+                backup["host"] = "dbhost"  # read through testinfra (local:// backend)
+                backup["location"] = f"{folder}/*.dump"
+            if name.startswith("predeploy"):
+                backup["pre_deploy"] = True
+            dsn = source if name != "predeploy_down" else f"postgresql://golive:x@127.0.0.1:{free_port()}/shop"
+            databases.append({"name": name, "dsn": dsn, "backup": backup})
         before = {p.name for p in Path("/tmp").glob("golive-scratch-*")}
-        run = run_golive({"name": "backup-selftest", "environment": "staging", "databases": databases},
+        profile = {"name": "backup-selftest", "environment": "staging", "timeout": "5s",
+                   "hosts": [{"name": "dbhost", "connection": "local://"}], "databases": databases}
+        run = run_golive(profile,
                          "-m", "backup", tmp_path=root / "run", timeout=600)
         leftovers = {p.name for p in Path("/tmp").glob("golive-scratch-*")} - before
         with pg.connect() as admin:
@@ -117,7 +129,8 @@ def _status(run: GoliveRun, check_id: str, subject: str) -> str:
     return run.status(check_id, subject)
 
 
-@pytest.mark.parametrize("subject", ["good", "good_dir", "good_tar", "good_plain", "good_gzip", "external"])
+@pytest.mark.parametrize("subject", ["good", "good_dir", "good_tar", "good_plain", "good_gzip", "external",
+                                     "remote"])
 def test_sound_backup_passes_all_four(drill: Any, subject: str) -> None:
     run = drill[0]
     statuses = {i: _status(run, i, subject) for i in IDS}
@@ -202,3 +215,19 @@ def test_no_password_in_reports_or_output(drill: Any) -> None:
     run, pg = drill[0], drill[1]
     assert pg.password not in run.output
     assert pg.password not in run.report_text()
+
+
+def test_pre_deploy_is_opt_in_and_dumps_restores_and_verifies(drill: Any) -> None:
+    run = drill[0]
+    subjects = {r["subject"] for r in run.item("backup.pre_deploy")["results"]}
+    assert subjects == {"predeploy", "predeploy_down"}, subjects
+    result = run.result("backup.pre_deploy", "predeploy")
+    assert result["status"] == "passed", result
+    assert "pre-deploy dump" in str(result) and "predeploy-" in str(result), result
+
+
+def test_pre_deploy_with_unreachable_source_fails_naming_it(drill: Any) -> None:
+    run = drill[0]
+    assert run.status("backup.pre_deploy", "predeploy_down") in ("failed", "error")
+    message = run.message("backup.pre_deploy", "predeploy_down")
+    assert "predeploy_down: source 127.0.0.1:" in message and "unreachable" in message, message
