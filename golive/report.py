@@ -16,6 +16,7 @@ Allure 3 is installed on first use into ``.golive/node`` (git-ignored, overridab
 
 from __future__ import annotations
 
+import fcntl
 import html
 import json
 import os
@@ -72,6 +73,17 @@ def allure3_cli(install: bool = True) -> Path | None:
         return None
     target = node_dir()
     target.mkdir(parents=True, exist_ok=True)
+    with (target / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel first uses (xdist, two CI jobs) install once
+        try:
+            if not cli.exists():
+                _npm_install(npm, target, cli)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return cli
+
+
+def _npm_install(npm: str, target: Path, cli: Path) -> None:
     print(f"golive report: installing Allure 3 ({ALLURE_NPM_SPEC}) into {target} (first time only) ...",
           flush=True)
     done = subprocess.run([npm, "install", "--prefix", str(target), "--no-audit", "--no-fund",
@@ -80,7 +92,6 @@ def allure3_cli(install: bool = True) -> Path | None:
     if done.returncode != 0 or not cli.exists():
         raise RuntimeError(f"npm install {ALLURE_NPM_SPEC} failed (exit {done.returncode}): "
                            f"{(done.stderr or done.stdout).strip()[-800:]}")
-    return cli
 
 
 def allure2_cli() -> str | None:
