@@ -56,7 +56,8 @@ def test_bundle_holds_the_evidence_and_verifies(run_dir: Path, tmp_path: Path,
     members = _members(out)
     names = {n.removeprefix("golive-evidence/") for n in members}
     for expected in ("signoff.json", "signoff.md", "effective-profile.yaml", "junit.xml", "versions.json",
-                     "MANIFEST.sha256", "allure-results/environment.properties", "allure-results/categories.json"):
+                     "MANIFEST.sha256", "allure-results/environment.properties",
+                     "allure-results/categories.json"):
         assert expected in names, (expected, sorted(names))
     assert any(n.startswith("allure-results/") and n.endswith("-result.json") for n in names)
     versions = json.loads(members["golive-evidence/versions.json"])

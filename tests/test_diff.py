@@ -65,7 +65,8 @@ def test_absent_items_and_verdict_change() -> None:
                      "results": [{"subject": "web", "status": "passed"}]}])
     b = _doc("NO-GO", [{"id": "x.one", "title": "One", "severity": "high", "status": "passed",
                         "results": [{"subject": "web", "status": "passed"}]},
-                       {"id": "x.two", "title": "Two", "severity": "critical", "status": "failed", "results": []}])
+                       {"id": "x.two", "title": "Two", "severity": "critical", "status": "failed",
+                        "results": []}])
     result = diff.compare(a, b)
     assert [(d["id"], d["a"], d["b"]) for d in result["differences"]] == [("x.two", "absent", "failed")]
     assert result["verdict_differs"] is True
