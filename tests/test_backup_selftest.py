@@ -12,6 +12,9 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from golive.backup import binaries
+from golive.backup import binaries, conn
 from golive.demo.database import load_sample, pg_dump
-from tests.harness import GoliveRun, run_golive
+from tests.harness import REPO, GoliveRun, run_golive
 from tests.servers.base import free_port
 from tests.servers.postgres import PgServer, require_postgres, running_postgres
 
@@ -231,3 +234,47 @@ def test_pre_deploy_with_unreachable_source_fails_naming_it(drill: Any) -> None:
     assert run.status("backup.pre_deploy", "predeploy_down") in ("failed", "error")
     message = run.message("backup.pre_deploy", "predeploy_down")
     assert "predeploy_down: source 127.0.0.1:" in message and "unreachable" in message, message
+
+
+def test_demo_database_drill_passes(tmp_path: Path) -> None:
+    """The block profiles/demo.yaml carries: the demo database's fresh dump passes the drill."""
+    require_postgres()
+    from golive.demo.database import start_demo_database
+
+    block = {"name": "shop", "dsn": "${GOLIVE_DEMO_DB_DSN}",
+             "backup": {"location": "${GOLIVE_DEMO_BACKUP_DIR}", "max_age": "24h", "rto": "2m"}}
+    with start_demo_database(tmp_path / "state") as env:
+        run = run_golive({"name": "demo-backup", "environment": "staging", "databases": [block]},
+                         "-m", "backup", tmp_path=tmp_path, env=env)
+        password = conn.parts(env["GOLIVE_DEMO_DB_DSN"])["password"]
+    for check_id in (*IDS, "backup.retention"):
+        assert run.status(check_id, "shop") == "passed", run.message(check_id, "shop")
+    assert password not in run.output and password not in run.report_text()
+
+
+_HOLD_SCRATCH = """
+import sys, time
+from golive.backup import binaries, scratch
+server = scratch.start_ephemeral(binaries.choose(binaries.installations(), None, None))
+print(server.process.pid, server.work, flush=True)
+if sys.argv[1] == "interrupt":
+    raise KeyboardInterrupt
+time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("how", ["sigterm", "interrupt"])
+def test_scratch_server_is_stopped_when_the_run_dies(tmp_path: Path, how: str) -> None:
+    """SIGTERM (a CI cancelling the job) and Ctrl-C still stop the scratch server and remove its data."""
+    require_postgres()
+    process = subprocess.Popen([sys.executable, "-c", _HOLD_SCRATCH, how], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, cwd=REPO)
+    assert process.stdout is not None
+    line = process.stdout.readline().split()
+    assert line, process.stderr.read() if process.stderr else ""
+    pid, work = int(line[0]), Path(line[1])
+    if how == "sigterm":
+        process.send_signal(signal.SIGTERM)
+    process.wait(timeout=60)
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+    assert not work.exists()

@@ -211,7 +211,7 @@ class BackupDrill:
             return future.result(timeout=max(db.backup.rto, 60.0) + db.backup.connect_timeout)
         except psycopg.OperationalError as exc:
             raise DrillError(f"{db.name}: source {conn.describe(db.dsn)} unreachable: "
-                             f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else exc}",
+                             f"{_first_line(exc)}",
                              unreachable=True) from None
 
     def pre_deploy(self, db: Any) -> PreDeploy:
@@ -227,7 +227,7 @@ class BackupDrill:
             major = predeploy.server_major(db.dsn, db.backup.connect_timeout)
         except Exception as exc:  # psycopg errors: the source is unreachable
             raise DrillError(f"{db.name}: source {conn.describe(db.dsn)} unreachable: "
-                             f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else exc}",
+                             f"{_first_line(exc)}",
                              unreachable=True) from None
         install = self.install_for(db, DumpInfo("custom", dumped_by=str(major), server_version=str(major)))
         result = predeploy.dump(db.name, db.dsn, db.backup.location, install,
@@ -254,6 +254,11 @@ class BackupDrill:
         for server in list(self._servers.values()):
             server.close()
         self._servers.clear()
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 
 def now() -> float:
