@@ -1,0 +1,128 @@
+"""``golive report`` (Allure HTML + landing page) and ``signoff.md`` for people.
+
+The HTML generation runs for real (Allure 3 through node; installed on first use): it is skipped
+only where node ≥ 20 / npm are missing locally — CI installs them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from golive import report, signoff_md
+from golive.cli import main
+from golive.signoff import approval
+from tests.signoff_runs import evidence_profile, evidence_run, have_node20
+
+needs_node = pytest.mark.skipif(not have_node20(), reason="node >= 20 and npm needed for Allure 3")
+
+
+@pytest.fixture(scope="module")
+def no_go_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("report")
+    profile = evidence_profile(waivers=[{"check": "evidence.beta", "reason": "HSTS after cutover OPS-12",
+                                         "expires": "2099-01-01"}])
+    run = evidence_run(tmp, profile, env={"EVIDENCE_FAIL_ALPHA": "api", "EVIDENCE_FAIL_BETA": "1",
+                                          "GOLIVE_APPROVED_BY": "", "GOLIVE_RELEASE_VERSION": "v1.4.2"})
+    assert run.signoff["verdict"] == "NO-GO", run.output[-2000:]
+    return run.report_dir
+
+
+@needs_node
+@pytest.mark.xdist_group("allure")
+def test_report_html_with_history_and_verdict(no_go_run: Path, tmp_path: Path) -> None:
+    report_dir = tmp_path / "reports"
+    shutil.copytree(no_go_run, report_dir)
+    assert main(["report", str(report_dir)]) == 0
+    assert main(["report", str(report_dir)]) == 0  # a second run: the trend has two points
+    html_dir = report_dir / "html"
+    landing = (html_dir / "index.html").read_text()
+    assert 'class="verdict NO-GO">Verdict: NO-GO' in landing
+    assert "evidence.alpha (critical) failed on api" in landing
+    assert "api: alpha answered 503" in landing
+    allure_page = html_dir / "allure" / "index.html"
+    assert allure_page.stat().st_size > 100_000  # single file: scripts and data inlined
+    summary = json.loads((html_dir / "allure" / "summary.json").read_text())
+    assert summary["name"] == "golive sign-off: evidence (staging) — NO-GO"
+    assert summary["meta"]["singleFile"] is True
+    assert summary["stats"]["failed"] >= 1
+    history = (report_dir / "history.jsonl").read_text().splitlines()
+    assert len(history) == 2
+    assert all(json.loads(line)["name"].endswith("NO-GO") for line in history)
+
+
+def test_report_without_results_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report.generate(tmp_path) == 4
+    assert "run the gate first" in capsys.readouterr().err
+
+
+def test_no_tool_says_what_to_install(no_go_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    report_dir = tmp_path / "reports"
+    shutil.copytree(no_go_run, report_dir)
+    monkeypatch.setattr(report, "node_major", lambda: 18)
+    monkeypatch.setattr(report, "allure2_cli", lambda: None)
+    assert report.generate(report_dir) == 1
+    err = capsys.readouterr().err
+    assert "node v18 found (too old)" in err and "Install Node.js ≥ 20" in err and "Allure 2" in err
+
+
+def test_allure3_config_is_offline_with_history_and_categories(tmp_path: Path) -> None:
+    doc = {"profile": "shop", "environment": "production", "verdict": "GO"}
+    config = report.allure3_config(tmp_path, doc)
+    assert config["historyPath"] == str(tmp_path / "history.jsonl")
+    assert config["output"] == str(tmp_path / "html" / "allure")
+    options = config["plugins"]["awesome"]["options"]
+    assert options["singleFile"] is True
+    assert options["reportName"] == "golive sign-off: shop (production) — GO"
+    rules = config["categories"]["rules"]
+    assert [r["name"] for r in rules][:2] == ["Target unreachable", "Waived"]
+    regexes = [r["messageRegex"] for r in rules if "messageRegex" in r]
+    assert all("(?s)" not in r for r in regexes)  # JavaScript has no inline (?s) flag
+    assert re.search(regexes[0], "GET /\nweb: unreachable\nafter 1s timeout")  # across lines
+    if shutil.which("node"):  # and they compile in JavaScript, where Allure 3 applies them
+        script = "for (const r of JSON.parse(process.argv[1])) new RegExp(r);"
+        subprocess.run(["node", "-e", script, json.dumps(regexes)], check=True, timeout=30)
+
+
+def test_landing_page_escapes_messages() -> None:
+    doc = {"profile": "p", "environment": "e", "verdict": "NO-GO", "started_at": "s", "finished_at": "f",
+           "reasons": ["x.y (high) failed on web"], "counts": {"failed": 1},
+           "items": [{"id": "x.y", "title": "T", "severity": "high", "status": "failed",
+                      "results": [{"subject": "web", "status": "failed",
+                                   "message": "<script>alert(1)</script>"}]}]}
+    page = report.render_landing(doc, "Allure 3", "# md")
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    assert 'id="verdict" class="verdict NO-GO"' in page
+
+
+def test_signoff_md_for_people(no_go_run: Path) -> None:
+    doc = json.loads((no_go_run / "signoff.json").read_text())
+    text = (no_go_run / "signoff.md").read_text()
+    assert text == signoff_md.render(doc)
+    sections = [line for line in text.splitlines() if line.startswith("## ")]
+    assert sections[:3] == ["## Why NO-GO", "## Failed items", "## Sign-off checklist"]
+    assert sections[-1] == "## Approval"
+    assert ("| evidence.alpha | critical | api | api: alpha answered 503 (observed: 503; expected: 200) |"
+            in text)
+    assert "| evidence.beta | HSTS after cutover OPS-12 | 2099-01-01 | active | yes |" in text
+    assert re.search(r"\| \[x\] \| signoff\.rollback_tested: .* \| attested \| release-manager@example.com "
+                     r"\| 2026-11-20 \|", text)
+    assert "| [ ] | signoff.stakeholder_approval:" in text
+    assert "- Version: v1.4.2" in text
+    assert "- Approved by: ____" in text  # left blank to fill by hand
+    assert doc["approval"] == {"approved_by": None, "date": None, "version": "v1.4.2"}
+
+
+def test_approval_sources() -> None:
+    assert approval({"GITHUB_SHA": "abc"}) == {"approved_by": None, "date": None, "version": "abc"}
+    assert approval({"CI_COMMIT_SHA": "def"})["version"] == "def"
+    filled = approval({"GOLIVE_APPROVED_BY": "Jane", "GOLIVE_APPROVED_AT": "2026-11-23",
+                       "GOLIVE_RELEASE_VERSION": "2.0", "GITHUB_SHA": "abc"})
+    assert filled == {"approved_by": "Jane", "date": "2026-11-23", "version": "2.0"}
+    assert approval({}, approved_by="Ann", version="3.1")["approved_by"] == "Ann"
