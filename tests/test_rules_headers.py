@@ -27,7 +27,10 @@ def test_hsts_sound() -> None:
 
 
 def test_hsts_preload_bonus_and_required_preload() -> None:
-    assert r.hsts(h(("strict-transport-security", f"max-age={YEAR}; includeSubDomains; preload")), YEAR).score == 5
+    assert (
+        r.hsts(h(("strict-transport-security", f"max-age={YEAR}; includeSubDomains; preload")), YEAR).score
+        == 5
+    )
     v = r.hsts(h(("Strict-Transport-Security", f"max-age={YEAR}; includeSubDomains")), YEAR, preload=True)
     assert not v.passed and "preload" in v.message
 
@@ -53,8 +56,11 @@ def test_hsts_failures(value: str | None, name: str, words: list[str]) -> None:
 
 
 def test_hsts_first_header_counts() -> None:
-    v = r.hsts(h(("Strict-Transport-Security", "max-age=10"), ("Strict-Transport-Security", f"max-age={YEAR}")), YEAR,
-               include_subdomains=False)
+    v = r.hsts(
+        h(("Strict-Transport-Security", "max-age=10"), ("Strict-Transport-Security", f"max-age={YEAR}")),
+        YEAR,
+        include_subdomains=False,
+    )
     assert not v.passed and "max-age=10" in v.message
 
 
@@ -98,13 +104,23 @@ def test_csp_missing_empty_and_garbage() -> None:
 
 
 def test_csp_nonce_and_strict_dynamic_neutralise_unsafe_inline() -> None:
-    assert r.csp(h(("Content-Security-Policy", "default-src 'self'; script-src 'nonce-abc' 'unsafe-inline'"))).passed
-    assert r.csp(h(("Content-Security-Policy",
-                    "object-src 'none'; script-src 'strict-dynamic' 'nonce-x' https: 'unsafe-inline'"))).passed
+    assert r.csp(
+        h(("Content-Security-Policy", "default-src 'self'; script-src 'nonce-abc' 'unsafe-inline'"))
+    ).passed
+    assert r.csp(
+        h(
+            (
+                "Content-Security-Policy",
+                "object-src 'none'; script-src 'strict-dynamic' 'nonce-x' https: 'unsafe-inline'",
+            )
+        )
+    ).passed
 
 
 def test_csp_named_exception_allows_exactly_that() -> None:
-    policy = h(("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'"))
+    policy = h(
+        ("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'")
+    )
     v = r.csp(policy, allow=["script-src 'unsafe-inline'"])
     assert not v.passed and "'unsafe-eval'" in v.reason and "'unsafe-inline'" not in v.reason
     assert r.csp(policy, allow=["script-src 'unsafe-inline'", "script-src 'unsafe-eval'"]).passed
@@ -189,7 +205,12 @@ def test_cors() -> None:
 def test_cookies_sound_and_missing_flags_without_values() -> None:
     assert r.cookies([("/", "sid=s3cr3tvalue; Path=/; Secure; HttpOnly; SameSite=Lax")]).passed
     assert r.cookies([]).passed
-    v = r.cookies([("/", "sid=s3cr3tvalue; Path=/; HttpOnly"), ("/api/health", "csrf=tok3nvalue; Secure; SameSite=Strict")])
+    v = r.cookies(
+        [
+            ("/", "sid=s3cr3tvalue; Path=/; HttpOnly"),
+            ("/api/health", "csrf=tok3nvalue; Secure; SameSite=Strict"),
+        ]
+    )
     assert not v.passed
     assert "sid" in v.message and "Secure" in v.message and "SameSite" in v.message and "csrf" in v.message
     assert "s3cr3tvalue" not in v.message and "tok3nvalue" not in v.message
@@ -200,19 +221,38 @@ def test_cookies_sound_and_missing_flags_without_values() -> None:
 
 # ------------------------------------------------------------------ bad input never crashes
 
-header_names = st.sampled_from(["Strict-Transport-Security", "Content-Security-Policy", "X-Content-Type-Options",
-                                "X-Frame-Options", "Referrer-Policy", "Permissions-Policy", "Server",
-                                "X-Powered-By", "Set-Cookie", "Access-Control-Allow-Origin"])
-header_values = st.one_of(st.just(""), st.text(max_size=40), st.text(min_size=5000, max_size=9000),
-                          st.text(alphabet="\u00e9\u4e2d\U0001f600;=,' \t", max_size=50))
+header_names = st.sampled_from(
+    [
+        "Strict-Transport-Security",
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+        "Referrer-Policy",
+        "Permissions-Policy",
+        "Server",
+        "X-Powered-By",
+        "Set-Cookie",
+        "Access-Control-Allow-Origin",
+    ]
+)
+header_values = st.one_of(
+    st.just(""),
+    st.text(max_size=40),
+    st.text(min_size=5000, max_size=9000),
+    st.text(alphabet="\u00e9\u4e2d\U0001f600;=,' \t", max_size=50),
+)
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(header_names, header_values), max_size=6))
 def test_every_rule_gives_a_verdict_for_any_header_values(pairs: list[tuple[str, str]]) -> None:
     verdicts = {
-        "hsts": r.hsts(pairs, YEAR), "csp": r.csp(pairs), "xcto": r.content_type_options(pairs),
-        "xfo": r.frame_options(pairs), "rp": r.referrer_policy(pairs), "pp": r.permissions_policy(pairs, True),
+        "hsts": r.hsts(pairs, YEAR),
+        "csp": r.csp(pairs),
+        "xcto": r.content_type_options(pairs),
+        "xfo": r.frame_options(pairs),
+        "rp": r.referrer_policy(pairs),
+        "pp": r.permissions_policy(pairs, True),
         "server": r.server_disclosure(pairs),
         "cors": r.cors([r.cors_probe("GET /", pairs)], PROBE),
         "cookies": r.cookies([("/", v) for k, v in pairs if k == "Set-Cookie"]),

@@ -27,11 +27,17 @@ def test_redirect_chain_via_same_host_http() -> None:
     [
         ([Hop(f"http://{HOST}/", 200)], "redirection-missing", ["answers 200", "expected: 301 or 308"]),
         ([Hop(f"http://{HOST}/", 302, f"https://{HOST}/")], "redirection-temporary", ["temporary 302"]),
-        ([Hop(f"http://{HOST}/", 301, f"http://{HOST}/x"), Hop(f"http://{HOST}/x", 200)],
-         "redirection-missing", ["answers 200"]),
+        (
+            [Hop(f"http://{HOST}/", 301, f"http://{HOST}/x"), Hop(f"http://{HOST}/x", 200)],
+            "redirection-missing",
+            ["answers 200"],
+        ),
         ([Hop(f"http://{HOST}/", 302, f"http://{HOST}/")], "redirection-not-to-https", ["plain http"]),
-        ([Hop(f"http://{HOST}/", 301, "https://evil.example/")], "redirection-off-host-from-http",
-         ["another host evil.example", HOST]),
+        (
+            [Hop(f"http://{HOST}/", 301, "https://evil.example/")],
+            "redirection-off-host-from-http",
+            ["another host evil.example", HOST],
+        ),
         ([Hop(f"http://{HOST}/", 301)], "redirection-invalid", ["without a Location"]),
         ([], "redirection-missing", ["no response"]),
         ([Hop(f"http://{HOST}/", 301, "ftp://x/")], "redirection-not-to-https", ["non-https"]),
@@ -60,16 +66,26 @@ def p(path: str, body: bytes, status: int = 200, ctype: str = "text/plain") -> P
 @pytest.mark.parametrize(
     ("probe", "kind", "word"),
     [
-        (p("/.git/config", b"[core]\n\trepositoryformatversion = 0\n\tbare = false\n"), "git_config", "git config"),
+        (
+            p("/.git/config", b"[core]\n\trepositoryformatversion = 0\n\tbare = false\n"),
+            "git_config",
+            "git config",
+        ),
         (p("/.git/HEAD", b"ref: refs/heads/main\n"), "git_head", "git HEAD"),
         (p("/.env", b"DB_PASSWORD=hunter2\nSECRET_KEY=abc\n"), "dotenv", "DB_PASSWORD"),
         (p("/backup.sql", b"-- PostgreSQL database dump\nCREATE TABLE t (id int);\n"), "backup", "SQL dump"),
         (p("/backup.zip", b"PK\x03\x04rest"), "backup", "zip"),
-        (p("/uploads/", b"<html><head><title>Index of /uploads/</title>", ctype="text/html"), "listing",
-         "directory listing"),
+        (
+            p("/uploads/", b"<html><head><title>Index of /uploads/</title>", ctype="text/html"),
+            "listing",
+            "directory listing",
+        ),
         (p("/err", b"Traceback (most recent call last):\n  File x", 500), "backup", "Python traceback"),
-        (p("/err", b"java.lang.NullPointerException\n\tat com.acme.Foo.bar(Foo.java:42)\n", 500), "backup",
-         "Java stack trace"),
+        (
+            p("/err", b"java.lang.NullPointerException\n\tat com.acme.Foo.bar(Foo.java:42)\n", 500),
+            "backup",
+            "Java stack trace",
+        ),
     ],
 )
 def test_exposure_recognises_real_content(probe: Probe, kind: str, word: str) -> None:
@@ -79,8 +95,10 @@ def test_exposure_recognises_real_content(probe: Probe, kind: str, word: str) ->
 
 
 def test_exposure_soft_404_site_passes() -> None:
-    probes = [(Probe(path, 200, "text/html", HOME.body), kind_for(path)) for path in
-              ("/.git/config", "/.env", "/backup.sql", "/uploads/")]
+    probes = [
+        (Probe(path, 200, "text/html", HOME.body), kind_for(path))
+        for path in ("/.git/config", "/.env", "/backup.sql", "/uploads/")
+    ]
     v = exposure(probes, HOME)
     assert v.passed and "judged by content" in v.message
 

@@ -42,6 +42,11 @@ def _joined(found: list[str]) -> str | None:
     return ", ".join(found) if found else None
 
 
+def _worst(parts: Sequence[Verdict]) -> int:
+    """One modifier per rule, like the Observatory: the worst part counts, not the sum of parts."""
+    return min((p.score for p in parts), default=0)
+
+
 def _scored(verdict: Verdict, score: int) -> Verdict:
     return Verdict(
         verdict.passed,
@@ -139,7 +144,7 @@ def hsts(headers: Pairs, min_age: int, include_subdomains: bool = True, preload:
             "; ".join(p.reason for p in parts),
             observed,
             wanted,
-            verdict.score,
+            _worst(parts),
             verdict.details,
         )
     bonus = 5 if "preload" in directives and "includesubdomains" in directives else 0
@@ -296,7 +301,6 @@ def csp(headers: Pairs, allow: Iterable[str] = ()) -> Verdict:
                 )
             )
     if parts:
-        verdict = combine("csp", parts, "")
         reason = f"{_CSP_NAME}: " + "; ".join(p.reason for p in parts)
         return Verdict(
             False,
@@ -304,7 +308,7 @@ def csp(headers: Pairs, allow: Iterable[str] = ()) -> Verdict:
             reason,
             observed,
             expected,
-            verdict.score,
+            _worst(parts),
             {"problems": [p.name for p in parts], "syntax": syntax},
         )
     default_none = any(p.get("default-src") == ["'none'"] for p in policies)
@@ -601,7 +605,7 @@ def cors(probes: Sequence[CorsProbe], probe_origin: str, allowed_origins: Iterab
     if parts:
         verdict = combine("cors", parts, "")
         return Verdict(
-            False, parts[0].name, verdict.reason, parts[0].observed, expected, verdict.score, verdict.details
+            False, parts[0].name, verdict.reason, parts[0].observed, expected, _worst(parts), verdict.details
         )
     seen = "; ".join(f"{p.label}: {shown(p.allow_origin)}" for p in probes)
     return ok(
@@ -716,7 +720,7 @@ def cookies(set_cookies: Sequence[tuple[str, str]], script_readable: Iterable[st
             verdict.reason,
             "; ".join(p.observed or "" for p in parts),
             expected,
-            verdict.score,
+            _worst(parts),
             verdict.details,
         )
     return _scored(
