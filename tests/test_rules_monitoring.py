@@ -76,6 +76,7 @@ def test_exposed_names_and_metrics_rule() -> None:
     assert rules.metrics_endpoint("/metrics", 200, "text/plain", names, ["http_requests_total"]).passed
     missing = rules.metrics_endpoint("/metrics", 200, "text/plain", names, ["omnitask_commands_total"])
     assert not missing.passed and "lacks omnitask_commands_total" in missing.message
+    assert missing.expected == "omnitask_commands_total"
     assert not rules.metrics_endpoint("/metrics", 404, "text/html", set(), ["x"]).passed
     assert not rules.metrics_endpoint("/metrics", 200, "text/html", exposed_metric_names("<html>"), []).passed
 

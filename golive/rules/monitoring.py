@@ -104,7 +104,7 @@ def metrics_endpoint(path: str, status: int, content_type: str, names: set[str],
     if missing:
         return fail("metrics-missing", f"metrics {path} lacks {_list(missing)}",
                     observed=f"{len(names)} names exposed, {len(missing)} required missing",
-                    expected=f"alerting rules {', '.join(required)} loaded")
+                    expected=", ".join(required))
     return ok("metrics-ok", f"metrics {path} exposes {len(names)} names incl. {_list(required)}")
 
 
