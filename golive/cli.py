@@ -1,7 +1,7 @@
 """The ``golive`` command: demo, checklist, profile validate/show, report, bundle, verify-bundle, diff.
 
-Exit codes: 0 success (demo: verdict GO), 1 checks failed / verdict NO-GO / bundle altered / drift
-found / HTML report tool missing, 4 usage or profile error (the same as pytest's usage error, so
+Exit codes: 0 success (demo, verdict: verdict GO), 1 checks failed / verdict NO-GO / bundle altered /
+drift found / HTML report tool missing, 4 usage or profile error (the same as pytest's usage error, so
 CI treats both alike).
 """
 
@@ -129,6 +129,20 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_FAILED if result["differences"] else EXIT_OK
 
 
+def cmd_verdict(args: argparse.Namespace) -> int:
+    """The CI gate: exit 0 on GO, 1 on NO-GO, whatever pytest's exit code was."""
+    path = Path(args.dir) / "signoff.json"
+    if not path.exists():
+        print(f"golive verdict: {path} does not exist: the gate did not run (or was --collect-only)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    document = json.loads(path.read_text(encoding="utf-8"))
+    for reason in document.get("reasons", []):
+        print(f"  {reason}")
+    print(f"VERDICT: {document['verdict']} (profile {document['profile']}, {document['environment']})")
+    return EXIT_OK if document["verdict"] == "GO" else EXIT_FAILED
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="golive", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -177,6 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("b", help="signoff.json (or a report dir)")
     drift.add_argument("--json", action="store_true", help="machine-readable output")
     drift.set_defaults(func=cmd_diff)
+
+    verdict = sub.add_parser("verdict", help="print the verdict of a report dir; exit 0 on GO, 1 on NO-GO")
+    verdict.add_argument("dir", nargs="?", default="reports")
+    verdict.set_defaults(func=cmd_verdict)
     return parser
 
 

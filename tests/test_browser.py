@@ -37,7 +37,7 @@ def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     profile = tmp_path / f"chromium-{len(list(tmp_path.glob('chromium-*')))}"
     command = [CHROMIUM or "chromium", "--headless", "--no-sandbox", "--disable-gpu",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--no-first-run", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
+               "--no-first-run", "--disable-quic", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
                "--virtual-time-budget=10000", "--window-size=1280,1000", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=BROWSER_TIMEOUT, check=False,
                           stdin=subprocess.DEVNULL)

@@ -126,3 +126,16 @@ def test_approval_sources() -> None:
                        "GOLIVE_RELEASE_VERSION": "2.0", "GITHUB_SHA": "abc"})
     assert filled == {"approved_by": "Jane", "date": "2026-11-23", "version": "2.0"}
     assert approval({}, approved_by="Ann", version="3.1")["approved_by"] == "Ann"
+
+
+def test_verdict_command_gates_ci(no_go_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verdict", str(no_go_run)]) == 1
+    out = capsys.readouterr().out
+    assert "VERDICT: NO-GO (profile evidence, staging)" in out
+    assert "evidence.alpha (critical) failed on api" in out
+    go = tmp_path / "go"
+    go.mkdir()
+    doc = json.loads((no_go_run / "signoff.json").read_text())
+    (go / "signoff.json").write_text(json.dumps({**doc, "verdict": "GO", "reasons": []}))
+    assert main(["verdict", str(go)]) == 0
+    assert main(["verdict", str(tmp_path / "none")]) == 4
