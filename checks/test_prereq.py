@@ -166,6 +166,7 @@ def test_redis(prereq_host, profile, evidence):
     from golive.redis_info import observe
 
     spec = prereq_host.settings.redis
+    prereq_host.testinfra()  # the host is the subject: an unreachable host fails this check too
     observed = observe(spec.url, profile.timeout)
     evidence.json("redis config", {"anonymous_allowed": observed.anonymous_allowed, **observed.config})
     _judge(rules.redis(observed, spec), prereq_host)

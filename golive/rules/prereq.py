@@ -43,6 +43,11 @@ def version_at_least(observed: tuple[int, ...], minimum: tuple[int, ...]) -> boo
     return observed + (0,) * (width - len(observed)) >= minimum + (0,) * (width - len(minimum))
 
 
+def _num(value: float) -> str:
+    """10000000 rather than 1e+07; 0.5 stays 0.5."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.6g}"
+
+
 def _fmt(version: tuple[int, ...] | None) -> str:
     return ".".join(map(str, version)) if version else "unknown"
 
@@ -59,8 +64,8 @@ def cpu(cores: int, minimum: int) -> Verdict:
 def memory(total_kb: int, min_gb: float) -> Verdict:
     gb = total_kb / 1024 / 1024
     if gb >= min_gb:
-        return ok("memory-ok", f"{gb:.1f} GB memory", f"{gb:.1f} GB", f"≥ {min_gb:g} GB")
-    return fail("memory-too-little", f"memory {gb:.1f} GB", f"{gb:.1f} GB", f"≥ {min_gb:g} GB")
+        return ok("memory-ok", f"{gb:.1f} GB memory", f"{gb:.1f} GB", f"≥ {_num(min_gb)} GB")
+    return fail("memory-too-little", f"memory {gb:.1f} GB", f"{gb:.1f} GB", f"≥ {_num(min_gb)} GB")
 
 
 @dataclass(frozen=True)
@@ -78,12 +83,12 @@ def disks(observed: Iterable[DiskObs], wanted: list[s.Disk]) -> Verdict:
         if obs is None or obs.free_bytes is None:
             why = obs.error if obs and obs.error else "not readable"
             parts.append(fail("disk-missing", f"mount {disk.mount}: {why}", "no mount",
-                              f"≥ {disk.min_free_gb:g} GB free"))
+                              f"≥ {_num(disk.min_free_gb)} GB free"))
             continue
         free = obs.free_bytes / 1024 ** 3
         if free < disk.min_free_gb:
             parts.append(fail("disk-low", f"mount {disk.mount}: {free:.2f} GB free", f"{free:.2f} GB",
-                              f"≥ {disk.min_free_gb:g} GB free"))
+                              f"≥ {_num(disk.min_free_gb)} GB free"))
         else:
             parts.append(ok("disk-ok", f"{disk.mount} {free:.1f} GB free"))
     return combine("disk", parts, "enough free disk on " + ", ".join(d.mount for d in wanted))
@@ -309,33 +314,41 @@ def _placeholder(value: str, patterns: list[str]) -> bool:
 
 
 def env_file(path: str, values: dict[str, str] | None, spec: s.EnvFile) -> Verdict:
-    """Keys only in words: a value never appears in the reason, observed or expected."""
+    """Keys only in words: a value never appears in the reason, observed or expected.
+
+    One sentence per file (findings grouped by kind) keeps the message short enough for the
+    sign-off even when the path is long.
+    """
     if values is None:
         return fail("env-missing", f"env file {path} missing", "missing", "an env file")
-    problems: list[Verdict] = []
+    found: list[str] = []
+    wants: list[str] = []
     missing = [k for k in spec.required if not values.get(k, "").strip()]
     if missing:
-        problems.append(fail("env-required", f"env file {path}: required key(s) missing or empty: "
-                             + ", ".join(missing), "missing " + ", ".join(missing), "present and non-empty"))
-    for key, bad in spec.forbidden.items():
-        if key in values and (not bad or values[key].strip().lower() in {b.lower() for b in bad}):
-            problems.append(fail("env-forbidden", f"env file {path}: {key} has a forbidden value",
-                                 f"{key} forbidden value", f"{key} not one of {len(bad)} forbidden value(s)"
-                                 if bad else f"no {key}"))
-    for key, length in spec.min_length.items():
-        if key in values and len(values[key].strip()) < length:
-            problems.append(fail("env-short", f"env file {path}: {key} shorter than {length} characters",
-                                 f"{key} length {len(values[key].strip())}", f"≥ {length}"))
-    for key, wanted in spec.production_values.items():
-        if values.get(key, "").strip() != wanted:
-            problems.append(fail("env-not-production", f"env file {path}: {key} is not {wanted}",
-                                 f"{key} ≠ {wanted}", f"{key}={wanted}"))
-    placeholders = sorted(k for k, v in values.items()
-                          if k not in spec.production_values and v.strip() and _placeholder(v, spec.placeholder_values))
+        found.append("missing or empty " + ", ".join(missing))
+        wants.append("required keys set")
+    forbidden = [k for k, bad in spec.forbidden.items()
+                 if k in values and (not bad or values[k].strip().lower() in {b.lower() for b in bad})]
+    if forbidden:
+        found.append(", ".join(f"{k} has a forbidden value" for k in forbidden))
+        wants.append("no forbidden values")
+    short = [(k, n) for k, n in spec.min_length.items() if k in values and len(values[k].strip()) < n]
+    if short:
+        found.append(", ".join(f"{k} shorter than {n} characters ({len(values[k].strip())})" for k, n in short))
+        wants.append(", ".join(f"{k} ≥ {n} characters" for k, n in short))
+    wrong = [(k, v) for k, v in spec.production_values.items() if values.get(k, "").strip() != v]
+    if wrong:
+        found.append(", ".join(f"{k} is not {v}" for k, v in wrong))
+        wants.append(", ".join(f"{k}={v}" for k, v in wrong))
+    placeholders = sorted(k for k, v in values.items() if k not in spec.production_values and v.strip()
+                          and _placeholder(v, spec.placeholder_values))
     if placeholders:
-        problems.append(fail("env-placeholder", f"env file {path}: development/example value(s) in "
-                             + ", ".join(placeholders), "placeholder values", "real production values"))
-    return combine("env_file", problems, f"env file {path}: {len(values)} keys as required")
+        found.append("development/example values in " + ", ".join(placeholders))
+        wants.append("real production values")
+    if found:
+        return fail("env-file", f"env file {path}: " + "; ".join(found), None, "; ".join(wants),
+                    score=-10 * len(found))
+    return ok("env-file", f"env file {path}: {len(values)} keys as required")
 
 
 # --------------------------------------------------------------------------- runtime

@@ -1,0 +1,81 @@
+"""A real Redis (Debian's /usr/bin/redis-server) on a loopback port with a config the test writes.
+
+``start_redis(root, settings)`` writes ``redis.conf`` (loopback, a free port, data in ``root``, no
+daemonizing) plus the given directives, starts the server, waits until it answers PING (PONG or
+NOAUTH both prove it is up) and returns a handle stopped by PID.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.servers.base import ServerProcess, free_port, start_process
+
+REDIS_SERVER = Path("/usr/bin/redis-server")
+
+SOUND = {"appendonly": "yes", "maxmemory": "64mb", "maxmemory-policy": "allkeys-lru", "protected-mode": "yes"}
+"""A production-like configuration (add ``requirepass``)."""
+UNSOUND = {"appendonly": "no", "save": '""', "maxmemory": "0", "maxmemory-policy": "noeviction",
+           "protected-mode": "no"}
+"""No AOF nor snapshots, no password, unbounded memory, protected mode off."""
+
+
+def require_redis() -> None:
+    if not REDIS_SERVER.exists() and shutil.which("redis-server") is None:
+        pytest.skip("redis-server not installed (apt-get install redis-server)")
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            reply = sock.recv(64)
+            return reply.startswith((b"+PONG", b"-NOAUTH"))
+    except OSError:
+        return False
+
+
+@dataclass
+class RedisServer:
+    port: int
+    password: str | None
+    process: ServerProcess
+
+    def url(self, with_password: bool = True) -> str:
+        auth = f":{self.password}@" if self.password and with_password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+def start_redis(root: Path, settings: dict[str, str], password: str | None = None) -> RedisServer:
+    require_redis()
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    lines = [f"port {port}", "bind 127.0.0.1", f"dir {root}", "daemonize no", "logfile \"\"",
+             f"pidfile {root / 'redis.pid'}"]
+    lines += [f"{key} {value}" for key, value in settings.items()]
+    if password:
+        lines.append(f"requirepass {password}")
+    config = root / "redis.conf"
+    config.write_text("\n".join(lines) + "\n")
+    binary = str(REDIS_SERVER) if REDIS_SERVER.exists() else "redis-server"
+    process = start_process("redis", [binary, str(config)], root / "redis.log", lambda: _answers(port))
+    return RedisServer(port, password, process)
+
+
+@contextlib.contextmanager
+def running_redis(root: Path, settings: dict[str, str], password: str | None = None) -> Iterator[RedisServer]:
+    server = start_redis(root, settings, password)
+    try:
+        yield server
+    finally:
+        server.stop()
