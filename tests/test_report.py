@@ -128,7 +128,8 @@ def test_approval_sources() -> None:
     assert approval({}, approved_by="Ann", version="3.1")["approved_by"] == "Ann"
 
 
-def test_verdict_command_gates_ci(no_go_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_verdict_command_gates_ci(no_go_run: Path, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verdict", str(no_go_run)]) == 1
     out = capsys.readouterr().out
     assert "VERDICT: NO-GO (profile evidence, staging)" in out
