@@ -16,6 +16,7 @@ from __future__ import annotations
 import cProfile
 import os
 import pstats
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,9 @@ MARKEXPR = "smoke or security"
 _WAIT_NAMES = ("recv", "recv_into", "send", "sendall", "connect", "connect_ex", "do_handshake", "read",
                "write", "select", "poll", "acquire", "sleep", "getaddrinfo", "accept", "wait")
 """Built-in calls whose own time is network (or waiting for a thread that does network)."""
+_BUILTIN = re.compile(r"method '?([\w.]+)")
+"""cProfile names built-ins ``<method 'recv_into' of '_socket.socket' objects>`` or
+``<built-in method select.select>``."""
 
 
 def _profile(demo: object, tmp: Path) -> Path:
@@ -40,15 +44,15 @@ def _profile(demo: object, tmp: Path) -> Path:
     return path
 
 
-def _args(profile: Path, reports: Path) -> list[str]:
+def _args(profile: Path, reports: Path, markexpr: str = MARKEXPR) -> list[str]:
     return [str(REPO / "checks"), "-p", "no:locust", "-p", "no:cacheprovider", "--rootdir", str(REPO),
             "-c", str(REPO / "pyproject.toml"), "--profile", str(profile), "--report-dir", str(reports),
-            "-q", "--no-header", "-m", MARKEXPR]
+            "-q", "--no-header", "-m", markexpr]
 
 
-def subprocess_gate(profile: Path, reports: Path) -> tuple[float, int]:
+def subprocess_gate(profile: Path, reports: Path, markexpr: str = MARKEXPR) -> tuple[float, int]:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", *_args(profile, reports)], cwd=REPO,
+    done = subprocess.run([sys.executable, "-m", "pytest", *_args(profile, reports, markexpr)], cwd=REPO,
                           capture_output=True, text=True, check=False,
                           env={k: v for k, v in os.environ.items() if k != "GOLIVE_PROFILE"})
     return time.perf_counter() - start, done.returncode
@@ -81,8 +85,8 @@ def profiled_gate(profile: Path, reports: Path) -> tuple[float, float, int]:
     waits = 0.0
     for (filename, _line, name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
         builtin = filename == "~"
-        short = name.strip("<>{}").split(" ")[-1].split(".")[-1].rstrip("'")
-        if builtin and any(short == w for w in _WAIT_NAMES):
+        match = _BUILTIN.search(name)
+        if builtin and match and match.group(1).split(".")[-1] in _WAIT_NAMES:
             waits += tottime
     return wall, waits, sent["n"]
 
@@ -109,11 +113,17 @@ def main() -> None:
         with start_demo(flaws=set(), state_dir=tmp / "demo") as demo:
             profile = _profile(demo, tmp)
             sub_wall, code = subprocess_gate(profile, tmp / "reports-sub")
+            smoke_wall, _ = subprocess_gate(profile, tmp / "reports-smoke", "smoke")
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "pytest", "--version"], capture_output=True, check=False)
+            bare = time.perf_counter() - start
             wall, waits, requests = profiled_gate(profile, tmp / "reports-prof")
             raw = raw_httpx(demo, requests)
     outside = wall - waits
     print(f"gate -m '{MARKEXPR}' against the demo target (exit {code})")
     print(f"  wall, subprocess as CI runs it : {sub_wall:8.3f} s")
+    print(f"  wall, -m smoke alone           : {smoke_wall:8.3f} s")
+    print(f"  bare 'pytest --version' start  : {bare:8.3f} s")
     print(f"  wall, in-process under cProfile: {wall:8.3f} s  ({requests} HTTP requests via HttpFetcher)")
     print(f"  network waits                  : {waits:8.3f} s  ({waits / wall:6.1%})")
     print(f"  outside network waits          : {outside:8.3f} s  ({outside / wall:6.1%})")
