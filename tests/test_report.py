@@ -140,3 +140,20 @@ def test_verdict_command_gates_ci(no_go_run: Path, tmp_path: Path,
     (go / "signoff.json").write_text(json.dumps({**doc, "verdict": "GO", "reasons": []}))
     assert main(["verdict", str(go)]) == 0
     assert main(["verdict", str(tmp_path / "none")]) == 4
+
+
+def test_ci_examples_use_existing_commands() -> None:
+    """docs/ci: valid YAML, the post-deploy marker expression, and only golive commands that exist."""
+    import yaml
+
+    from golive.cli import build_parser
+
+    commands = set(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    for name in ("github-actions.yml", "gitlab-ci.yml"):
+        path = Path(__file__).resolve().parent.parent / "docs" / "ci" / name
+        text = path.read_text()
+        yaml.safe_load(text)
+        assert '-m "smoke or security"' in text
+        used = set(re.findall(r"bin/golive (\w[\w-]*) ", text))
+        assert {"report", "bundle", "verify-bundle", "verdict"} <= used, (name, used)
+        assert used <= commands, (name, used - commands)
