@@ -73,8 +73,18 @@ def test_sysctl(prereq_host, evidence):
 def test_paths(prereq_host, evidence):
     host, root = prereq_host.testinfra(), prereq_host.root
     observed = {p.path: facts.file_info(host, root, p.path) for p in prereq_host.settings.paths}
-    evidence.json("paths", {o.path: {"exists": o.exists, "owner": o.user, "group": o.group,
-                                     "mode": None if o.mode is None else f"{o.mode:o}"} for o in observed.values()})
+    evidence.json(
+        "paths",
+        {
+            o.path: {
+                "exists": o.exists,
+                "owner": o.user,
+                "group": o.group,
+                "mode": None if o.mode is None else f"{o.mode:o}",
+            }
+            for o in observed.values()
+        },
+    )
     _judge(rules.paths(observed, prereq_host.settings.paths), prereq_host)
 
 
@@ -82,9 +92,18 @@ def test_paths(prereq_host, evidence):
 def test_secrets(prereq_host, evidence):
     host, root = prereq_host.testinfra(), prereq_host.root
     observed = {p.path: facts.file_info(host, root, p.path) for p in prereq_host.settings.secrets}
-    evidence.json("secret files (metadata only)", {o.path: {"exists": o.exists, "size": o.size, "owner": o.user,
-                                                            "mode": None if o.mode is None else f"{o.mode:o}"}
-                                                   for o in observed.values()})
+    evidence.json(
+        "secret files (metadata only)",
+        {
+            o.path: {
+                "exists": o.exists,
+                "size": o.size,
+                "owner": o.user,
+                "mode": None if o.mode is None else f"{o.mode:o}",
+            }
+            for o in observed.values()
+        },
+    )
     _judge(rules.secrets(observed, prereq_host.settings.secrets), prereq_host)
 
 
@@ -120,8 +139,10 @@ def test_services(prereq_host, evidence):
 @check("prereq.ports", over="prereq_ports")
 def test_ports(prereq_host, evidence):
     observed = facts.ports(prereq_host.testinfra(), prereq_host.settings.ports)
-    evidence.json("listeners", {"wanted": observed.listening,
-                                "listening": [f"{p}://{a}:{n}" for p, a, n in observed.listeners]})
+    evidence.json(
+        "listeners",
+        {"wanted": observed.listening, "listening": [f"{p}://{a}:{n}" for p, a, n in observed.listeners]},
+    )
     _judge(rules.ports(observed, prereq_host.settings.ports), prereq_host)
 
 
@@ -179,7 +200,13 @@ def test_postgres(database, profile, evidence):
 
     spec = effective(profile, database.roles).postgres
     observed = observe(database.dsn, database.name, profile.timeout)
-    evidence.json("postgres", {"extensions": sorted(observed.installed), "max_connections": observed.max_connections,
-                               "password_encryption": observed.password_encryption})
+    evidence.json(
+        "postgres",
+        {
+            "extensions": sorted(observed.installed),
+            "max_connections": observed.max_connections,
+            "password_encryption": observed.password_encryption,
+        },
+    )
     verdict = rules.postgres(observed, spec).about(database.name)
     assert verdict.passed, verdict.message

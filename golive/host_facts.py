@@ -105,8 +105,16 @@ def file_info(host: Any, root: str | None, path: str) -> FileObs:
     handle = host.file(real)
     if not handle.exists:
         return FileObs(real, False)
-    return FileObs(real, True, handle.is_file, handle.is_directory, handle.user, handle.group, handle.mode,
-                   handle.size if handle.is_file else None)
+    return FileObs(
+        real,
+        True,
+        handle.is_file,
+        handle.is_directory,
+        handle.user,
+        handle.group,
+        handle.mode,
+        handle.size if handle.is_file else None,
+    )
 
 
 def certificate(host: Any, root: str | None, spec: s.Certificate) -> CertObs:
@@ -124,8 +132,14 @@ def certificate(host: Any, root: str | None, spec: s.Certificate) -> CertObs:
         return CertObs(path, True, error=str(exc).splitlines()[0], key=key_path)
     public = cert.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
     not_after = cert.not_valid_after_utc.astimezone(UTC)
-    obs = dict(cert=path, cert_exists=True, not_after=not_after, cert_public=public,
-               subject=cert.subject.rfc4514_string(), key=key_path)
+    obs = dict(
+        cert=path,
+        cert_exists=True,
+        not_after=not_after,
+        cert_public=public,
+        subject=cert.subject.rfc4514_string(),
+        key=key_path,
+    )
     if key_path is None:
         return CertObs(**obs)
     key_file = file_info(host, None, key_path)
@@ -136,7 +150,9 @@ def certificate(host: Any, root: str | None, spec: s.Certificate) -> CertObs:
             key_public = derived.stdout.strip() + "\n"
             key_public = key_public if key_public.startswith("-----BEGIN PUBLIC KEY") else None
         # openssl's stderr names the file and the problem, never key material.
-        key_error = None if key_public else (derived.stderr.strip().splitlines() or ["openssl failed"])[0][:200]
+        key_error = (
+            None if key_public else (derived.stderr.strip().splitlines() or ["openssl failed"])[0][:200]
+        )
     return CertObs(**obs, key_file=key_file, key_public=key_public, key_error=key_error)
 
 
@@ -193,7 +209,9 @@ def ports(host: Any, spec: s.Ports) -> PortsObs:
 
 def dns(host: Any, names: list[str]) -> dict[str, list[str]]:
     """Resolution as the host sees it (``getent ahosts`` through testinfra's Addr module)."""
-    return {name: list(host.addr(name).ip_addresses) if host.addr(name).is_resolvable else [] for name in names}
+    return {
+        name: list(host.addr(name).ip_addresses) if host.addr(name).is_resolvable else [] for name in names
+    }
 
 
 _CRON_DIRS = ("/etc/cron.d", "/var/spool/cron/crontabs", "/var/spool/cron")
@@ -201,8 +219,11 @@ _TIMER_DIRS = ("/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/s
 
 
 def _active_lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines()
-            if line.strip() and not line.lstrip().startswith("#") and not re.match(r"^\w+=", line.strip())]
+    return [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#") and not re.match(r"^\w+=", line.strip())
+    ]
 
 
 def scheduled_jobs(host: Any, root: str | None) -> list[tuple[str, str]]:
@@ -233,8 +254,11 @@ def scheduled_jobs(host: Any, root: str | None) -> list[tuple[str, str]]:
             if not name.endswith(".timer"):
                 continue
             unit = host.file(f"{real}/{name[:-6]}.service")
-            execs = [line for line in unit.content_string.splitlines()
-                     if line.strip().startswith("ExecStart")] if unit.is_file else []
+            execs = (
+                [line for line in unit.content_string.splitlines() if line.strip().startswith("ExecStart")]
+                if unit.is_file
+                else []
+            )
             jobs.append((f"{real}/{name}", f"timer {name} {' '.join(execs)}"))
     return jobs
 
@@ -263,7 +287,9 @@ def logrotate_patterns(host: Any, root: str | None) -> list[str]:
                 if depth == 0:
                     header.append(stripped.split("{", 1)[0])
                     for chunk in header:
-                        patterns.extend(p.strip("\"'") for p in chunk.split() if p.startswith(("/", "\"/", "'/")))
+                        patterns.extend(
+                            p.strip("\"'") for p in chunk.split() if p.startswith(("/", '"/', "'/"))
+                        )
                     header = []
                 depth += 1
             if "}" in stripped:
@@ -281,7 +307,11 @@ def docker_daemon(host: Any, root: str | None, spec: s.DockerDaemon) -> tuple[st
         data = json.loads(handle.content_string)
     except ValueError as exc:
         return path, None, f"not valid JSON ({exc})"
-    return path, data if isinstance(data, dict) else None, None if isinstance(data, dict) else "not a JSON object"
+    return (
+        path,
+        data if isinstance(data, dict) else None,
+        None if isinstance(data, dict) else "not a JSON object",
+    )
 
 
 def firewall(host: Any) -> FirewallObs:
@@ -297,13 +327,21 @@ def firewall(host: Any) -> FirewallObs:
     if host.exists("nft"):
         out = host.run("nft list ruleset")
         hooks = re.findall(r"hook input[^;]*;\s*policy (\w+);", out.stdout)
-        rules = [line for line in out.stdout.splitlines() if line.strip() and not line.strip().startswith(
-            ("table", "chain", "type", "}", "policy"))]
+        rules = [
+            line
+            for line in out.stdout.splitlines()
+            if line.strip() and not line.strip().startswith(("table", "chain", "type", "}", "policy"))
+        ]
         if out.rc == 0 and (any(p == "drop" for p in hooks) or (hooks and rules)):
-            return FirewallObs(True, "nftables", f"input hook policy {', '.join(hooks)}; {len(rules)} rule(s)")
+            return FirewallObs(
+                True, "nftables", f"input hook policy {', '.join(hooks)}; {len(rules)} rule(s)"
+            )
         if not host.exists("iptables"):
-            return FirewallObs(False, "nftables", "no input hook chain filtering" if out.rc == 0
-                               else out.stderr.strip()[:120])
+            return FirewallObs(
+                False,
+                "nftables",
+                "no input hook chain filtering" if out.rc == 0 else out.stderr.strip()[:120],
+            )
     if host.exists("iptables") or host.exists("iptables-legacy"):
         try:
             rules = host.iptables.rules("filter", "INPUT")

@@ -81,8 +81,10 @@ class HostConnection:
                 kwargs["controlpath"] = str(self._control_path)
             # BatchMode: never wait on a password prompt; keepalives: a host that dies mid-run
             # ends the command within ~3 intervals instead of hanging the session.
-            kwargs["ssh_extra_args"] = (f"-o BatchMode=yes -o ServerAliveInterval={max(1, int(self.timeout) // 3)}"
-                                        " -o ServerAliveCountMax=3")
+            kwargs["ssh_extra_args"] = (
+                f"-o BatchMode=yes -o ServerAliveInterval={max(1, int(self.timeout) // 3)}"
+                " -o ServerAliveCountMax=3"
+            )
         return testinfra.get_host(_connection_spec(self.subject.connection), **kwargs)
 
     def host(self) -> Any:

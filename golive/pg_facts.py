@@ -15,8 +15,12 @@ def observe(dsn: str, name: str, timeout: float) -> PgObs:
     import psycopg
 
     try:
-        conn = psycopg.connect(dsn, connect_timeout=max(1, int(timeout)), autocommit=True,
-                               options="-c default_transaction_read_only=on")
+        conn = psycopg.connect(
+            dsn,
+            connect_timeout=max(1, int(timeout)),
+            autocommit=True,
+            options="-c default_transaction_read_only=on",
+        )
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PgUnreachable(f"{name}: database unreachable: {first}") from None

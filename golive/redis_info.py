@@ -83,8 +83,11 @@ def observe(url: str, timeout: float) -> RedisObs:
         pong = conn.call("PING")
         anonymous = not isinstance(pong, RedisError)
         if parts.password:
-            auth = ("AUTH", unquote(parts.username), unquote(parts.password)) if parts.username else (
-                "AUTH", unquote(parts.password))
+            auth = (
+                ("AUTH", unquote(parts.username), unquote(parts.password))
+                if parts.username
+                else ("AUTH", unquote(parts.password))
+            )
             answer = conn.call(*auth)
             if isinstance(answer, RedisError) and "no password is set" not in str(answer).lower():
                 raise RedisError(f"redis {redacted_url(url)}: AUTH refused ({str(answer).split(' ')[0]})")

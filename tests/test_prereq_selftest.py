@@ -16,14 +16,18 @@ the item, the observed and the expected value.
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.harness import GoliveRun, run_golive
+from tests.harness import CHECKS, REPO, GoliveRun, run_golive, write_profile
 from tests.prereq_tree import ENV_SECRET, build_defective, build_sound, file_settings
 from tests.servers.base import free_port
 from tests.servers.postgres import running_postgres
@@ -32,35 +36,82 @@ from tests.servers.sshd import running_sshd
 
 REDIS_PASSWORD = "redis-pw-not-for-logs-4417"
 
-HOST_IDS = ("prereq.cpu", "prereq.memory", "prereq.disk", "prereq.os", "prereq.commands", "prereq.limits",
-            "prereq.sysctl", "prereq.paths", "prereq.secrets", "prereq.certificates", "prereq.env_file",
-            "prereq.services", "prereq.ports", "prereq.dns", "prereq.cron", "prereq.logrotate",
-            "prereq.docker_daemon", "prereq.redis")
+HOST_IDS = (
+    "prereq.cpu",
+    "prereq.memory",
+    "prereq.disk",
+    "prereq.os",
+    "prereq.commands",
+    "prereq.limits",
+    "prereq.sysctl",
+    "prereq.paths",
+    "prereq.secrets",
+    "prereq.certificates",
+    "prereq.env_file",
+    "prereq.services",
+    "prereq.ports",
+    "prereq.dns",
+    "prereq.cron",
+    "prereq.logrotate",
+    "prereq.docker_daemon",
+    "prereq.redis",
+)
 
 BAD_SAYS = {
     "prereq.cpu": ["bad:", "CPU cores", "expected: ≥ 4096 cores"],
     "prereq.memory": ["bad:", "memory", "GB", "expected: ≥ 100000 GB"],
     "prereq.disk": ["bad:", "mount /", "GB free", "≥ 10000000 GB free", "mount /golive-no-such-mount"],
     "prereq.os": ["bad:", "debian", "older than debian 99"],
-    "prereq.commands": ["bad:", "docker 19.3.1 is too old", "docker ≥ 20.10", "docker-compose 1.29.2 is too old",
-                        "command golive-absent-command not found"],
+    "prereq.commands": [
+        "bad:",
+        "docker 19.3.1 is too old",
+        "docker ≥ 20.10",
+        "docker-compose 1.29.2 is too old",
+        "command golive-absent-command not found",
+    ],
     "prereq.limits": ["bad:", "nofile limit", "≥ 1000000000", "nproc limit"],
     "prereq.sysctl": ["bad:", "sysctl kernel.pid_max", "expected:"],
     "prereq.paths": ["bad:", "opt/app/data owned by nobody", "owner root", "mode 777", "mode ≤ 750"],
     "prereq.secrets": ["bad:", "db_password is empty", "mode 644", "mode ≤ 600"],
-    "prereq.certificates": ["bad:", "cert.pem expires in", "≥ 30 days", "key.pem mode 644",
-                            "does not match certificate"],
-    "prereq.env_file": ["bad:", "DATABASE_URL", "DEBUG has a forbidden value", "ENCRYPTION_KEY shorter than 32 characters (9)",
-                        "NODE_ENV is not production", "STRIPE_KEY"],
+    "prereq.certificates": [
+        "bad:",
+        "cert.pem expires in",
+        "≥ 30 days",
+        "key.pem mode 644",
+        "does not match certificate",
+    ],
+    "prereq.env_file": [
+        "bad:",
+        "DATABASE_URL",
+        "DEBUG has a forbidden value",
+        "ENCRYPTION_KEY shorter than 32 characters (9)",
+        "NODE_ENV is not production",
+        "STRIPE_KEY",
+    ],
     "prereq.services": ["bad:", "service golive-absent-service not running", "not enabled"],
-    "prereq.ports": ["bad:", "nothing listens on tcp://127.0.0.1:", "listening on a non-loopback address",
-                     "0.0.0.0:"],
+    "prereq.ports": [
+        "bad:",
+        "nothing listens on tcp://127.0.0.1:",
+        "listening on a non-loopback address",
+        "0.0.0.0:",
+    ],
     "prereq.dns": ["bad:", "localhost resolves to", "10.255.255.1"],
     "prereq.cron": ["bad:", "no scheduled backup job matching", "no scheduled certificate renewal job"],
     "prereq.logrotate": ["bad:", "/var/log/app/app.log", "not covered by logrotate"],
-    "prereq.docker_daemon": ["bad:", "log-opts without max-size, max-file", "expected: log-opts max-size, max-file"],
-    "prereq.redis": ["bad:", "without a password", "appendonly no", "maxmemory-policy noeviction",
-                     "maxmemory unset", "protected-mode no"],
+    "prereq.docker_daemon": [
+        "bad:",
+        "log-opts without max-size, max-file",
+        "expected: log-opts max-size, max-file",
+    ],
+    "prereq.firewall": ["bad:", "no active firewall", "expected: ufw active, or an nftables/iptables input"],
+    "prereq.redis": [
+        "bad:",
+        "without a password",
+        "appendonly no",
+        "maxmemory-policy noeviction",
+        "maxmemory unset",
+        "protected-mode no",
+    ],
 }
 
 
@@ -86,52 +137,93 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoliveRun]:
     base = tmp_path_factory.mktemp("prereq")
     sound_role, bad_role = build_sound(base / "sound"), build_defective(base / "bad")
     pid_max = Path("/proc/sys/kernel/pid_max").read_text().strip()
-    loopback, public = _listener("127.0.0.1"), _listener("0.0.0.0")  # noqa: S104 - the defect under test
+    loopback, public = _listener("127.0.0.1"), _listener("0.0.0.0")
     lo_port, public_port = loopback.getsockname()[1], public.getsockname()[1]
     try:
-        with running_sshd(base / "sshd") as sshd, \
-                running_redis(base / "redis-sound", SOUND, REDIS_PASSWORD) as good_redis, \
-                running_redis(base / "redis-bad", UNSOUND) as bad_redis, \
-                running_postgres(base / "pg") as pg:
+        with (
+            running_sshd(base / "sshd") as sshd,
+            running_redis(base / "redis-sound", SOUND, REDIS_PASSWORD) as good_redis,
+            running_redis(base / "redis-bad", UNSOUND) as bad_redis,
+            running_postgres(base / "pg") as pg,
+        ):
             sound_dsn, bad_dsn = _prepare_db(pg, "app_sound", True), _prepare_db(pg, "app_bad", False)
-            sound_role.update({
-                "min_cpus": 1, "min_memory_gb": 0.1, "disks": [{"mount": "/", "min_free_gb": 0.01}],
-                "os": [{"distribution": "debian", "min_version": "11"}, {"distribution": "ubuntu"}],
-                "limits": {"nofile": 64, "nproc": 64}, "sysctl": {"kernel.pid_max": pid_max},
-                "services": [{"name": "procps"}],
-                "ports": {"listening": [f"tcp://127.0.0.1:{lo_port}"], "forbidden_public": [lo_port]},
-                "dns": [{"name": "localhost", "addresses": ["127.0.0.1"]}],
-                "redis": {"url": f"redis://:${{PREREQ_REDIS_PASSWORD}}@127.0.0.1:{good_redis.port}/0"},
-                "postgres": {"extensions": ["pg_trgm"], "min_max_connections": 50, "indexes": ["idx_content_trgm"]},
-            })
-            bad_role.update({
-                "min_cpus": 4096, "min_memory_gb": 100000,
-                "disks": [{"mount": "/", "min_free_gb": 10_000_000}, {"mount": "/golive-no-such-mount"}],
-                "os": [{"distribution": "debian", "min_version": "99"}],
-                "limits": {"nofile": 1_000_000_000, "nproc": 1_000_000_000},
-                "sysctl": {"kernel.pid_max": str(int(pid_max) + 1)},
-                "services": [{"name": "golive-absent-service"}],
-                "ports": {"listening": [f"tcp://127.0.0.1:{free_port()}"], "forbidden_public": [public_port]},
-                "dns": [{"name": "localhost", "addresses": ["10.255.255.1"]}],
-                "redis": {"url": bad_redis.url()},
-                "postgres": {"extensions": ["pg_trgm"], "indexes": ["idx_content_trgm"]},
-            })
+            sound_role.update(
+                {
+                    "min_cpus": 1,
+                    "min_memory_gb": 0.1,
+                    "disks": [{"mount": "/", "min_free_gb": 0.01}],
+                    "os": [{"distribution": "debian", "min_version": "11"}, {"distribution": "ubuntu"}],
+                    "limits": {"nofile": 64, "nproc": 64},
+                    "sysctl": {"kernel.pid_max": pid_max},
+                    "services": [{"name": "procps"}],
+                    "ports": {"listening": [f"tcp://127.0.0.1:{lo_port}"], "forbidden_public": [lo_port]},
+                    "dns": [{"name": "localhost", "addresses": ["127.0.0.1"]}],
+                    "redis": {"url": f"redis://:${{PREREQ_REDIS_PASSWORD}}@127.0.0.1:{good_redis.port}/0"},
+                    "postgres": {
+                        "extensions": ["pg_trgm"],
+                        "min_max_connections": 50,
+                        "indexes": ["idx_content_trgm"],
+                    },
+                }
+            )
+            bad_role.update(
+                {
+                    "min_cpus": 4096,
+                    "min_memory_gb": 100000,
+                    "disks": [{"mount": "/", "min_free_gb": 10_000_000}, {"mount": "/golive-no-such-mount"}],
+                    "os": [{"distribution": "debian", "min_version": "99"}],
+                    "limits": {"nofile": 1_000_000_000, "nproc": 1_000_000_000},
+                    "sysctl": {"kernel.pid_max": str(int(pid_max) + 1)},
+                    "services": [{"name": "golive-absent-service"}],
+                    "ports": {
+                        "listening": [f"tcp://127.0.0.1:{free_port()}"],
+                        "forbidden_public": [public_port],
+                    },
+                    "dns": [{"name": "localhost", "addresses": ["10.255.255.1"]}],
+                    "redis": {"url": bad_redis.url()},
+                    "firewall": {"required": True},
+                    "postgres": {"extensions": ["pg_trgm"], "indexes": ["idx_content_trgm"]},
+                }
+            )
             profile = {
-                "name": "prereq-selftest", "environment": "staging", "timeout": "5s",
-                "hosts": [{"name": "sound", "connection": "local://", "roles": ["sound"]},
-                          {"name": "bad", "connection": "local://", "roles": ["bad"]},
-                          sshd.host_dict("ssh", ["sound"]),
-                          {"name": "dead", "connection": f"ssh://root@127.0.0.1:{free_port()}",
-                           "ssh_config": str(sshd.ssh_config), "ssh_identity_file": str(sshd.identity),
-                           "roles": ["sound"]}],
-                "databases": [{"name": "db-sound", "dsn": sound_dsn.replace(pg.password, "${PREREQ_PG_PASSWORD}"),
-                               "roles": ["sound"]},
-                              {"name": "db-bad", "dsn": bad_dsn.replace(pg.password, "${PREREQ_PG_PASSWORD}"),
-                               "roles": ["bad"]}],
-                "checks": {"prerequisites": {**file_settings(), "roles": {"sound": sound_role, "bad": bad_role}}},
+                "name": "prereq-selftest",
+                "environment": "staging",
+                "timeout": "5s",
+                "hosts": [
+                    {"name": "sound", "connection": "local://", "roles": ["sound"]},
+                    {"name": "bad", "connection": "local://", "roles": ["bad"]},
+                    sshd.host_dict("ssh", ["sound"]),
+                    {
+                        "name": "dead",
+                        "connection": f"ssh://root@127.0.0.1:{free_port()}",
+                        "ssh_config": str(sshd.ssh_config),
+                        "ssh_identity_file": str(sshd.identity),
+                        "roles": ["sound"],
+                    },
+                ],
+                "databases": [
+                    {
+                        "name": "db-sound",
+                        "dsn": sound_dsn.replace(pg.password, "${PREREQ_PG_PASSWORD}"),
+                        "roles": ["sound"],
+                    },
+                    {
+                        "name": "db-bad",
+                        "dsn": bad_dsn.replace(pg.password, "${PREREQ_PG_PASSWORD}"),
+                        "roles": ["bad"],
+                    },
+                ],
+                "checks": {
+                    "prerequisites": {**file_settings(), "roles": {"sound": sound_role, "bad": bad_role}}
+                },
             }
-            yield run_golive(profile, "-m", "prereq", tmp_path=base / "run",
-                             env={"PREREQ_REDIS_PASSWORD": REDIS_PASSWORD, "PREREQ_PG_PASSWORD": pg.password})
+            yield run_golive(
+                profile,
+                "-m",
+                "prereq",
+                tmp_path=base / "run",
+                env={"PREREQ_REDIS_PASSWORD": REDIS_PASSWORD, "PREREQ_PG_PASSWORD": pg.password},
+            )
     finally:
         loopback.close()
         public.close()
@@ -159,12 +251,70 @@ def test_unreachable_host_fails_every_check_with_the_backends_reason(run: Golive
         assert "Connection refused" in result["message"], result
 
 
+def test_firewall_fails_on_a_host_without_one(run: GoliveRun) -> None:
+    """This machine's own namespace filters nothing (the sound way is ``test_firewall_active_in_netns``)."""
+    assert run.status("prereq.firewall", "bad") == "failed"
+    for fragment in BAD_SAYS["prereq.firewall"]:
+        assert fragment in run.message("prereq.firewall", "bad")
+
+
+def test_firewall_active_in_netns(tmp_path: Path) -> None:
+    """golive run inside a fresh network namespace whose iptables INPUT policy drops: a real,
+    active firewall that touches nothing outside the namespace."""
+    if shutil.which("unshare") is None or shutil.which("iptables") is None or os.geteuid() != 0:
+        pytest.skip("needs root, unshare (util-linux) and iptables (apt-get install iptables)")
+    profile = {
+        "name": "prereq-fw",
+        "timeout": "5s",
+        "hosts": [{"name": "fw", "connection": "local://"}],
+        "checks": {"prerequisites": {"firewall": {"required": True}}},
+    }
+    path = write_profile(profile, tmp_path / "profile")
+    reports = tmp_path / "reports"
+    setup = 'ip link set lo up && iptables -P INPUT DROP && iptables -A INPUT -i lo -j ACCEPT && exec "$@"'
+    command = [
+        "unshare",
+        "-n",
+        "sh",
+        "-c",
+        setup,
+        "sh",
+        sys.executable,
+        "-m",
+        "pytest",
+        str(CHECKS / "test_prereq.py"),
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(REPO),
+        "-c",
+        str(REPO / "pyproject.toml"),
+        "--profile",
+        str(path),
+        "--report-dir",
+        str(reports),
+        "-q",
+        "--no-header",
+        "-m",
+        "prereq",
+    ]
+    done = subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL
+    )
+    fw = GoliveRun(done.returncode, done.stdout + done.stderr, reports, path)
+    assert fw.status("prereq.firewall", "fw") == "passed", fw.output[-2000:]
+
+
 def test_postgres_extension_both_ways(run: GoliveRun) -> None:
     assert run.status("prereq.postgres", "db-sound") == "passed", run.message("prereq.postgres", "db-sound")
     message = run.message("prereq.postgres", "db-bad")
     assert run.status("prereq.postgres", "db-bad") == "failed"
-    for fragment in ("db-bad:", "extension pg_trgm missing (available, not created)", "CREATE EXTENSION pg_trgm",
-                     "index(es) missing: idx_content_trgm"):
+    for fragment in (
+        "db-bad:",
+        "extension pg_trgm missing (available, not created)",
+        "CREATE EXTENSION pg_trgm",
+        "index(es) missing: idx_content_trgm",
+    ):
         assert fragment in message, (fragment, message)
 
 

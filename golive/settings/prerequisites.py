@@ -84,8 +84,25 @@ class Certificate(StrictModel):
     key_max_mode: str = Field(default="600", pattern=_OCTAL)
 
 
-PLACEHOLDERS = ["changeme", "change_me", "change-me", "changethis", "secret", "password", "default",
-                "example", "test", "dev", "development", "xxx", "todo", "your_*", "your-*", "<*>", "sk_test_*"]
+PLACEHOLDERS = [
+    "changeme",
+    "change_me",
+    "change-me",
+    "changethis",
+    "secret",
+    "password",
+    "default",
+    "example",
+    "test",
+    "dev",
+    "development",
+    "xxx",
+    "todo",
+    "your_*",
+    "your-*",
+    "<*>",
+    "sk_test_*",
+]
 
 
 class EnvFile(StrictModel):
@@ -148,8 +165,15 @@ class Redis(StrictModel):
     url: str = Field(repr=False)
     appendonly: bool = True
     requirepass: bool = True
-    maxmemory_policy: list[str] = ["allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu",
-                                   "volatile-ttl", "allkeys-random", "volatile-random"]
+    maxmemory_policy: list[str] = [
+        "allkeys-lru",
+        "allkeys-lfu",
+        "volatile-lru",
+        "volatile-lfu",
+        "volatile-ttl",
+        "allkeys-random",
+        "volatile-random",
+    ]
     require_maxmemory: bool = True
     protected_mode: bool = True
 
@@ -198,11 +222,22 @@ class HostPrerequisites(StrictModel):
     def configured(self, item: str) -> bool:
         """Whether the settings ask anything of ``prereq.<item>`` (else the check does not apply)."""
         value = {
-            "cpu": self.min_cpus, "memory": self.min_memory_gb, "disk": self.disks, "os": self.os,
-            "commands": self.commands, "limits": self.limits, "sysctl": self.sysctl, "paths": self.paths,
-            "secrets": self.secrets, "certificates": self.certificates, "env_file": self.env_files,
-            "services": self.services, "dns": self.dns, "docker_daemon": self.docker_daemon,
-            "redis": self.redis, "postgres": self.postgres,
+            "cpu": self.min_cpus,
+            "memory": self.min_memory_gb,
+            "disk": self.disks,
+            "os": self.os,
+            "commands": self.commands,
+            "limits": self.limits,
+            "sysctl": self.sysctl,
+            "paths": self.paths,
+            "secrets": self.secrets,
+            "certificates": self.certificates,
+            "env_file": self.env_files,
+            "services": self.services,
+            "dns": self.dns,
+            "docker_daemon": self.docker_daemon,
+            "redis": self.redis,
+            "postgres": self.postgres,
             "ports": self.ports and (self.ports.listening or self.ports.forbidden_public),
             "cron": self.cron and (self.cron.backup_pattern or self.cron.cert_renewal_pattern),
             "logrotate": self.logrotate and self.logrotate.paths,

@@ -22,8 +22,13 @@ REDIS_SERVER = Path("/usr/bin/redis-server")
 
 SOUND = {"appendonly": "yes", "maxmemory": "64mb", "maxmemory-policy": "allkeys-lru", "protected-mode": "yes"}
 """A production-like configuration (add ``requirepass``)."""
-UNSOUND = {"appendonly": "no", "save": '""', "maxmemory": "0", "maxmemory-policy": "noeviction",
-           "protected-mode": "no"}
+UNSOUND = {
+    "appendonly": "no",
+    "save": '""',
+    "maxmemory": "0",
+    "maxmemory-policy": "noeviction",
+    "protected-mode": "no",
+}
 """No AOF nor snapshots, no password, unbounded memory, protected mode off."""
 
 
@@ -60,8 +65,14 @@ def start_redis(root: Path, settings: dict[str, str], password: str | None = Non
     require_redis()
     root.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    lines = [f"port {port}", "bind 127.0.0.1", f"dir {root}", "daemonize no", "logfile \"\"",
-             f"pidfile {root / 'redis.pid'}"]
+    lines = [
+        f"port {port}",
+        "bind 127.0.0.1",
+        f"dir {root}",
+        "daemonize no",
+        'logfile ""',
+        f"pidfile {root / 'redis.pid'}",
+    ]
     lines += [f"{key} {value}" for key, value in settings.items()]
     if password:
         lines.append(f"requirepass {password}")

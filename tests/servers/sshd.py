@@ -34,8 +34,13 @@ def require_sshd() -> None:
 
 
 def _keygen(path: Path) -> None:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "golive-test", "-f", str(path)],
-                   check=True, capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "golive-test", "-f", str(path)],
+        check=True,
+        capture_output=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def _banner(port: int) -> bool:
@@ -62,8 +67,13 @@ class SshServer:
 
     def host_dict(self, name: str, roles: list[str] | None = None) -> dict[str, Any]:
         """A profile ``hosts:`` entry reaching this server."""
-        return {"name": name, "connection": self.connection, "ssh_config": str(self.ssh_config),
-                "ssh_identity_file": str(self.identity), "roles": roles or []}
+        return {
+            "name": name,
+            "connection": self.connection,
+            "ssh_config": str(self.ssh_config),
+            "ssh_identity_file": str(self.identity),
+            "roles": roles or [],
+        }
 
     def stop(self) -> None:
         self.process.stop()
@@ -82,24 +92,55 @@ def start_sshd(root: Path, port: int | None = None) -> SshServer:
     authorized.write_text((root / "client_ed25519.pub").read_text())
     os.chmod(authorized, 0o600)
     config = root / "sshd_config"
-    config.write_text("\n".join([
-        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {host_key}", f"AuthorizedKeysFile {authorized}",
-        f"PidFile {root / 'sshd.pid'}", "UsePAM no", "StrictModes no", "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no", "PubkeyAuthentication yes", "PermitRootLogin prohibit-password",
-        f"AllowUsers {user}", "MaxStartups 100:30:200", "MaxSessions 100", "LogLevel ERROR", "",
-    ]))
+    config.write_text(
+        "\n".join(
+            [
+                f"Port {port}",
+                "ListenAddress 127.0.0.1",
+                f"HostKey {host_key}",
+                f"AuthorizedKeysFile {authorized}",
+                f"PidFile {root / 'sshd.pid'}",
+                "UsePAM no",
+                "StrictModes no",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "PubkeyAuthentication yes",
+                "PermitRootLogin prohibit-password",
+                f"AllowUsers {user}",
+                "MaxStartups 100:30:200",
+                "MaxSessions 100",
+                "LogLevel ERROR",
+                "",
+            ]
+        )
+    )
     known = root / "known_hosts"
-    known.write_text(f"[127.0.0.1]:{port} " + " ".join((root / "ssh_host_ed25519_key.pub").read_text().split()[:2])
-                     + "\n")
+    known.write_text(
+        f"[127.0.0.1]:{port} " + " ".join((root / "ssh_host_ed25519_key.pub").read_text().split()[:2]) + "\n"
+    )
     client_config = root / "ssh_config"
-    client_config.write_text("\n".join([
-        "Host *", "  StrictHostKeyChecking yes", f"  UserKnownHostsFile {known}", "  IdentitiesOnly yes",
-        "  PasswordAuthentication no", "  LogLevel ERROR", "",
-    ]))
+    client_config.write_text(
+        "\n".join(
+            [
+                "Host *",
+                "  StrictHostKeyChecking yes",
+                f"  UserKnownHostsFile {known}",
+                "  IdentitiesOnly yes",
+                "  PasswordAuthentication no",
+                "  LogLevel ERROR",
+                "",
+            ]
+        )
+    )
     # sshd refuses to start without its privilege separation directory (normally made by systemd).
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
-    process = start_process("sshd", [str(SSHD), "-D", "-e", "-f", str(config)], root / "sshd.log",
-                            lambda: _banner(port), timeout=15)
+    process = start_process(
+        "sshd",
+        [str(SSHD), "-D", "-e", "-f", str(config)],
+        root / "sshd.log",
+        lambda: _banner(port),
+        timeout=15,
+    )
     return SshServer(port, user, client_config, client_key, process)
 
 
