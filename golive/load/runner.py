@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,8 +85,17 @@ def time_limit(spec: dict[str, Any]) -> float:
 def run_load(spec: dict[str, Any], out_dir: Path, python: str = sys.executable) -> LoadRun:
     """Run the load subprocess and read its summary; a failed run is a ``LoadRun`` with ``error``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    spec_path = out_dir / "spec.json"
-    spec_path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
+    # The spec holds scenario headers (credentials from ${VAR}): a private file outside the report dir.
+    private = Path(tempfile.mkdtemp(prefix="golive-load-"))
+    try:
+        spec_path = private / "spec.json"
+        spec_path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
+        return _run(spec, spec_path, out_dir, python)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _run(spec: dict[str, Any], spec_path: Path, out_dir: Path, python: str) -> LoadRun:
     log_path = out_dir / "locust.log"
     env = {**os.environ, SPEC_ENV: str(spec_path)}
     with open(log_path, "wb") as log:
