@@ -18,7 +18,9 @@ SECRET_HEADERS = frozenset({
     "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key",
     "x-auth-token", "x-access-token", "x-csrf-token", "x-hook-key",
 })
-_SECRET_KEY = r"(?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|auth|credentials?)"
+# "auth" alone is not a secret key (auth-service, oauth-callback); auth_token / auth-key are.
+_SECRET_KEY = (r"(?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|"
+               r"auth[_-]?(?:token|key)|credentials?)")
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@")
 _KV_SECRET = re.compile(rf"(?i)(?P<key>\b[\w-]*{_SECRET_KEY}[\w-]*)(?P<sep>\s*[=:]\s*)(?P<q>['\"]?)(?P<val>[^\s'\",;&]+)")
 _BEARER = re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{6,}")

@@ -47,3 +47,9 @@ def test_structured_data_masks_secret_keys() -> None:
 def test_a_known_secret_never_survives(secret: str, before: str, after: str) -> None:
     assert secret not in Redactor([secret]).text(before + secret + after) or secret in (before + after).replace(
         secret, "")
+
+
+def test_subject_names_with_auth_are_not_masked() -> None:
+    r = Redactor()
+    assert r.text("auth-service: GET /api/private answered 200") == "auth-service: GET /api/private answered 200"
+    assert r.text("auth_token=abc123456") == f"auth_token={MASK}"
