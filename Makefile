@@ -21,6 +21,7 @@ demo: $(VENV)
 	$(VENV)/bin/golive demo
 
 test: $(VENV) system-deps
+	PY=$(PY) bash scripts/install-allure.sh
 	$(PY) -m pytest tests -n 2 --dist loadgroup -p no:locust -p no:cacheprovider -q $(TEST_ARGS)
 
 lint: $(VENV)
