@@ -17,7 +17,7 @@ from typing import Any
 
 from golive.backup import binaries, conn, scratch, snapshot
 from golive.backup.formats import detect
-from golive.backup.integrity import read_backup
+from golive.backup.integrity import read_backup, read_by_restore
 from golive.backup.locate import fetch_local, locate
 from golive.backup.model import DumpInfo, IntegrityObservation, Located, RestoreObservation, Snapshot
 from golive.backup.restore import restore
@@ -60,11 +60,12 @@ class PreDeploy:
 class BackupDrill:
     """Per-session cache of the drill (one instance per pytest session / xdist worker)."""
 
-    def __init__(self, profile: Any, workdir: Path) -> None:
+    def __init__(self, profile: Any, workdir: Path, restore_planned: frozenset[str] = frozenset()) -> None:
         self.profile = profile
         self.workdir = workdir
+        self.restore_planned = restore_planned  # databases whose restore this session will run
         self._lock = threading.RLock()
-        self._db_locks: dict[str, threading.Lock] = {}
+        self._db_locks: dict[str, threading.RLock] = {}
         self._located: dict[str, Located] = {}
         self._integrity: dict[str, IntegrityObservation] = {}
         self._restored: dict[str, Restored] = {}
@@ -85,9 +86,9 @@ class BackupDrill:
                 return host
         raise DrillError(f"{db.name}: backup host {name!r} is not a host of this profile")
 
-    def _db_lock(self, db: Any) -> threading.Lock:
+    def _db_lock(self, db: Any) -> threading.RLock:
         with self._lock:
-            return self._db_locks.setdefault(db.name, threading.Lock())
+            return self._db_locks.setdefault(db.name, threading.RLock())
 
     def installs(self, db: Any) -> list[binaries.PgInstall]:
         if db.backup.pg_bin_dir:
@@ -128,7 +129,12 @@ class BackupDrill:
         return chosen
 
     def integrity(self, db: Any) -> IntegrityObservation:
-        """The newest backup read to its end (cached)."""
+        """The newest backup read to its end (cached).
+
+        When this session restores the database anyway, an archive is read once, by the restore:
+        a ``pg_restore -d`` that exits 0 has decompressed every block. Only when that restore
+        fails is the archive read again on its own, to tell a damaged file from other causes.
+        """
         with self._db_lock(db):
             if db.name not in self._integrity:
                 path = self.newest_local(db)
@@ -136,6 +142,11 @@ class BackupDrill:
                 install = None
                 if info.format in ("custom", "directory", "tar"):
                     install = self.install_for(db, info, need_server=False)
+                    if db.name in self.restore_planned:
+                        restored = self._restore(db)
+                        if restored.observation.ok and restored.install is not None:
+                            self._integrity[db.name] = read_by_restore(path, restored.install)
+                            return self._integrity[db.name]
                 self._integrity[db.name] = read_backup(path, install)
             return self._integrity[db.name]
 
@@ -164,32 +175,36 @@ class BackupDrill:
     def restored(self, db: Any) -> Restored:
         """The newest backup restored into a scratch database (cached; failures are cached too)."""
         with self._db_lock(db):
-            if db.name in self._restored:
-                return self._restored[db.name]
-            if db.dsn:
-                self.source_snapshot(db)  # overlap the source's count queries with the restore
-            path = self.newest_local(db)
-            info = detect(path)
-            known = self._integrity.get(db.name)
-            if known is not None and not known.readable:
-                unreadable = RestoreObservation(False, 0.0, "", error=f"backup unreadable: {known.detail}")
-                result = Restored(unreadable, None, None)
-            else:
-                install = self.install_for(db, info)
-                try:
-                    server = self.scratch_server(db, install)
-                    target = server.create_database(db.name)
-                except scratch.ScratchError as exc:
-                    result = Restored(RestoreObservation(False, 0.0, "", error=str(exc)), None, install)
-                    self._restored[db.name] = result
-                    return result
-                name = conn.parts(target)["dbname"]
-                rto = db.backup.rto
-                obs = restore(path, info, install, target, name, jobs=db.backup.jobs,
-                              timeout=max(rto * 1.5, rto + 60.0))
-                result = Restored(obs, target if obs.ok else None, install)
-            self._restored[db.name] = result
-            return result
+            return self._restore(db)
+
+    def _restore(self, db: Any) -> Restored:
+        """Caller holds the database lock (re-entrant: integrity() calls it too)."""
+        if db.name in self._restored:
+            return self._restored[db.name]
+        if db.dsn:
+            self.source_snapshot(db)  # overlap the source's count queries with the restore
+        path = self.newest_local(db)
+        info = detect(path)
+        known = self._integrity.get(db.name)
+        if known is not None and not known.readable:
+            unreadable = RestoreObservation(False, 0.0, "", error=f"backup unreadable: {known.detail}")
+            result = Restored(unreadable, None, None)
+        else:
+            install = self.install_for(db, info)
+            try:
+                server = self.scratch_server(db, install)
+                target = server.create_database(db.name)
+            except scratch.ScratchError as exc:
+                result = Restored(RestoreObservation(False, 0.0, "", error=str(exc)), None, install)
+                self._restored[db.name] = result
+                return result
+            name = conn.parts(target)["dbname"]
+            rto = db.backup.rto
+            obs = restore(path, info, install, target, name, jobs=db.backup.jobs,
+                          timeout=max(rto * 1.5, rto + 60.0))
+            result = Restored(obs, target if obs.ok else None, install)
+        self._restored[db.name] = result
+        return result
 
     def copy_snapshot(self, db: Any) -> Snapshot:
         """The restored copy read with the same queries as the source (cached)."""

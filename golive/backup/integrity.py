@@ -69,14 +69,37 @@ def _read_plain(path: Path, gzipped: bool) -> tuple[bool, str, int]:
     return True, f"{read} bytes of SQL, ends with pg_dump's completion line", read
 
 
-def _read_archive(path: Path, fmt: str, install: PgInstall, timeout: float) -> tuple[bool, str, int]:
-    """(readable, detail, TABLE DATA entries): list the TOC, then write every block to /dev/null."""
+def read_by_restore(path: Path, install: PgInstall, timeout: float = 600.0) -> IntegrityObservation:
+    """The integrity observation of an archive that a successful ``pg_restore -d`` just consumed.
+
+    pg_restore exits 0 only after reading and decompressing every data block, so a second full
+    read would only repeat that work; the table of contents is still listed for the evidence.
+    """
+    start = time.monotonic()
+    info = detect(path)
+    ok, detail, entries = list_toc(path, info.format, install, timeout)
+    if ok:
+        detail = f"{info.format} archive, {entries} table data blocks read to the end by the restore"
+    return IntegrityObservation(str(path), _size(path), info, ok, detail, data_entries=entries,
+                                bytes_read=_size(path), seconds=time.monotonic() - start)
+
+
+def list_toc(path: Path, fmt: str, install: PgInstall, timeout: float) -> tuple[bool, str, int]:
+    """(readable, detail, TABLE DATA entries) from ``pg_restore -l`` (the table of contents only)."""
     flag = {"custom": "c", "directory": "d", "tar": "t"}[fmt]
     listing = subprocess.run([install.tool("pg_restore"), "-F", flag, "-l", str(path)], capture_output=True,
                              text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL)
     if listing.returncode != 0:
         return False, f"table of contents unreadable: {_last_line(listing.stderr)}", 0
-    entries = sum(1 for line in listing.stdout.splitlines() if " TABLE DATA " in line)
+    return True, "", sum(1 for line in listing.stdout.splitlines() if " TABLE DATA " in line)
+
+
+def _read_archive(path: Path, fmt: str, install: PgInstall, timeout: float) -> tuple[bool, str, int]:
+    """(readable, detail, TABLE DATA entries): list the TOC, then write every block to /dev/null."""
+    ok, detail, entries = list_toc(path, fmt, install, timeout)
+    if not ok:
+        return ok, detail, entries
+    flag = {"custom": "c", "directory": "d", "tar": "t"}[fmt]
     full = subprocess.run([install.tool("pg_restore"), "-F", flag, "-f", "/dev/null", str(path)],
                           capture_output=True, text=True, timeout=timeout, check=False,
                           stdin=subprocess.DEVNULL)
