@@ -1,0 +1,205 @@
+"""Benchmark: header checks for 200 URLs through golive vs a bare pytest run, in the same run.
+
+Setup: one nginx on loopback (the sound variant of ``tests/servers/nginx_headers.py``, HTTPS with a
+test CA) and a profile of 200 targets on it. Figures printed:
+
+- golive: ``pytest checks/ --profile P -m headers`` as a subprocess (10 header checks × 200
+  targets = 2000 tests, plugin, allure results and sign-off included);
+- bare: ``pytest`` on a generated file of 200 tests sharing one ``httpx.Client``, each sending the
+  same four requests golive sends per target (page, CORS GET, CORS preflight, health path for
+  cookies) and asserting the same headers with plain ``assert``s;
+- the ratio golive / bare (target ≤ 1.25×), and golive's requests per target.
+
+Run: ``.venv/bin/python bench/headers_bench.py [N_URLS]`` (starts and stops its own nginx).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.servers.nginx_headers import VARIANTS, headers_lab  # noqa: E402
+
+BARE_TEST = '''\
+import httpx
+import pytest
+
+URLS = {urls!r}
+CA = {ca!r}
+HOST = {host!r}
+ORIGIN = "https://golive-probe.invalid"
+PER_CHECK = {per_check!r}
+
+
+@pytest.fixture(scope="session")
+def client():
+    with httpx.Client(verify=CA, timeout=5, trust_env=False) as c:
+        yield c
+
+
+def _get(client, url, **kw):
+    # resolve the test hostname to loopback the way golive's ``resolve`` does
+    real = url.replace(HOST, "127.0.0.1")
+    ext = {{"sni_hostname": HOST}}
+    host = url.split("/")[2]
+    headers = {{"Host": host, **kw.pop("headers", {{}})}}
+    return client.send(client.build_request(kw.pop("method", "GET"), real, headers=headers, extensions=ext))
+
+
+CHECKS = ("hsts", "csp", "nosniff", "frame", "referrer", "permissions", "server", "cors", "cookies", "grade")
+_CACHE = {{}}
+
+
+def _observe(client, url):
+    """The four responses golive fetches per target, once per URL (like golive's cache)."""
+    if url not in _CACHE:
+        _CACHE[url] = {{
+            "page": _get(client, url + "/"),
+            "cors": _get(client, url + "/", headers={{"Origin": ORIGIN}}),
+            "pre": _get(client, url + "/", method="OPTIONS",
+                        headers={{"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"}}),
+            "health": _get(client, url + "/api/health"),
+        }}
+    return _CACHE[url]
+
+
+def _judge(check, seen):
+    h = seen["page"].headers
+    csp = h.get("content-security-policy", "")
+    if check in ("hsts", "grade"):
+        hsts = h.get("strict-transport-security", "")
+        assert "max-age=" in hsts and int(hsts.split("max-age=")[1].split(";")[0]) >= 31536000
+        assert "includesubdomains" in hsts.lower()
+    if check in ("csp", "grade"):
+        assert csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    if check in ("nosniff", "grade"):
+        assert h.get("x-content-type-options", "").lower() == "nosniff"
+    if check in ("frame", "grade"):
+        assert h.get("x-frame-options", "").upper() in ("DENY", "SAMEORIGIN") or "frame-ancestors" in csp
+    if check in ("referrer", "grade"):
+        assert h.get("referrer-policy") in ("no-referrer", "same-origin", "strict-origin",
+                                            "strict-origin-when-cross-origin")
+    if check in ("permissions", "grade"):
+        assert "permissions-policy" in h
+    if check in ("server", "grade"):
+        assert not any(c.isdigit() for c in h.get("server", "")) and "x-powered-by" not in h
+    if check in ("cors", "grade"):
+        assert seen["cors"].headers.get("access-control-allow-origin") != ORIGIN
+        assert seen["pre"].headers.get("access-control-allow-origin") != ORIGIN
+    if check in ("cookies", "grade"):
+        for cookie in h.get_list("set-cookie") + seen["health"].headers.get_list("set-cookie"):
+            low = cookie.lower()
+            assert "secure" in low and "httponly" in low and "samesite" in low
+
+
+if PER_CHECK:
+    @pytest.mark.parametrize("check", CHECKS)
+    @pytest.mark.parametrize("url", URLS)
+    def test_header(client, url, check):
+        _judge(check, _observe(client, url))
+else:
+    @pytest.mark.parametrize("url", URLS)
+    def test_headers(client, url):
+        _judge("grade", _observe(client, url))
+'''
+
+
+def _pytest(args: list[str], cwd: Path) -> tuple[float, int, str]:
+    env = {k: v for k, v in os.environ.items() if k != "GOLIVE_PROFILE"}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    return time.perf_counter() - start, done.returncode, done.stdout[-1500:] + done.stderr[-1500:]
+
+
+def main(count: int = 200) -> None:
+    with tempfile.TemporaryDirectory(prefix="golive-headers-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        variants = {"sound": VARIANTS["sound"]}
+        with headers_lab(tmp / "lab", variants) as lab:
+            targets = [lab.target(f"u{i:03d}", "sound") for i in range(count)]
+            profile = tmp / "bench.yaml"
+            profile.write_text(
+                yaml.safe_dump(
+                    {"name": "headers-bench", "environment": "staging", "timeout": "5s", "targets": targets},
+                    sort_keys=False,
+                )
+            )
+            bare_dir = tmp / "bare"
+            bare_dir.mkdir()
+            for name, per_check in (("test_bare_headers.py", False), ("test_bare_per_check.py", True)):
+                (bare_dir / name).write_text(
+                    BARE_TEST.format(
+                        urls=[t["url"] for t in targets],
+                        ca=str(lab.ca_bundle),
+                        host="www.golive.test",
+                        per_check=per_check,
+                    )
+                )
+            (bare_dir / "pytest.ini").write_text("[pytest]\n")
+            golive_args = [
+                str(REPO / "checks"),
+                "-p",
+                "no:locust",
+                "-p",
+                "no:cacheprovider",
+                "--rootdir",
+                str(REPO),
+                "-c",
+                str(REPO / "pyproject.toml"),
+                "--profile",
+                str(profile),
+                "--report-dir",
+                str(tmp / "reports"),
+                "-q",
+                "--no-header",
+                "-m",
+                "headers",
+            ]
+            bare_args = [
+                "-q",
+                "--no-header",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "no:locust",
+                "-p",
+                "no:golive.plugin",
+            ]
+            _pytest(["--version"], bare_dir)  # warm the interpreter's file cache
+            golive_s, g_rc, g_out = _pytest(golive_args, REPO)
+            bare_s, b_rc, b_out = _pytest([*bare_args, "test_bare_headers.py"], bare_dir)
+            per_check_s, p_rc, p_out = _pytest([*bare_args, "test_bare_per_check.py"], bare_dir)
+            for label, rc, out in (
+                ("golive", g_rc, g_out),
+                ("bare", b_rc, b_out),
+                ("bare per check", p_rc, p_out),
+            ):
+                if rc != 0:
+                    print(f"{label} run exit {rc}:\n{out}")
+            signoff = json.loads((tmp / "reports" / "signoff.json").read_text())
+            tests = sum(len(i["results"]) for i in signoff["items"] if i["id"].startswith("headers."))
+    print(f"URLs (targets): {count}")
+    print(f"golive -m headers: {golive_s:.2f}s, {tests} checks ({tests / count:g} per URL), exit {g_rc}")
+    print(f"bare pytest, {count} tests (one per URL), one httpx client: {bare_s:.2f}s, exit {b_rc}")
+    print(
+        f"bare pytest, {count * 10} tests (one per URL and check), one httpx client: {per_check_s:.2f}s, "
+        f"exit {p_rc}"
+    )
+    print(f"ratio golive / bare ({count} tests): {golive_s / bare_s:.2f}x (target <= 1.25x)")
+    print(f"ratio golive / bare per check ({count * 10} tests): {golive_s / per_check_s:.2f}x")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
