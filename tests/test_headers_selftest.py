@@ -84,8 +84,9 @@ FLAW_FAILS: dict[str, dict[str, list[str]]] = {
     "http_to_http": {"http.https_redirect": ["answers 200", "chain"]},
     "http_off_host": {"http.https_redirect": ["another host evil.golive.test", "instead of www.golive.test"]},
 }
-PASSING_VARIANTS = ("soft_404", "cors_public")
-"""Variants that look suspicious but are fine: a site answering 200 to everything; public CORS."""
+PASSING_VARIANTS = ("soft_404", "cors_public", "page_redirect")
+"""Variants that look suspicious but are fine: a site answering 200 to everything; public CORS; a home
+page that redirects (same origin) to the real page, whose headers are the ones judged."""
 
 SECRETS = ("s3ss10n-v4lue-1234", "tr4ck-v4lue-9876", "pw-not-for-logs", "k3y-not-for-logs")
 

@@ -48,6 +48,7 @@ class Variant:
     server_tokens: bool = False
     locations: str = ""
     fallback: str = 'return 404 "not found\\n";'
+    home: str = 'return 200 "<html><title>Home</title>welcome</html>\\n";'
     https: bool = True
     redirect: str | None = None
 
@@ -55,6 +56,8 @@ class Variant:
 VARIANTS: dict[str, Variant] = {
     "sound": Variant(),
     "soft_404": Variant(fallback='return 200 "<html><title>Home</title>welcome</html>\\n";'),
+    # "/" redirects (without any security header) to /app/: the headers are judged on the page
+    "page_redirect": Variant(home='add_header X-Redirect "1"; return 301 /app/;'),
     "hsts_missing": Variant({"Strict-Transport-Security": None}),
     "hsts_short": Variant({"Strict-Transport-Security": "max-age=300; includeSubDomains"}),
     "csp_unsafe_inline": Variant(
@@ -146,7 +149,8 @@ def _block(
         f"    server {{  # {name}\n        listen 127.0.0.1:{port} ssl;\n        server_name {HOSTNAME};\n"
         f"        ssl_certificate {tls[0]};\n        ssl_certificate_key {tls[1]};\n"
         f"        server_tokens {tokens};\n        default_type text/html;\n{_headers(variant)}"
-        f'        location = / {{ return 200 "<html><title>Home</title>welcome</html>\\n"; }}\n'
+        f"        location = / {{ {variant.home} }}\n"
+        f'        location = /app/ {{ return 200 "<html><title>App</title>welcome</html>\\n"; }}\n'
         f"{'' if 'location = /api/health' in locations else HEALTH}{locations}"
         f"        location / {{ {variant.fallback} }}\n    }}\n"
     )
