@@ -8,7 +8,11 @@ test CA) and a profile of 200 targets on it. Figures printed:
 - bare: ``pytest`` on a generated file of 200 tests sharing one ``httpx.Client``, each sending the
   same four requests golive sends per target (page, CORS GET, CORS preflight, health path for
   cookies) and asserting the same headers with plain ``assert``s;
-- the ratio golive / bare (target ≤ 1.25×), and golive's requests per target.
+- the same bare suite split into 2000 tests (one per URL and header check, responses cached per
+  URL as golive caches them): the like-for-like test count;
+- the ratios golive / bare (target ≤ 1.25×), and the share of golive's time spent building one
+  ``ssl.SSLContext`` per target (``golive.http`` builds a context, loading the system trust store,
+  for every target's client; measured here as contexts built × the cost of one).
 
 Run: ``.venv/bin/python bench/headers_bench.py [N_URLS]`` (starts and stops its own nginx).
 """
@@ -199,6 +203,23 @@ def main(count: int = 200) -> None:
     )
     print(f"ratio golive / bare ({count} tests): {golive_s / bare_s:.2f}x (target <= 1.25x)")
     print(f"ratio golive / bare per check ({count * 10} tests): {golive_s / per_check_s:.2f}x")
+    context_s = _context_cost() * count
+    print(
+        f"of golive's time, one SSLContext per target: ~{context_s:.1f}s "
+        f"({context_s / golive_s:.0%}); without it the ratios would be "
+        f"{(golive_s - context_s) / bare_s:.2f}x "
+        f"and {(golive_s - context_s) / per_check_s:.2f}x"
+    )
+
+
+def _context_cost(samples: int = 10) -> float:
+    """Seconds to build one verifying SSLContext as golive.http does (system store loaded)."""
+    import ssl
+
+    start = time.perf_counter()
+    for _ in range(samples):
+        ssl.create_default_context()
+    return (time.perf_counter() - start) / samples
 
 
 if __name__ == "__main__":

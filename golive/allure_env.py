@@ -62,7 +62,8 @@ def executor() -> dict[str, Any] | None:
                 "buildOrder": env.get("GITHUB_RUN_NUMBER"), "buildUrl": f"{server}/{repo}/actions/runs/{run}",
                 "url": f"{server}/{repo}"}
     if env.get("GITLAB_CI") == "true":
-        return {"name": "GitLab CI", "type": "gitlab", "buildName": f"{env.get('CI_JOB_NAME', '')} #{env.get('CI_JOB_ID', '')}",
+        build = f"{env.get('CI_JOB_NAME', '')} #{env.get('CI_JOB_ID', '')}"
+        return {"name": "GitLab CI", "type": "gitlab", "buildName": build,
                 "buildOrder": env.get("CI_PIPELINE_IID"), "buildUrl": env.get("CI_JOB_URL"),
                 "url": env.get("CI_PROJECT_URL")}
     return None

@@ -101,7 +101,8 @@ def connect_url(url: str, resolve: str | None) -> tuple[str, dict[str, str], dic
     netloc = f"{address}:{parts.port}" if parts.port else address
     host_header = f"{host}:{parts.port}" if parts.port else host
     extensions: dict[str, Any] = {"sni_hostname": host} if parts.scheme == "https" else {}
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), {"Host": host_header}, extensions
+    url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return url, {"Host": host_header}, extensions
 
 
 def join_url(base: str, path: str) -> str:

@@ -21,15 +21,15 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when present (several times faster on large profiles)."""
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from golive.durations import Duration
 from golive.settings import ChecksSettings
 from golive.settings.backup import Backup
 from golive.settings.base import StrictModel
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when present (several times faster on large profiles)."""
 
 PROFILE_SUFFIXES = (".yaml", ".yml")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")

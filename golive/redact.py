@@ -22,7 +22,8 @@ SECRET_HEADERS = frozenset({
 _SECRET_KEY = (r"(?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|"
                r"auth[_-]?(?:token|key)|credentials?)")
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@")
-_KV_SECRET = re.compile(rf"(?i)(?P<key>\b[\w-]*{_SECRET_KEY}[\w-]*)(?P<sep>\s*[=:]\s*)(?P<q>['\"]?)(?P<val>[^\s'\",;&]+)")
+_KV_SECRET = re.compile(
+    rf"(?i)(?P<key>\b[\w-]*{_SECRET_KEY}[\w-]*)(?P<sep>\s*[=:]\s*)(?P<q>['\"]?)(?P<val>[^\s'\",;&]+)")
 _BEARER = re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{6,}")
 _SECRET_HEADER_LINE = re.compile(
     r"(?im)^(?P<name>(?:" + "|".join(re.escape(h) for h in SECRET_HEADERS) + r"))(?P<sep>\s*:\s*)(?P<val>.+)$"

@@ -52,11 +52,14 @@ def test_catalog_items_are_well_formed() -> None:
 
 
 def test_design_ids_are_present() -> None:
-    design_ids = """tls.cert_trusted tls.cert_validity tls.cert_expiry_window tls.cert_hostname
-    tls.cert_chain_complete tls.cert_key_strength tls.protocols tls.ciphers tls.vulnerabilities tls.http2
-    headers.hsts headers.csp headers.content_type_options headers.frame_options headers.referrer_policy
-    headers.server_disclosure headers.cors headers.cookies http.https_redirect http.exposure smoke.health
-    smoke.latency backup.fresh backup.integrity backup.restore backup.verify load.thresholds""".split()
+    design_ids = [
+        "tls.cert_trusted", "tls.cert_validity", "tls.cert_expiry_window", "tls.cert_hostname",
+        "tls.cert_chain_complete", "tls.cert_key_strength", "tls.protocols", "tls.ciphers", "tls.vulnerabilities",
+        "tls.http2", "headers.hsts", "headers.csp", "headers.content_type_options", "headers.frame_options",
+        "headers.referrer_policy", "headers.server_disclosure", "headers.cors", "headers.cookies",
+        "http.https_redirect", "http.exposure", "smoke.health", "smoke.latency", "backup.fresh",
+        "backup.integrity", "backup.restore", "backup.verify", "load.thresholds",
+    ]
     missing = [i for i in design_ids if i not in load_catalog()]
     assert not missing, missing
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -189,7 +190,8 @@ def test_unknown_profile_name(tmp_path: Path) -> None:
 
 
 def test_expired_waiver_loads_but_is_expired(tmp_path: Path) -> None:
-    path = write(tmp_path, "p.yaml", "name: p\nwaivers: [{check: headers.hsts, reason: old one, expires: 2020-01-01}]\n")
+    text = "name: p\nwaivers: [{check: headers.hsts, reason: old one, expires: 2020-01-01}]\n"
+    path = write(tmp_path, "p.yaml", text)
     profile = load_profile(path, env={})
     assert profile.waivers[0].expired()
 
@@ -215,10 +217,8 @@ def test_fuzzed_profiles_give_a_profile_or_a_profile_error(tmp_path: Path, data:
 def test_fuzzed_raw_text_never_crashes(tmp_path: Path, text: str) -> None:
     path = tmp_path / "raw.yaml"
     path.write_text(text)
-    try:
+    with contextlib.suppress(ProfileError):
         load_profile(path, env={})
-    except ProfileError:
-        pass
 
 
 @pytest.mark.parametrize("case", ["yaml-syntax", "unknown-key-hint", "missing-env-var"])

@@ -22,7 +22,8 @@ def payload(check_id: str, subject: str, status: str, message: str = "", when: s
 def test_item_status_is_the_worst_result() -> None:
     from golive.outcomes import Result
 
-    results = [Result("a.b", "x", "n1", "passed"), Result("a.b", "y", "n2", "error"), Result("a.b", "z", "n3", "waived")]
+    results = [Result("a.b", "x", "n1", "passed"), Result("a.b", "y", "n2", "error"),
+               Result("a.b", "z", "n3", "waived")]
     assert item_status(results) == "error"
     results.append(Result("a.b", "w", "n4", "failed"))
     assert item_status(results) == "failed"

@@ -7,7 +7,6 @@ cannot silently widen.
 """
 
 # pydantic copies field defaults per instance, so list defaults are safe here.
-# ruff: noqa: RUF012
 
 from __future__ import annotations
 

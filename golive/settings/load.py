@@ -7,7 +7,6 @@ too, against hard caps no profile can raise: a load run must never become a deni
 """
 
 # pydantic copies field defaults per instance, so list/dict defaults are safe here.
-# ruff: noqa: RUF012
 
 from __future__ import annotations
 

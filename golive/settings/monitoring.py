@@ -6,7 +6,6 @@ metric names of the app's own ``metrics_path``) turns ``monitoring.metrics_endpo
 """
 
 # pydantic copies field defaults per instance, so list/dict defaults are safe here.
-# ruff: noqa: RUF012
 
 from __future__ import annotations
 

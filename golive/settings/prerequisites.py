@@ -11,7 +11,7 @@ certificates, env files): a chroot/image can be checked in place, and golive's o
 temporary root instead of the real ``/etc``. It is a path on the *host*; give it absolute.
 """
 
-# ruff: noqa: RUF012 - pydantic copies mutable defaults per instance
+
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ remembers them and the redactor masks them in every message and attachment.
 """
 
 # pydantic copies field defaults per instance, so list/dict defaults are safe here.
-# ruff: noqa: RUF012
 
 from __future__ import annotations
 
