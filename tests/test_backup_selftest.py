@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,12 +117,14 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GoliveRun,
                 backup["pre_deploy"] = True
             dsn = source if name != "predeploy_down" else f"postgresql://golive:x@127.0.0.1:{free_port()}/shop"
             databases.append({"name": name, "dsn": dsn, "backup": backup})
-        before = {p.name for p in Path("/tmp").glob("golive-scratch-*")}
+        # A private TMPDIR: scratch servers of other tests (xdist workers) must not count as leftovers.
+        private_tmp = Path(tempfile.mkdtemp(prefix="gl-bk-"))
         profile = {"name": "backup-selftest", "environment": "staging", "timeout": "5s",
                    "hosts": [{"name": "dbhost", "connection": "local://"}], "databases": databases}
-        run = run_golive(profile,
-                         "-m", "backup", tmp_path=root / "run", timeout=600)
-        leftovers = {p.name for p in Path("/tmp").glob("golive-scratch-*")} - before
+        run = run_golive(profile, "-m", "backup", tmp_path=root / "run", timeout=600,
+                         env={"TMPDIR": str(private_tmp)})
+        leftovers = {p.name for p in private_tmp.glob("golive-scratch-*")}
+        shutil.rmtree(private_tmp, ignore_errors=True)
         with pg.connect() as admin:
             scratch_dbs = {r[0] for r in admin.execute(
                 "SELECT datname FROM pg_database WHERE datname LIKE 'golive_scratch_%'").fetchall()}

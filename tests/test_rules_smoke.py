@@ -231,3 +231,11 @@ def test_settings_accept_the_documented_shapes_and_refuse_bad_ones() -> None:
         SmokeSettings.model_validate({"endpoints": [{"name": "a", "path": "/"}, {"name": "a", "path": "/x"}]})
     with pytest.raises(ValueError, match="HTTP method"):
         SmokeSettings.model_validate({"endpoints": [{"name": "a", "path": "/", "method": "FETCH"}]})
+
+
+def test_endpoint_content_type_matches_a_part_and_names_both_sides() -> None:
+    js = response(body=b"x", content_type="application/javascript; charset=utf-8")
+    assert rules.endpoint("embed", js, Expect.model_validate({"content_type": "javascript"})).passed
+    verdict = rules.endpoint("embed", js, Expect.model_validate({"content_type": "text/css"}))
+    assert not verdict.passed
+    assert "application/javascript, expected one containing 'text/css'" in verdict.message

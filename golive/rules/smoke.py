@@ -227,8 +227,10 @@ def endpoint(name: str, response: Observed, expect: Any, body_text: str | None =
     if response.status not in statuses:
         parts.append(fail("endpoint-status", f"{label} answered {response.status}: {excerpt(text)!r}",
                           observed=str(response.status), expected=" or ".join(map(str, statuses))))
-    if expect.content_type and not response.content_type.startswith(expect.content_type.lower()):
-        parts.append(fail("endpoint-content-type", f"{label} content type {response.content_type or 'none'}",
+    if expect.content_type and expect.content_type.lower() not in (response.content_type or "").lower():
+        parts.append(fail("endpoint-content-type",
+                          f"{label} content type {response.content_type or 'none'}, "
+                          f"expected one containing {expect.content_type!r}",
                           observed=response.content_type or "none", expected=expect.content_type))
     for needle in expect.body_contains:
         if needle not in response.text:
