@@ -119,6 +119,7 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GoliveRun,
             databases.append({"name": name, "dsn": dsn, "backup": backup})
         # A private TMPDIR: scratch servers of other tests (xdist workers) must not count as leftovers.
         private_tmp = Path(tempfile.mkdtemp(prefix="gl-bk-"))
+        private_tmp.chmod(0o1777)  # like /tmp: the scratch server may run as the postgres user
         profile = {"name": "backup-selftest", "environment": "staging", "timeout": "5s",
                    "hosts": [{"name": "dbhost", "connection": "local://"}], "databases": databases}
         run = run_golive(profile, "-m", "backup", tmp_path=root / "run", timeout=600,
