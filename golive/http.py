@@ -14,10 +14,11 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from golive.profile import Target
 
@@ -127,6 +128,7 @@ class HttpFetcher:
         return target.timeout or self.default_timeout
 
     def _client(self, target: Target, verify: bool) -> httpx.Client:
+        import httpx  # lazily: plugin start-up stays light
         key = (target.name, verify)
         if key not in self._clients:
             ca = str(target.ca_bundle) if target.ca_bundle else None
@@ -170,6 +172,7 @@ class HttpFetcher:
 
     def _send(self, target: Target, url: str, method: str, headers: dict[str, str] | None,
               body: bytes | None, json_body: Any, verify: bool) -> Observed:
+        import httpx  # lazily: plugin start-up stays light
         real_url, extra_headers, extensions = connect_url(url, target.resolve)
         all_headers = {**extra_headers, **(headers or {})}
         base_key = "http_url" if url.startswith("http:") and target.http_url and url.startswith(target.http_url) \
@@ -235,6 +238,7 @@ def _ssl_cause(exc: BaseException) -> str | None:
 
 
 def _describe(exc: Exception, timeout: float) -> str:
+    import httpx  # lazily: plugin start-up stays light
     if isinstance(exc, httpx.TimeoutException):
         return f"no answer within the {timeout:g}s timeout ({type(exc).__name__})"
     text = str(exc) or type(exc).__name__

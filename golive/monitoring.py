@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import httpx
-
 from golive.http import FetchError
 
 
@@ -75,6 +73,7 @@ class MonitoringApi:
     """HTTP access to one monitoring service with a timeout on every request."""
 
     def __init__(self, endpoint: ServiceEndpoint) -> None:
+        import httpx  # lazily: plugin start-up stays light
         self.endpoint = endpoint
         self._client = httpx.Client(timeout=endpoint.timeout, trust_env=False, follow_redirects=True,
                                     headers={"User-Agent": "golive", "Accept": "application/json"})
@@ -83,6 +82,7 @@ class MonitoringApi:
 
     def get(self, path: str, params: dict[str, str] | None = None) -> Answer:
         """GET ``path``; cached; raises ``FetchError`` when the service does not answer."""
+        import httpx  # lazily: plugin start-up stays light
         key = (path, tuple(sorted((params or {}).items())))
         if key in self._cache:
             return self._cache[key]

@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import pkgutil
 import shutil
+import threading
+import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -95,6 +97,17 @@ def _filtered(profile: Profile, config: pytest.Config) -> Profile:
     return filtered
 
 
+def _discard(directory: Path) -> None:
+    """Remove the previous run's results: renamed away at once, deleted in the background.
+
+    The rename keeps this run's results clean; deleting hundreds of files need not delay the run.
+    """
+    trash = directory.with_name(f".{directory.name}.old-{os.getpid()}-{time.monotonic_ns()}")
+    directory.rename(trash)
+    threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True},
+                     name="golive-discard", daemon=False).start()
+
+
 def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
@@ -134,7 +147,7 @@ def pytest_configure(config: pytest.Config) -> None:
     results = report_dir / "allure-results"
     if not _is_worker(config):
         if results.exists():
-            shutil.rmtree(results)
+            _discard(results)
         results.mkdir(parents=True, exist_ok=True)
         if getattr(config.option, "xmlpath", None) is None:
             config.option.xmlpath = str(report_dir / "junit.xml")

@@ -213,7 +213,8 @@ def _effective_profile(profile: Profile) -> str:
     from golive.profile import dump_profile
 
     header = f"# effective profile {profile.name} from {profile.source}, secrets masked\n"
-    return header + yaml.safe_dump(dump_profile(profile, mask=True), sort_keys=False)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ten times faster on big profiles
+    return header + yaml.dump(dump_profile(profile, mask=True), Dumper=dumper, sort_keys=False)
 
 
 def summary_lines(document: dict[str, Any], report_dir: Path, limit: int = 12) -> list[str]:
