@@ -1,8 +1,9 @@
 """HTTP security header checks (``-m headers``; part of ``-m security``).
 
 Each check judges the cached observations of ``header_audit`` (one request per target, path and
-variant per session) with a pure rule, attaches the redacted response headers, and asserts with a
-message naming the target, the header, what was observed and what is expected.
+variant per session) with a pure rule, shows its verdict inline, and asserts with a message naming
+the target, the header, what was observed and what is expected. The redacted response headers are
+attached to ``headers.grade`` (which judges them all) and to every failing check.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from golive.rules import grade as grade_rules
 
 
 def _judge(check_id, target, header_audit, evidence):
-    attach_page(header_audit, target, evidence)
     verdict = header_audit.verdicts(target)[check_id].about(target.name)
+    evidence.inline("verdict", verdict.message)
+    if not verdict.passed:  # the full response where it is needed; headers.grade attaches it always
+        attach_page(header_audit, target, evidence)
     assert verdict.passed, verdict.message
 
 
@@ -76,6 +79,7 @@ def test_cookies(target, header_audit, evidence):
 @check("headers.grade", over="targets")
 def test_grade(target, header_audit, settings, evidence):
     verdicts = header_audit.verdicts(target)
+    attach_page(header_audit, target, evidence)
     verdict = grade_rules.grade(verdicts, settings.headers.min_grade).about(target.name)
     evidence.metric("grade", verdict.details["grade"])
     evidence.metric("score", verdict.details["score"])

@@ -58,6 +58,14 @@ class Evidence:
         else:
             allure.attach.file(str(path), name=name, attachment_type=attachment_type)
 
+    def inline(self, name: str, value: str) -> None:
+        """A short piece of evidence shown inline on the test (an Allure parameter, no file written).
+
+        For facts that fit on one line (the header value a check judged): thousands of checks
+        then cost no attachment files, while the full response is attached where it is needed.
+        """
+        allure.dynamic.parameter(name, self.redactor.text(value), excluded=True)
+
     def metric(self, key: str, value: Any) -> None:
         """A figure the sign-off shows next to the result (a grade, a percentile, a restore time)."""
         self.metrics[key] = _plain(value)

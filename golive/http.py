@@ -120,6 +120,8 @@ class HttpFetcher:
         self.default_timeout = default_timeout
         self.user_agent = user_agent
         self._clients: dict[tuple[str, bool], httpx.Client] = {}
+        self._contexts: dict[tuple[str | None, bool], ssl.SSLContext] = {}
+        """One TLS context per trust setting: loading the system store costs ~2 ms per context."""
         self._cache: dict[tuple[Any, ...], Observed | FetchError] = {}
         self._down: dict[tuple[str, str], FetchError] = {}
         self.requests_sent = 0
@@ -132,8 +134,10 @@ class HttpFetcher:
         key = (target.name, verify)
         if key not in self._clients:
             ca = str(target.ca_bundle) if target.ca_bundle else None
+            if (ca, verify) not in self._contexts:
+                self._contexts[(ca, verify)] = ssl_context(ca, verify)
             self._clients[key] = httpx.Client(
-                verify=ssl_context(ca, verify), follow_redirects=False, timeout=self.timeout_for(target),
+                verify=self._contexts[(ca, verify)], follow_redirects=False, timeout=self.timeout_for(target),
                 headers={"User-Agent": self.user_agent}, trust_env=False,
             )
         return self._clients[key]
