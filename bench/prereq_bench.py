@@ -7,7 +7,8 @@ at it, each with the 18 host-side prereq items configured (a sound temporary tre
 tests/prereq_tree.py). Measures, in the same run:
 
 1. golive end to end: ``pytest checks/test_prereq.py -m prereq`` over the HOSTS ssh hosts
-   (18 × HOSTS tests; wall time of the subprocess, and the summed test durations from junit.xml);
+   (18 × HOSTS tests; wall time of the subprocess, and the summed test durations from junit.xml),
+   and the same with ``-n HOSTS`` (checks grouped per host: hosts in parallel);
 2. golive in-process: the facts the checks gather (``golive.host_facts``) through the testinfra
    ssh backend as golive builds it (one ControlMaster per host), hosts one after the other —
    every command testinfra sends is recorded;
@@ -127,7 +128,8 @@ def raw_paramiko(sshd: SshServer, hosts: int, commands: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def end_to_end(sshd: SshServer, hosts: int, prereq: dict[str, Any], work: Path) -> tuple[float, float, int]:
+def end_to_end(sshd: SshServer, hosts: int, prereq: dict[str, Any], work: Path,
+               *extra: str) -> tuple[float, float, int]:
     profile = {
         "name": "prereq-bench",
         "timeout": "10s",
@@ -135,7 +137,7 @@ def end_to_end(sshd: SshServer, hosts: int, prereq: dict[str, Any], work: Path) 
         "checks": {"prerequisites": prereq},
     }
     start = time.perf_counter()
-    run = run_golive(profile, "-m", "prereq", "--junitxml", str(work / "junit.xml"), tmp_path=work)
+    run = run_golive(profile, "-m", "prereq", "--junitxml", str(work / "junit.xml"), *extra, tmp_path=work)
     wall = time.perf_counter() - start
     cases = ET.parse(work / "junit.xml").getroot().iter("testcase")
     durations = [float(c.get("time", 0)) for c in cases]
@@ -152,12 +154,16 @@ def main() -> None:
     cfg = PrerequisitesSettings.model_validate(prereq).for_roles(())
     with running_sshd(work / "sshd") as sshd:
         wall, summed, tests = end_to_end(sshd, hosts, prereq, work / "e2e")
+        # -n HOSTS: xdist with golive's per-subject groups, so each host's checks share one worker
+        wall_n, _, _ = end_to_end(sshd, hosts, prereq, work / "e2e-n", "-n", str(hosts))
         ssh_time, commands = in_process(sshd, hosts, cfg, "ssh")
         paramiko_time, _ = in_process(sshd, hosts, cfg, "paramiko")
         raw = raw_paramiko(sshd, hosts, commands)
     print(f"hosts: {hosts} (ssh to one sshd on loopback), host checks: 18, tests: {tests}")
     print(f"commands per host (testinfra, recorded): {len(commands)}")
     print(f"1. golive end to end (pytest subprocess): wall {wall:.2f}s, summed test time {summed:.2f}s")
+    print(f"1b. golive end to end with -n {hosts} (one worker per host): wall {wall_n:.2f}s "
+          f"({wall / wall_n:.1f}x faster than one process)")
     print(f"2. golive facts in-process, testinfra ssh + ControlMaster: {ssh_time:.2f}s")
     print(f"3. golive facts in-process, testinfra paramiko backend:   {paramiko_time:.2f}s")
     print(f"4. raw: same commands over one paramiko session per host:  {raw:.2f}s")

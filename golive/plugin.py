@@ -51,7 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--report-dir", dest="golive_report_dir", default=None, metavar="DIR",
                     help="where allure-results, junit.xml and signoff.json/md go (default: reports/)")
     group.addoption("--allow-load", dest="allow_load", action="store_true", default=False,
-                    help="allow load and intrusive probes against a production profile (with allow_load: true)")
+                    help="allow load tests against a production profile (which must also say allow_load: true)")
     group.addoption("--target", dest="golive_targets", action="append", default=[], metavar="NAME",
                     help="only check this target (repeatable)")
     group.addoption("--host", dest="golive_hosts", action="append", default=[], metavar="NAME",
@@ -144,6 +144,9 @@ def pytest_configure(config: pytest.Config) -> None:
             config.pluginmanager.import_plugin(module)
     if profile is None:
         return
+    if getattr(config.option, "dist", "no") == "load":
+        # xdist turns -n into --dist load; golive groups checks by subject (see modifyitems).
+        config.option.dist = "loadgroup"
     results = report_dir / "allure-results"
     if not _is_worker(config):
         if results.exists():
@@ -216,6 +219,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         else:
             item.stash[SUBJECT] = ""
         evidence_labels.mark(item, spec.id, item.stash[SUBJECT])
+        if item.stash[SUBJECT]:
+            # Under xdist (--dist loadgroup, golive's default with -n) every check of one subject runs
+            # on one worker: one connection per host, one scan per TLS endpoint, one fetch per URL.
+            item.add_marker(pytest.mark.xdist_group(f"golive-{item.stash[SUBJECT]}"))
         kept.append(item)
     items[:] = kept
 

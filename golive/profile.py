@@ -285,8 +285,9 @@ class _PathFrom(str):
         return obj
 
 
-_PATH_KEYS = {"ca_bundle", "ssh_config", "ssh_identity_file", "policy_file", "locustfile", "root",
-              "env_file_path", "rules_file"}
+_PATH_KEYS = {"ca_bundle", "ssh_config", "ssh_identity_file", "policy_file", "locustfile"}
+"""Keys naming files on the machine golive runs on (resolved against the profile's directory).
+Paths on the checked hosts (``prerequisites.root``, ``paths``, ``secrets``…) stay as written."""
 
 
 def _load_chain(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
@@ -456,7 +457,7 @@ def dump_profile(profile: Profile, mask: bool = True) -> dict[str, Any]:
     """The effective profile as plain data, with secret values masked (``golive profile show``)."""
     from golive.redact import Redactor
 
-    data = profile.model_dump(mode="json", exclude_none=True)
+    data = profile.model_dump(mode="json", exclude_none=True, by_alias=True)  # profile syntax: json, not json_body
     if not mask:
         return data
     return Redactor(profile.secret_values).data(data)
