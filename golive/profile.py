@@ -26,7 +26,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 from golive.durations import Duration
 from golive.settings import ChecksSettings
 from golive.settings.backup import Backup
-from golive.settings.base import StrictModel
+from golive.settings.base import StrictModel, deep_merge
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when present (several times faster on large profiles)."""
@@ -252,16 +252,6 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ProfileError(path, "", f"expected a mapping at the top level; got {type(data).__name__}")
     return data
-
-
-def deep_merge(base: Any, override: Any) -> Any:
-    """Mappings merge key by key; anything else (lists included) is replaced by the override."""
-    if isinstance(base, dict) and isinstance(override, dict):
-        merged = dict(base)
-        for key, value in override.items():
-            merged[key] = deep_merge(base[key], value) if key in base else value
-        return merged
-    return override
 
 
 def _mark_origin(data: Any, origin: Path) -> Any:

@@ -262,53 +262,22 @@ def test_production_allowed_with_both(tls_lab: Any, tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- the demo target
 
 
-def _demo_ready() -> bool:
-    """The demo target is being written in parallel; its tests are defined once it exists."""
-    try:
-        import golive.demo as demo_module
-    except ImportError:
-        return False
-    return hasattr(demo_module, "start_demo")
+def test_demo_sound_passes(demo_target: Any, tmp_path: Path) -> None:
+    run = run_golive(profile(demo_target().target_dict(name="web"), ["p95 < 500ms", "error_rate < 1%"]),
+                     "-m", "load", tmp_path=tmp_path)
+    assert {r["status"] for r in results(run).values()} == {"passed"}, run.output[-3000:]
 
 
-if _demo_ready():
-
-    @pytest.fixture(scope="module")
-    def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Any]]:
-        import contextlib
-
-        import golive.demo as demo_module
-
-        stack = contextlib.ExitStack()
-        running: dict[frozenset[str], Any] = {}
-        state = tmp_path_factory.mktemp("demo-load")
-
-        def get(*flaws: str) -> Any:
-            key = frozenset(flaws)
-            if key not in running:
-                running[key] = stack.enter_context(demo_module.start_demo(flaws=set(flaws), state_dir=state))
-            return running[key]
-
-        with stack:
-            yield get
+def test_demo_errors_under_load_fails(demo_target: Any, tmp_path: Path) -> None:
+    data = profile(demo_target("errors_under_load").target_dict(name="web"), ["error_rate < 1%"],
+                   users=12, spawn_rate=50, wait_time="0ms")  # the flaw: 503 above 4 requests in flight
+    run = run_golive(data, "-m", "load", tmp_path=tmp_path)
+    assert run.status("load.thresholds", "web") == "failed", run.output[-3000:]
+    assert "over the 1 % limit (" in run.message("load.thresholds", "web")
 
 
-    def test_demo_sound_passes(demo: Any, tmp_path: Path) -> None:
-        run = run_golive(profile(demo().target_dict(name="web"), ["p95 < 500ms", "error_rate < 1%"]),
-                         "-m", "load", tmp_path=tmp_path)
-        assert {r["status"] for r in results(run).values()} == {"passed"}, run.output[-3000:]
-
-
-    def test_demo_errors_under_load_fails(demo: Any, tmp_path: Path) -> None:
-        data = profile(demo("errors_under_load").target_dict(name="web"), ["error_rate < 1%"],
-                       users=12, spawn_rate=50, wait_time="0ms")  # the flaw: 503 above 4 requests in flight
-        run = run_golive(data, "-m", "load", tmp_path=tmp_path)
-        assert run.status("load.thresholds", "web") == "failed", run.output[-3000:]
-        assert "over the 1 % limit (" in run.message("load.thresholds", "web")
-
-
-    def test_demo_slow_under_load_fails(demo: Any, tmp_path: Path) -> None:
-        run = run_golive(profile(demo("slow_under_load").target_dict(name="web"), ["p95 < 200ms"],
-                                 wait_time="0ms"), "-m", "load", tmp_path=tmp_path)
-        assert run.status("load.thresholds", "web") == "failed", run.output[-3000:]
-        assert " ms over the 200 ms limit (" in run.message("load.thresholds", "web")
+def test_demo_slow_under_load_fails(demo_target: Any, tmp_path: Path) -> None:
+    run = run_golive(profile(demo_target("slow_under_load").target_dict(name="web"), ["p95 < 200ms"],
+                             wait_time="0ms"), "-m", "load", tmp_path=tmp_path)
+    assert run.status("load.thresholds", "web") == "failed", run.output[-3000:]
+    assert " ms over the 200 ms limit (" in run.message("load.thresholds", "web")

@@ -15,11 +15,11 @@ temporary root instead of the real ``/etc``. It is a path on the *host*; give it
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator
 
-from golive.settings.base import StrictModel
+from golive.settings.base import StrictModel, deep_merge
 
 _OCTAL = r"^[0-7]{3,4}$"
 
@@ -246,15 +246,6 @@ class HostPrerequisites(StrictModel):
         return value is not None and value is not False and value != [] and value != {}
 
 
-def _merge(base: Any, override: Any) -> Any:
-    if isinstance(base, dict) and isinstance(override, dict):
-        merged = dict(base)
-        for key, value in override.items():
-            merged[key] = _merge(base[key], value) if key in base else value
-        return merged
-    return override
-
-
 class PrerequisitesSettings(HostPrerequisites):
     """Every key has a default (= not configured); see the README's profile reference."""
 
@@ -266,5 +257,5 @@ class PrerequisitesSettings(HostPrerequisites):
         data = self.model_dump(exclude={"roles"}, exclude_unset=True)
         for role in roles:
             if role in self.roles:
-                data = _merge(data, self.roles[role].model_dump(exclude_unset=True))
+                data = deep_merge(data, self.roles[role].model_dump(exclude_unset=True))
         return HostPrerequisites.model_validate(data)
