@@ -268,13 +268,45 @@ def http(profile: Profile) -> Iterator[Any]:
     fetcher.close()
 
 
-@pytest.fixture
-def evidence(request: pytest.FixtureRequest) -> Evidence:
+class CurrentEvidence:
+    """The running check's ``Evidence``, behind one session-wide handle.
+
+    Why not a function-scoped fixture: allure-pytest writes a container file for every
+    function-scoped fixture of every test, a third of all the files a large run writes. Checks run
+    one at a time in a process, so the plugin points this handle at each check's own ``Evidence``
+    in ``pytest_runtest_setup``.
+    """
+
+    def __init__(self) -> None:
+        self.current: Evidence | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self.current is None:
+            raise RuntimeError("the evidence fixture is only available inside a golive check")
+        return getattr(self.current, name)
+
+
+CURRENT_EVIDENCE = pytest.StashKey[CurrentEvidence]()
+
+
+@pytest.fixture(scope="session")
+def evidence(request: pytest.FixtureRequest) -> CurrentEvidence:
     """Evidence of the current check (attachments, metrics, expiry dates), redacted."""
-    item = request.node
-    if EVIDENCE not in item.stash:
-        item.stash[EVIDENCE] = Evidence(request.config.stash[REDACTOR])
-    return item.stash[EVIDENCE]
+    return request.config.stash.setdefault(CURRENT_EVIDENCE, CurrentEvidence())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if CHECK_ID in item.stash:
+        item.stash[EVIDENCE] = Evidence(item.config.stash[REDACTOR])
+        item.config.stash.setdefault(CURRENT_EVIDENCE, CurrentEvidence()).current = item.stash[EVIDENCE]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    handle = item.config.stash.get(CURRENT_EVIDENCE, None)
+    if handle is not None:
+        handle.current = None
 
 
 def pytest_runtest_call(item: pytest.Item) -> None:
