@@ -34,6 +34,12 @@ def render(doc: dict[str, Any]) -> str:
                                  f"{_cell(r['message'])} |")
         lines.append("")
 
+    notes = [(i["id"], r["subject"], n) for i in doc["items"] for r in i["results"] for n in r.get("notes", [])]
+    if notes:  # e.g. "results unreliable: generator CPU at 97 %": a reader must see it next to the verdict
+        lines += ["## Notes", "", "| id | subject | note |", "| --- | --- | --- |"]
+        lines += [f"| {cid} | {_cell(subject)} | {_cell(note)} |" for cid, subject, note in notes]
+        lines.append("")
+
     lines += _signoff_checklist(doc)
 
     pending = [i for i in doc["items"] if i["status"] == "manual_pending"]

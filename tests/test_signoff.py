@@ -84,3 +84,12 @@ def test_attested_manual_item_and_markdown_sections() -> None:
     item = next(i for i in doc["items"] if i["id"] == manual.id)
     assert item["status"] == "attested" and item["attestation"]["by"] == "jane@example.com"
     assert "## Attestations" in render(doc)
+
+
+def test_result_notes_reach_signoff_md() -> None:
+    rec = recorder()
+    evidence = '{"metrics": {}, "expiries": [], "notes": ["results unreliable: generator CPU at 97 %"]}'
+    rec.record("n1", payload("load.thresholds", "web", "passed", evidence=evidence))
+    text = render(build(rec))
+    assert "## Notes" in text
+    assert "| load.thresholds | web | results unreliable: generator CPU at 97 % |" in text
