@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,7 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
+ROUNDS = 3
 sys.path.insert(0, str(REPO))
 
 from tests.servers.nginx_headers import VARIANTS, headers_lab  # noqa: E402
@@ -183,12 +185,19 @@ def main(count: int = 200) -> None:
                 "no:golive.plugin",
             ]
             _pytest(["--version"], bare_dir)  # warm the interpreter's file cache
-            golive_s, g_rc, g_out = _pytest(golive_args, REPO)
-            bare_s, b_rc, b_out = _pytest([*bare_args, "test_bare_headers.py"], bare_dir)
-            per_check_s, p_rc, p_out = _pytest([*bare_args, "test_bare_per_check.py"], bare_dir)
-            per_check_reports_s, r_rc, r_out = _pytest(
-                [*bare_args, "test_bare_per_check.py", "--alluredir", str(tmp / "bare-allure"),
-                 "--junitxml", str(tmp / "bare.xml")], bare_dir)
+            times: dict[str, list[float]] = {"golive": [], "bare": [], "per_check": [], "reports": []}
+            for round_ in range(ROUNDS):  # interleaved: the machine's load drifts, medians compare
+                golive_t, g_rc, g_out = _pytest(golive_args, REPO)
+                bare_t, b_rc, b_out = _pytest([*bare_args, "test_bare_headers.py"], bare_dir)
+                per_check_t, p_rc, p_out = _pytest([*bare_args, "test_bare_per_check.py"], bare_dir)
+                reports_t, r_rc, r_out = _pytest(
+                    [*bare_args, "test_bare_per_check.py", "--alluredir", str(tmp / f"bare-allure-{round_}"),
+                     "--junitxml", str(tmp / f"bare-{round_}.xml")], bare_dir)
+                for key, took in (("golive", golive_t), ("bare", bare_t), ("per_check", per_check_t),
+                                  ("reports", reports_t)):
+                    times[key].append(took)
+            golive_s, bare_s, per_check_s, per_check_reports_s = (
+                statistics.median(times[k]) for k in ("golive", "bare", "per_check", "reports"))
             for label, rc, out in (
                 ("golive", g_rc, g_out),
                 ("bare", b_rc, b_out),
@@ -199,7 +208,7 @@ def main(count: int = 200) -> None:
                     print(f"{label} run exit {rc}:\n{out}")
             signoff = json.loads((tmp / "reports" / "signoff.json").read_text())
             tests = sum(len(i["results"]) for i in signoff["items"] if i["id"].startswith("headers."))
-    print(f"URLs (targets): {count}")
+    print(f"URLs (targets): {count}; medians of {ROUNDS} interleaved rounds")
     print(f"golive -m headers: {golive_s:.2f}s, {tests} checks ({tests / count:g} per URL), exit {g_rc}")
     print(f"bare pytest, {count} tests (one per URL), one httpx client: {bare_s:.2f}s, exit {b_rc}")
     print(
