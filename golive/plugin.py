@@ -195,6 +195,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.function._golive_subject_names[s.id] = s.name
 
 
+@pytest.hookimpl(trylast=True)  # after -m/-k deselection: label only the checks that will run
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
     checks = [item for item in items if spec_of(getattr(item, "function", None)) is not None]
