@@ -132,6 +132,16 @@ class Result:
             self.notes.extend(data.get("notes", []))
 
 
+GROUP_PREFIX = "golive-"
+"""Prefix of golive's xdist groups (one per subject); xdist appends ``@<group>`` to node ids."""
+
+
+def plain_nodeid(nodeid: str) -> str:
+    """The node id as pytest accepts it on the command line (without xdist's ``@golive-…`` suffix)."""
+    head, sep, group = nodeid.rpartition("@")
+    return head if sep and group.startswith(GROUP_PREFIX) else nodeid
+
+
 class Recorder:
     """Controller-side collector of outcomes (a plugin object registered by golive's plugin)."""
 
@@ -144,11 +154,13 @@ class Recorder:
 
     def collected(self, items: list[tuple[str, str, str]], not_applicable: set[str]) -> None:
         for check_id, subject, nodeid in items:
+            nodeid = plain_nodeid(nodeid)
             self.collected_ids.add(check_id)
             self.results.setdefault(nodeid, Result(check_id, subject, nodeid))
         self.not_applicable |= not_applicable
 
     def record(self, nodeid: str, payload: dict[str, Any]) -> None:
+        nodeid = plain_nodeid(nodeid)
         result = self.results.setdefault(nodeid, Result(payload["id"], payload["subject"], nodeid))
         result.merge(payload)
 

@@ -189,7 +189,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     found = subjects_for(spec.over, profile, spec.roles)
     if not found:
         metafunc.config.stash[NOT_APPLICABLE].add(spec.id)
-    metafunc.parametrize(kind.argname, [s.value for s in found], ids=[s.id for s in found])
+    # xdist_group: under -n (golive's --dist loadgroup) every check of one subject runs on one worker,
+    # so a host keeps one connection, a TLS endpoint is scanned once and a URL fetched once.
+    metafunc.parametrize(kind.argname, [pytest.param(s.value, id=s.id, marks=pytest.mark.xdist_group(
+        f"{outcome_rules.GROUP_PREFIX}{s.name}")) for s in found])
     metafunc.function.__dict__.setdefault("_golive_subject_names", {})
     for s in found:
         metafunc.function._golive_subject_names[s.id] = s.name
@@ -220,10 +223,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         else:
             item.stash[SUBJECT] = ""
         evidence_labels.mark(item, spec.id, item.stash[SUBJECT])
-        if item.stash[SUBJECT]:
-            # Under xdist (--dist loadgroup, golive's default with -n) every check of one subject runs
-            # on one worker: one connection per host, one scan per TLS endpoint, one fetch per URL.
-            item.add_marker(pytest.mark.xdist_group(f"golive-{item.stash[SUBJECT]}"))
         kept.append(item)
     items[:] = kept
 

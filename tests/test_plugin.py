@@ -33,13 +33,15 @@ from golive.registry import check
 @check("selftest.alpha")
 def test_alpha(target, evidence):
     evidence.metric("answer", 42)
+    evidence.metric("worker", os.environ.get("PYTEST_XDIST_WORKER", "main"))
     bad = os.environ.get("SELFTEST_FAIL_ALPHA", "")
     assert target.name not in bad.split(","), (
         f"{target.name}: alpha is off (observed: token={os.environ.get('SELFTEST_SECRET', '')}; expected: on)")
 
 
 @check("selftest.beta")
-def test_beta(target):
+def test_beta(target, evidence):
+    evidence.metric("worker", os.environ.get("PYTEST_XDIST_WORKER", "main"))
     assert os.environ.get("SELFTEST_FAIL_BETA") != "1", f"{target.name}: beta header missing"
 
 
@@ -93,7 +95,7 @@ def test_sound_run_is_go_with_every_item_listed(tmp_path: Path, checks_dir: Path
     doc = result.signoff
     assert doc["verdict"] == "GO"
     assert result.status("selftest.alpha", "web") == "passed"
-    assert result.result("selftest.alpha", "api")["metrics"] == {"answer": 42}
+    assert result.result("selftest.alpha", "api")["metrics"] == {"answer": 42, "worker": "main"}
     assert result.status("selftest.hosty") == "not_applicable"
     assert result.status("selftest.notified") == "attested"
     assert result.status("selftest.someday") == "planned"
@@ -156,6 +158,15 @@ def test_xdist_signoff_is_complete_and_equal(tmp_path: Path, checks_dir: Path) -
     assert shape(parallel) == shape(serial)
     assert parallel.signoff["counts"] == serial.signoff["counts"]
     assert parallel.status("selftest.hosty") == "not_applicable"
+    # checks are grouped by subject: every check of one target runs on the same worker
+    workers: dict[str, set[str]] = {}
+    for item in parallel.signoff["items"]:
+        for result in item["results"]:
+            if "worker" in result.get("metrics", {}):
+                workers.setdefault(result["subject"], set()).add(result["metrics"]["worker"])
+            assert "@" not in result["nodeid"], result["nodeid"]  # xdist's group suffix is not kept
+    assert set(workers) == {"web", "api"}
+    assert all(len(w) == 1 and not w & {"main"} for w in workers.values()), workers
 
 
 def test_waivers_active_and_expired(tmp_path: Path, checks_dir: Path) -> None:
