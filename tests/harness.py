@@ -110,7 +110,9 @@ def run_golive(profile: dict[str, Any] | Path, *pytest_args: str, tmp_path: Path
                "--rootdir", str(REPO), "-c", str(REPO / "pyproject.toml"),
                "--profile", str(profile_path), "--report-dir", str(reports), "-q", "--no-header",
                *pytest_args]
-    full_env = {**os.environ, **(env or {})}
+    # The run is not an xdist worker even when these tests run under xdist: drop what workers inherit.
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}
+    full_env.update(env or {})
     full_env.pop("GOLIVE_PROFILE", None) if "GOLIVE_PROFILE" not in (env or {}) else None
     done = subprocess.run(command, cwd=REPO, env=full_env, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL, check=False)
