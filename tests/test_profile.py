@@ -251,3 +251,13 @@ def test_cli_profile_validate_and_show(tmp_path: Path) -> None:
                             capture_output=True, text=True, check=False)
     assert failed.returncode == 4
     assert "targts" in failed.stderr and "did you mean 'targets'" in failed.stderr
+
+
+def test_shipped_profiles_validate_without_any_environment() -> None:
+    """profiles/*.yaml load as is: every ${VAR} they use has a default (golive demo sets the real values)."""
+    repo = Path(__file__).resolve().parent.parent
+    shipped = sorted((repo / "profiles").glob("*.yaml"))
+    assert shipped
+    for path in shipped:
+        profile = load_profile(path, env={})
+        assert profile.name == path.stem
