@@ -154,13 +154,29 @@ def _run_allure3(cli: Path, report_dir: Path, doc: dict[str, Any] | None) -> Non
 
 
 def _run_allure2(allure: str, report_dir: Path) -> None:
-    """Allure 2: history travels through ``allure-results/history`` (copied from the last report)."""
+    """Allure 2: history travels through ``allure-results/history``, kept in ``<DIR>/allure2-history``.
+
+    A ``--single-file`` report (the one that opens from disk) carries no ``history/`` folder, so the
+    report is generated twice: once as a folder, only to harvest the history for the next run, and
+    once as the single file people open.
+    """
     results, out = report_dir / "allure-results", report_dir / "html" / "allure"
-    previous = out / "history"
-    if previous.is_dir():
-        shutil.copytree(previous, results / "history", dirs_exist_ok=True)
-    done = subprocess.run([allure, "generate", str(results), "-o", str(out), "--clean", "--single-file"],
-                          capture_output=True, text=True, timeout=GENERATE_TIMEOUT, check=False)
+    kept = report_dir / "allure2-history"
+    if kept.is_dir():
+        shutil.copytree(kept, results / "history", dirs_exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="golive-allure2-") as tmp:
+        folder = Path(tmp) / "report"
+        _allure2_generate(allure, results, folder, single_file=False)
+        if (folder / "history").is_dir():
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(folder / "history", kept)
+    _allure2_generate(allure, results, out, single_file=True)
+
+
+def _allure2_generate(allure: str, results: Path, out: Path, single_file: bool) -> None:
+    command = [allure, "generate", str(results), "-o", str(out), "--clean"]
+    done = subprocess.run(command + (["--single-file"] if single_file else []), capture_output=True, text=True,
+                          timeout=GENERATE_TIMEOUT, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"allure generate failed (exit {done.returncode}): "
                            f"{(done.stderr or done.stdout).strip()[-800:]}")

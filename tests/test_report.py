@@ -157,3 +157,48 @@ def test_ci_examples_use_existing_commands() -> None:
         used = set(re.findall(r"bin/golive (\w[\w-]*) ", text))
         assert {"report", "bundle", "verify-bundle", "verdict"} <= used, (name, used)
         assert used <= commands, (name, used - commands)
+
+
+ALLURE2_NPM_SPEC = "allure-commandline@2"
+"""Allure 2 (the Java CLI) as packaged on the npm registry: its dist/bin/allure needs only Java."""
+
+
+def _allure2_bin() -> Path | None:
+    """Allure 2's launcher, installed once into the repository's git-ignored .golive cache."""
+    import fcntl
+
+    if shutil.which("java") is None or shutil.which("npm") is None:
+        return None
+    cache = Path(__file__).resolve().parent.parent / ".golive" / "allure2"
+    launcher = cache / "node_modules" / "allure-commandline" / "dist" / "bin" / "allure"
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not launcher.exists():
+            subprocess.run(["npm", "install", "--prefix", str(cache), "--no-audit", "--no-fund", "--loglevel=error",
+                           ALLURE2_NPM_SPEC], capture_output=True, text=True, timeout=300, check=False)
+    return launcher if launcher.exists() else None
+
+
+@pytest.mark.xdist_group("allure")
+def test_report_falls_back_to_allure2_with_java(no_go_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Where Allure 3 cannot run (no node ≥ 20), the Allure 2 CLI with Java builds the report, with history."""
+    launcher = _allure2_bin()
+    if launcher is None:
+        pytest.skip("Java and npm (for allure-commandline) are needed for the Allure 2 fallback")
+    report_dir = tmp_path / "reports"
+    shutil.copytree(no_go_run, report_dir)
+    monkeypatch.setattr(report, "allure3_cli", lambda: None)
+    monkeypatch.setenv("PATH", f"{launcher.parent}:{Path(shutil.which('java') or '').parent}:/usr/bin:/bin")
+    assert report.allure2_cli() == str(launcher)
+    assert main(["report", str(report_dir)]) == 0
+    assert main(["report", str(report_dir)]) == 0  # the second report carries the first one's history
+    assert "Allure report by Allure 2" in capsys.readouterr().out
+    landing = (report_dir / "html" / "index.html").read_text()
+    assert 'class="verdict NO-GO">Verdict: NO-GO' in landing
+    allure_page = report_dir / "html" / "allure" / "index.html"
+    assert allure_page.stat().st_size > 100_000  # --single-file: scripts and data inlined
+    trend = json.loads((report_dir / "allure2-history" / "history-trend.json").read_text())
+    assert len(trend) == 2
+    assert trend[0]["data"]["failed"] >= 1
