@@ -108,6 +108,15 @@ def _discard(directory: Path) -> None:
                      name="golive-discard", daemon=False).start()
 
 
+LOADGROUP_INPUT = "golive_loadgroup"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist (controller): tell each worker when golive switched the run to --dist loadgroup."""
+    node.workerinput[LOADGROUP_INPUT] = getattr(node.config.option, "dist", "no") == "loadgroup"
+
+
 def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
@@ -145,8 +154,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if profile is None:
         return
     if getattr(config.option, "dist", "no") == "load":
-        # xdist turns -n into --dist load; golive groups checks by subject (see modifyitems).
+        # xdist turns -n into --dist load; golive groups checks by subject (see generate_tests).
         config.option.dist = "loadgroup"
+    if _is_worker(config) and config.workerinput.get(LOADGROUP_INPUT):  # type: ignore[attr-defined]
+        # workers re-parse the command line, which did not say loadgroup: the controller tells them
+        config.option.loadgroup = True
     results = report_dir / "allure-results"
     if not _is_worker(config):
         if results.exists():
@@ -192,7 +204,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # xdist_group: under -n (golive's --dist loadgroup) every check of one subject runs on one worker,
     # so a host keeps one connection, a TLS endpoint is scanned once and a URL fetched once.
     metafunc.parametrize(kind.argname, [pytest.param(s.value, id=s.id, marks=pytest.mark.xdist_group(
-        f"{outcome_rules.GROUP_PREFIX}{s.name}")) for s in found])
+        f"{outcome_rules.GROUP_PREFIX}{s.name}")) for s in found], scope="session")
     metafunc.function.__dict__.setdefault("_golive_subject_names", {})
     for s in found:
         metafunc.function._golive_subject_names[s.id] = s.name
