@@ -95,7 +95,7 @@ BAD_SAYS = {
         "listening on a non-loopback address",
         "0.0.0.0:",
     ],
-    "prereq.dns": ["bad:", "localhost resolves to", "10.255.255.1"],
+    "prereq.dns": ["bad:", "localhost resolves to", "127.0.0.99"],
     "prereq.cron": ["bad:", "no scheduled backup job matching", "no scheduled certificate renewal job"],
     "prereq.logrotate": ["bad:", "/var/log/app/app.log", "not covered by logrotate"],
     "prereq.docker_daemon": [
@@ -179,7 +179,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoliveRun]:
                         "listening": [f"tcp://127.0.0.1:{free_port()}"],
                         "forbidden_public": [public_port],
                     },
-                    "dns": [{"name": "localhost", "addresses": ["10.255.255.1"]}],
+                    "dns": [{"name": "localhost", "addresses": ["127.0.0.99"]}],
                     "redis": {"url": bad_redis.url()},
                     "firewall": {"required": True},
                     "postgres": {"extensions": ["pg_trgm"], "indexes": ["idx_content_trgm"]},

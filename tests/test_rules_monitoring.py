@@ -50,7 +50,7 @@ def test_alertmanager_ready_and_not() -> None:
 
 
 def test_grafana_health_contract() -> None:
-    assert rules.grafana(200, {"commit": "abc", "database": "ok", "version": "10.4.0"}).passed
+    assert rules.grafana(200, {"commit": "abc", "database": "ok", "version": "11.3.0"}).passed
     verdict = rules.grafana(503, {"database": "failing"}).about("grafana")
     assert not verdict.passed and "database=failing" in verdict.message and "database=ok" in verdict.message
 

@@ -193,7 +193,7 @@ def test_cron_logrotate_docker_dns_sysctl_limits() -> None:
     assert r.docker_daemon("/d", {"log-opts": {"max-size": "10m", "max-file": "3"}}, None, daemon).passed
     assert "log-driver syslog" in r.docker_daemon("/d", {"log-driver": "syslog"}, None, daemon).message
     assert "missing" in r.docker_daemon("/d", None, "missing", daemon).message
-    assert r.dns({"a": ["10.0.0.1", "10.0.0.2"]}, [s.DnsName(name="a", addresses=["10.0.0.1"])]).passed
+    assert r.dns({"a": ["127.0.0.11", "127.0.0.12"]}, [s.DnsName(name="a", addresses=["127.0.0.11"])]).passed
     assert "does not resolve" in r.dns({}, [s.DnsName(name="a")]).message
     assert r.sysctl({"vm.swappiness": 10}, {"vm.swappiness": "10"}).passed
     assert "unreadable" in r.sysctl({"x": None}, {"x": 1}).message

@@ -37,7 +37,7 @@ def obs(**overrides: object) -> TlsObservation:
     base = TlsObservation(
         hostname="www.example.com",
         port=443,
-        address="10.0.0.7",
+        address="127.0.0.7",
         protocols={
             "SSLv2": False,
             "SSLv3": False,
@@ -123,7 +123,7 @@ def test_hostname_mismatch_names_both() -> None:
     verdict = rules.cert_hostname(obs(chain=(cert(dns_names=("other.example.com",)),)), "www.example.com")
     assert not verdict.passed
     assert verdict.message == "certificate covers other.example.com, not www.example.com"
-    ip = rules.cert_hostname(obs(chain=(cert(dns_names=(), ip_addresses=("10.0.0.7",)),)), "10.0.0.7")
+    ip = rules.cert_hostname(obs(chain=(cert(dns_names=(), ip_addresses=("127.0.0.7",)),)), "127.0.0.7")
     assert ip.passed
 
 
@@ -336,16 +336,16 @@ def test_plan_scans_each_endpoint_once_and_stays_lazy(tmp_path: Path) -> None:
     profile = Profile(
         name="p",
         targets=[
-            {"name": "web", "url": "https://app.example.com:8443", "resolve": "10.0.0.7", "ca_bundle": str(bundle)},
-            {"name": "api", "url": "https://app.example.com:8443/api", "resolve": "10.0.0.7"},
-            {"name": "green", "url": "https://app.example.com:8443", "resolve": "10.0.0.8"},
+            {"name": "web", "url": "https://app.example.com:8443", "resolve": "127.0.0.7", "ca_bundle": str(bundle)},
+            {"name": "api", "url": "https://app.example.com:8443/api", "resolve": "127.0.0.7"},
+            {"name": "green", "url": "https://app.example.com:8443", "resolve": "127.0.0.8"},
             {"name": "plain", "url": "http://app.example.com"},
         ],
     )
     plan = plan_for(profile)
     assert [k.where for k in plan.bundles] == [
-        "app.example.com:8443 (10.0.0.7)",
-        "app.example.com:8443 (10.0.0.8)",
+        "app.example.com:8443 (127.0.0.7)",
+        "app.example.com:8443 (127.0.0.8)",
     ]
     assert plan.bundles[key_of(profile.targets[1])] == [bundle]
     scan = TlsScan(plan, TlsSettings())

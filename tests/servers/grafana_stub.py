@@ -12,7 +12,7 @@ import json
 from tests.servers.stub_http import Stub, start_stub
 
 
-def start_grafana_stub(database_ok: bool = True, version: str = "10.4.2") -> Stub:
+def start_grafana_stub(database_ok: bool = True, version: str = "11.3.2") -> Stub:
     """A Grafana health stub, healthy or with a failing database."""
 
     def handle(path: str) -> tuple[int, str, bytes]:
