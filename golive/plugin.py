@@ -239,7 +239,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     items[:] = kept
 
 
-
 # --------------------------------------------------------------------------- fixtures
 
 
