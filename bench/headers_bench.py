@@ -221,6 +221,8 @@ def main(count: int = 200) -> None:
           f"{per_check_reports_s:.2f}s, exit {r_rc}")
     print(f"ratio golive / bare per check with the same outputs: {golive_s / per_check_reports_s:.2f}x "
           "(golive's own overhead; the rest is allure-pytest writing files)")
+    print(f"floor: bare per check / bare = {per_check_s / bare_s:.2f}x (pytest alone, at one test per URL and "
+          f"check, with no plugin); with allure-pytest's outputs {per_check_reports_s / bare_s:.2f}x")
 
 
 if __name__ == "__main__":

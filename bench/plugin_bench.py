@@ -91,6 +91,7 @@ def main() -> None:
     print(f"  bare + allure + junit     : {r:6.3f} s  (the same outputs golive writes, without golive)")
     print(f"  ratio golive / bare       : {g / b:6.2f}x  (target <= 1.2x)")
     print(f"  ratio golive / bare+reports: {g / r:5.2f}x")
+    print(f"  floor: bare+reports / bare : {r / b:6.2f}x  (allure-pytest's own cost, before any golive code)")
 
 
 if __name__ == "__main__":

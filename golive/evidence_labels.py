@@ -7,10 +7,12 @@ which allure keeps on the running result, is set during the call.
 
 from __future__ import annotations
 
+import functools
+
 import allure
 import pytest
 
-from golive.catalog import get_item
+from golive.catalog import CatalogItem, get_item
 
 ALLURE_SEVERITY = {
     "critical": "blocker",
@@ -23,17 +25,37 @@ ALLURE_SEVERITY = {
 
 def mark(item: pytest.Item, check_id: str, subject: str) -> None:
     """Add allure's label marks to a collected check."""
-    entry = get_item(check_id)
+    for marker in _check_marks(get_item(check_id)):
+        item.add_marker(marker)
+    if subject:
+        item.add_marker(_story_mark(subject))
+
+
+_CHECK_MARKS: dict[str, tuple[CatalogItem, tuple[pytest.MarkDecorator, ...]]] = {}
+
+
+def _check_marks(entry: CatalogItem) -> tuple[pytest.MarkDecorator, ...]:
+    """The marks every subject of one check shares, built once per check and not once per item:
+    a 200-URL audit collects 2000 items, and building marks costs more than adding them.
+    (Keyed by id, valid while the catalog hands out the same entry.)"""
+    cached = _CHECK_MARKS.get(entry.id)
+    if cached is not None and cached[0] is entry:
+        return cached[1]
+    check_id = entry.id
     labels = [("epic", entry.category), ("feature", check_id), ("severity", ALLURE_SEVERITY[entry.severity]),
               ("tag", check_id)]
-    if subject:
-        labels.append(("story", subject))
-    for label_type, value in labels:
-        item.add_marker(pytest.mark.allure_label(value, label_type=label_type))
     seeds = ", ".join(entry.seeds)
     description = (f"{entry.description}\n\nChecklist id: {check_id}; severity: {entry.severity}"
                    + (f"; from seeds {seeds}" if seeds else ""))
-    item.add_marker(pytest.mark.allure_description(description))
+    marks = (*(pytest.mark.allure_label(value, label_type=label_type) for label_type, value in labels),
+             pytest.mark.allure_description(description))
+    _CHECK_MARKS[check_id] = (entry, marks)
+    return marks
+
+
+@functools.cache
+def _story_mark(subject: str) -> pytest.MarkDecorator:
+    return pytest.mark.allure_label(subject, label_type="story")
 
 
 def title(check_id: str, subject: str, params: dict[str, object] | None = None) -> None:

@@ -193,8 +193,9 @@ def _iso(moment: datetime) -> str:
 # --------------------------------------------------------------------------- writing
 
 
-def write(recorder: Recorder, report_dir: Path, config: pytest.Config | None = None) -> dict[str, Any]:
-    """Write signoff.json, signoff.md and the allure environment files; return the document."""
+def write(recorder: Recorder, report_dir: Path, allure: bool = True) -> dict[str, Any]:
+    """Write signoff.json, signoff.md and (when allure-pytest ran) the allure environment files;
+    return the document."""
     from golive import allure_env, signoff_md
 
     document = build(recorder)
@@ -202,7 +203,8 @@ def write(recorder: Recorder, report_dir: Path, config: pytest.Config | None = N
     (report_dir / "signoff.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     (report_dir / "signoff.md").write_text(signoff_md.render(document), encoding="utf-8")
     (report_dir / "effective-profile.yaml").write_text(_effective_profile(recorder.profile), encoding="utf-8")
-    allure_env.write(report_dir / "allure-results", recorder.profile, document)
+    if allure:
+        allure_env.write(report_dir / "allure-results", recorder.profile, document)
     return document
 
 
@@ -235,7 +237,7 @@ def summary_lines(document: dict[str, Any], report_dir: Path, limit: int = 12) -
     pending = [i["id"] for i in document["items"] if i["status"] == "manual_pending" and i["severity"] == "critical"]
     if pending:
         lines.append(f"  critical manual items not attested: {', '.join(pending)}")
-    lines.append(f"  reports: {report_dir / 'signoff.md'}, {report_dir / 'signoff.json'}, "
-                 f"{report_dir / 'allure-results'}")
+    outputs = [report_dir / "signoff.md", report_dir / "signoff.json", report_dir / "allure-results"]
+    lines.append("  reports: " + ", ".join(str(p) for p in outputs if p.exists()))
     lines.append(f"VERDICT: {document['verdict']}")
     return lines

@@ -107,6 +107,22 @@ def test_sound_run_is_go_with_every_item_listed(tmp_path: Path, checks_dir: Path
     assert "profile=plug" in (result.report_dir / "allure-results/environment.properties").read_text()
 
 
+def test_allure_disabled_still_signs_off_and_leaves_no_stale_results(tmp_path: Path, checks_dir: Path) -> None:
+    """``-p no:allure_pytest`` (a quick local audit without Allure evidence): same verdict and
+    sign-off, no allure-results, and the previous run's results are not left to pass for this one's."""
+    prof = profile(attestations=[{"check": "selftest.notified", "by": "jane@example.com", "at": "2026-11-20"}])
+    first = run(tmp_path, checks_dir, prof)
+    assert any((first.report_dir / "allure-results").glob("*-result.json"))
+    result = run(tmp_path, checks_dir, prof, "-p", "no:allure_pytest", env={"SELFTEST_FAIL_ALPHA": "api"})
+    assert result.returncode == 1, result.output
+    assert "INTERNALERROR" not in result.output
+    assert result.status("selftest.alpha", "api") == "failed"
+    assert result.status("selftest.alpha", "web") == "passed"
+    assert result.signoff["verdict"] == "NO-GO"
+    assert not (result.report_dir / "allure-results").exists()
+    assert "allure-results" not in result.output.split("reports:", 1)[1].splitlines()[0]
+
+
 def test_failure_names_subject_and_critical_failure_is_no_go(tmp_path: Path, checks_dir: Path) -> None:
     result = run(tmp_path, checks_dir, profile(), env={"SELFTEST_FAIL_ALPHA": "api"})
     assert result.returncode == 1
