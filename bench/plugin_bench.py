@@ -72,10 +72,11 @@ def main() -> None:
         golive_cmd = [py, "-m", "pytest", str(tmp / "golive_checks"), *common, "--profile", str(tmp / "bench.yaml"),
                       "--report-dir", str(tmp / "reports")]
         bare_cmd = [py, "-m", "pytest", str(tmp / "bare"), *common, "-p", "no:golive.plugin"]
+        golive_quiet_cmd = [*golive_cmd, "-p", "no:allure_pytest"]
         bare_reports_cmd = [*bare_cmd, "--alluredir", str(tmp / "bare-allure"), "--junitxml", str(tmp / "bare.xml")]
         version_cmd = [py, "-m", "pytest", "--version"]
         env = {"GOLIVE_CATALOG_EXTRA": str(tmp / "catalog.yaml")}
-        golive_times, bare_times, version_times, reports_times = [], [], [], []
+        golive_times, bare_times, version_times, reports_times, quiet_times = [], [], [], [], []
         timed(golive_cmd, env)  # warm caches (imports, .pyc)
         timed(bare_cmd)
         for _ in range(repeats):  # interleaved, so that machine load affects both alike
@@ -83,13 +84,17 @@ def main() -> None:
             golive_times.append(timed(golive_cmd, env))
             version_times.append(timed(version_cmd))
             reports_times.append(timed(bare_reports_cmd))
-    g, b, v, r = (statistics.median(x) for x in (golive_times, bare_times, version_times, reports_times))
+            quiet_times.append(timed(golive_quiet_cmd, env))
+    g, b, v, r, q = (statistics.median(x)
+                     for x in (golive_times, bare_times, version_times, reports_times, quiet_times))
     print(f"N={n} trivial checks, median of {repeats} interleaved runs")
     print(f"  pytest --version start-up : {v:6.3f} s")
     print(f"  bare pytest, N tests      : {b:6.3f} s  ({b - v:6.3f} s beyond start-up)")
     print(f"  golive plugin, N checks   : {g:6.3f} s  ({g - v:6.3f} s beyond start-up)")
     print(f"  bare + allure + junit     : {r:6.3f} s  (the same outputs golive writes, without golive)")
+    print(f"  golive, no allure-pytest  : {q:6.3f} s  (-p no:allure_pytest: sign-off only)")
     print(f"  ratio golive / bare       : {g / b:6.2f}x  (target <= 1.2x)")
+    print(f"  ratio golive without allure / bare: {q / b:5.2f}x  (golive's own cost)")
     print(f"  ratio golive / bare+reports: {g / r:5.2f}x")
     print(f"  floor: bare+reports / bare : {r / b:6.2f}x  (allure-pytest's own cost, before any golive code)")
 

@@ -328,7 +328,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
 
 
 def pytest_runtest_call(item: pytest.Item) -> None:
-    if CHECK_ID in item.stash:
+    if CHECK_ID in item.stash and item.config.stash.get(ALLURE_ACTIVE, False):
         callspec = getattr(item, "callspec", None)
         evidence_labels.title(item.stash[CHECK_ID], item.stash[SUBJECT], callspec.params if callspec else None)
 
