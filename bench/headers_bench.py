@@ -12,7 +12,9 @@ test CA) and a profile of 200 targets on it. Figures printed:
   URL as golive caches them): the like-for-like test count;
 - the same 2000 bare tests writing Allure results and JUnit XML through allure-pytest, as golive
   always does (evidence for the sign-off): the like-for-like outputs;
-- the ratios golive / bare (target ≤ 1.25×) and golive / bare with the same outputs.
+- golive again with ``-p no:allure_pytest`` (sign-off only): golive's own cost per check;
+- the ratios golive / bare (target ≤ 1.25×) and golive / bare with the same outputs, and the floor:
+  what pytest alone (2000 tests) and pytest with allure-pytest cost against the 200-test bare run.
 
 Run: ``.venv/bin/python bench/headers_bench.py [N_URLS]`` (starts and stops its own nginx).
 """
@@ -185,21 +187,23 @@ def main(count: int = 200) -> None:
                 "no:golive.plugin",
             ]
             _pytest(["--version"], bare_dir)  # warm the interpreter's file cache
-            times: dict[str, list[float]] = {"golive": [], "bare": [], "per_check": [], "reports": []}
+            times: dict[str, list[float]] = {"golive": [], "bare": [], "per_check": [], "reports": [], "quiet": []}
             for round_ in range(ROUNDS):  # interleaved: the machine's load drifts, medians compare
                 golive_t, g_rc, g_out = _pytest(golive_args, REPO)
+                quiet_t, q_rc, q_out = _pytest([*golive_args, "-p", "no:allure_pytest"], REPO)
                 bare_t, b_rc, b_out = _pytest([*bare_args, "test_bare_headers.py"], bare_dir)
                 per_check_t, p_rc, p_out = _pytest([*bare_args, "test_bare_per_check.py"], bare_dir)
                 reports_t, r_rc, r_out = _pytest(
                     [*bare_args, "test_bare_per_check.py", "--alluredir", str(tmp / f"bare-allure-{round_}"),
                      "--junitxml", str(tmp / f"bare-{round_}.xml")], bare_dir)
-                for key, took in (("golive", golive_t), ("bare", bare_t), ("per_check", per_check_t),
-                                  ("reports", reports_t)):
+                for key, took in (("golive", golive_t), ("quiet", quiet_t), ("bare", bare_t),
+                                  ("per_check", per_check_t), ("reports", reports_t)):
                     times[key].append(took)
-            golive_s, bare_s, per_check_s, per_check_reports_s = (
-                statistics.median(times[k]) for k in ("golive", "bare", "per_check", "reports"))
+            golive_s, bare_s, per_check_s, per_check_reports_s, quiet_s = (
+                statistics.median(times[k]) for k in ("golive", "bare", "per_check", "reports", "quiet"))
             for label, rc, out in (
                 ("golive", g_rc, g_out),
+                ("golive without allure", q_rc, q_out),
                 ("bare", b_rc, b_out),
                 ("bare per check", p_rc, p_out),
                 ("bare per check with reports", r_rc, r_out),
@@ -221,6 +225,8 @@ def main(count: int = 200) -> None:
           f"{per_check_reports_s:.2f}s, exit {r_rc}")
     print(f"ratio golive / bare per check with the same outputs: {golive_s / per_check_reports_s:.2f}x "
           "(golive's own overhead; the rest is allure-pytest writing files)")
+    print(f"golive -m headers -p no:allure_pytest (sign-off only): {quiet_s:.2f}s; / bare {quiet_s / bare_s:.2f}x; "
+          f"/ bare per check {quiet_s / per_check_s:.2f}x (golive's own cost per check)")
     print(f"floor: bare per check / bare = {per_check_s / bare_s:.2f}x (pytest alone, at one test per URL and "
           f"check, with no plugin); with allure-pytest's outputs {per_check_reports_s / bare_s:.2f}x")
 

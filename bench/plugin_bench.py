@@ -6,6 +6,8 @@ Prints the median wall time of each, the ratio (target ≤ 1.2×), and pytest's 
 "bare + allure + junit" is the same bare suite writing the same outputs through allure-pytest, so
 that the ratio to it is golive's own overhead (a fixed ~0.4 s: profile validation with pydantic,
 catalog, sign-off), and the ratio to bare is golive plus allure-pytest's per-test file writes.
+"golive, no allure-pytest" (``-p no:allure_pytest``: same checks and sign-off, no Allure results) is
+golive's own cost; "floor" is what allure-pytest costs a bare suite before any golive code runs.
 """
 
 from __future__ import annotations

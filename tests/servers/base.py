@@ -12,7 +12,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,19 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def free_ports(names: Iterable[str], host: str = "127.0.0.1") -> dict[str, int]:
+    """Distinct free ports, one per name. Every socket stays bound until all are chosen: separate
+    ``free_port()`` calls may get the same port back, and two nginx ``server`` blocks on one port
+    silently serve the first block's variant for both."""
+    with contextlib.ExitStack() as stack:
+        ports: dict[str, int] = {}
+        for name in names:
+            sock = stack.enter_context(socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET))
+            sock.bind((host, 0))
+            ports[name] = sock.getsockname()[1]
+        return ports
 
 
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.pki import HOSTNAME, _ca, _ec, key_pem, leaf, pem
-from tests.servers.base import ServerProcess, free_port
+from tests.servers.base import ServerProcess, free_ports
 from tests.servers.nginx import start_nginx
 
 ALLOWED_ORIGIN = "https://app.golive.test"
@@ -215,7 +215,7 @@ def headers_lab(root: Path, variants: dict[str, Variant] | None = None) -> Itera
     root.mkdir(parents=True, exist_ok=True)
     cert, key, ca = _tls(root)
     site = _site(Path(tempfile.mkdtemp(prefix="golive-headers-site-")))
-    ports = {name: free_port() for name in chosen}
+    ports = free_ports(chosen)
     blocks = CORS_MAP + "".join(_block(n, v, ports[n], ports, (cert, key), site) for n, v in chosen.items())
     try:
         process = start_nginx(root / "nginx", blocks, list(ports.values()))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.pki import HOSTNAME, TestPki, build_pki
-from tests.servers.base import ServerProcess, free_port
+from tests.servers.base import ServerProcess, free_port, free_ports
 from tests.servers.nginx import require_nginx, start_nginx
 
 MOZILLA_INTERMEDIATE_CIPHERS = (
@@ -216,7 +216,7 @@ def tls_lab(
         (root / "pki").mkdir(parents=True, exist_ok=True)
         aia_port = stack.enter_context(file_server(root / "pki"))
         pki = build_pki(root / "pki", f"http://127.0.0.1:{aia_port}")
-        ports = {name: free_port() for name in variants}
+        ports = free_ports(variants)
         blocks = "".join(_block(v, ports[n], pki) for n, v in variants.items())
         nginx = start_nginx(root / "nginx", blocks, list(ports.values()))
         stack.callback(nginx.stop)
