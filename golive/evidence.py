@@ -26,27 +26,38 @@ class Evidence:
     """Evidence of one test: attachments go to Allure now, metrics/expiries to the sign-off later."""
 
     redactor: Redactor
+    # False when allure-pytest is off (-p no:allure_pytest): attachments would go nowhere, so they
+    # are not built (nor redacted) at all; metrics, expiries and notes still reach the sign-off.
+    attachments: bool = True
     metrics: dict[str, Any] = field(default_factory=dict)
     expiries: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def text(self, name: str, text: str) -> None:
         """Attach plain text (redacted)."""
+        if not self.attachments:
+            return
         allure.attach(self.redactor.text(text), name=name, attachment_type=allure.attachment_type.TEXT)
 
     def json(self, name: str, data: Any) -> None:
         """Attach structured data as JSON (redacted key by key)."""
+        if not self.attachments:
+            return
         body = json.dumps(self.redactor.data(_plain(data)), indent=2, default=str, sort_keys=False)
         allure.attach(body, name=name, attachment_type=allure.attachment_type.JSON)
 
     def headers(self, name: str, pairs: Any, status_line: str = "") -> None:
         """Attach response/request headers, secret header values masked."""
+        if not self.attachments:
+            return
         lines = [status_line] if status_line else []
         lines += [f"{k}: {v}" for k, v in self.redactor.headers(pairs)]
         allure.attach("\n".join(lines), name=name, attachment_type=allure.attachment_type.TEXT)
 
     def file(self, name: str, path: Path | str, kind: str = "text") -> None:
         """Attach a file: text kinds (text, json, csv, html) are redacted, others attached as-is."""
+        if not self.attachments:
+            return
         path = Path(path)
         types = {"text": allure.attachment_type.TEXT, "json": allure.attachment_type.JSON,
                  "csv": allure.attachment_type.CSV, "html": allure.attachment_type.HTML,
@@ -64,6 +75,8 @@ class Evidence:
         For facts that fit on one line (the header value a check judged): thousands of checks
         then cost no attachment files, while the full response is attached where it is needed.
         """
+        if not self.attachments:
+            return
         allure.dynamic.parameter(name, self.redactor.text(value), excluded=True)
 
     def metric(self, key: str, value: Any) -> None:

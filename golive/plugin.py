@@ -316,7 +316,8 @@ def evidence(request: pytest.FixtureRequest) -> CurrentEvidence:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if CHECK_ID in item.stash:
-        item.stash[EVIDENCE] = Evidence(item.config.stash[REDACTOR])
+        item.stash[EVIDENCE] = Evidence(item.config.stash[REDACTOR],
+                                        attachments=item.config.stash.get(ALLURE_ACTIVE, False))
         item.config.stash.setdefault(CURRENT_EVIDENCE, CurrentEvidence()).current = item.stash[EVIDENCE]
 
 

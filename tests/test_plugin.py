@@ -289,3 +289,23 @@ def test_unreachable_target_costs_one_timeout(tmp_path: Path, checks_dir: Path,
     assert any("already found unreachable" in m for m in messages), messages
     assert result.result("selftest.fetch", "hung")["category"] == "target unreachable"
     assert len(accepted) == 1, f"expected one connection (one timeout), got {len(accepted)}"
+
+
+def test_evidence_without_allure_builds_no_attachment_but_keeps_sign_off_facts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import allure
+
+    from golive.evidence import Evidence
+    from golive.redact import Redactor
+
+    attached: list[str] = []
+    monkeypatch.setattr(allure, "attach", lambda body, name=None, attachment_type=None: attached.append(name))
+    on, off = Evidence(Redactor(("s3cret",))), Evidence(Redactor(("s3cret",)), attachments=False)
+    for ev in (on, off):
+        ev.text("page", "token s3cret")
+        ev.json("grade", {"score": 90})
+        ev.headers("response", [("Server", "nginx")])
+        ev.metric("score", 90)
+        ev.note("slow")
+    assert attached == ["page", "grade", "response"]
+    assert off.payload() == on.payload()
+    assert off.metrics == {"score": 90} and off.notes == ["slow"]
