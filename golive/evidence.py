@@ -8,7 +8,9 @@ forgetting to redact. Metrics and expiry dates travel to the sign-off through th
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,6 +21,18 @@ import allure
 from golive.redact import Redactor
 
 USER_PROPERTY = "golive_evidence"
+
+
+def _attachment(method: Callable[..., None]) -> Callable[..., None]:
+    """An Evidence method that only builds an attachment: skipped (nothing built, nothing redacted)
+    when the evidence has nowhere to attach to (allure-pytest off)."""
+
+    @functools.wraps(method)
+    def attach_if_reported(self: Evidence, *args: Any, **kwargs: Any) -> None:
+        if self.attachments:
+            method(self, *args, **kwargs)
+
+    return attach_if_reported
 
 
 @dataclass
@@ -33,31 +47,27 @@ class Evidence:
     expiries: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    @_attachment
     def text(self, name: str, text: str) -> None:
         """Attach plain text (redacted)."""
-        if not self.attachments:
-            return
         allure.attach(self.redactor.text(text), name=name, attachment_type=allure.attachment_type.TEXT)
 
+    @_attachment
     def json(self, name: str, data: Any) -> None:
         """Attach structured data as JSON (redacted key by key)."""
-        if not self.attachments:
-            return
         body = json.dumps(self.redactor.data(_plain(data)), indent=2, default=str, sort_keys=False)
         allure.attach(body, name=name, attachment_type=allure.attachment_type.JSON)
 
+    @_attachment
     def headers(self, name: str, pairs: Any, status_line: str = "") -> None:
         """Attach response/request headers, secret header values masked."""
-        if not self.attachments:
-            return
         lines = [status_line] if status_line else []
         lines += [f"{k}: {v}" for k, v in self.redactor.headers(pairs)]
         allure.attach("\n".join(lines), name=name, attachment_type=allure.attachment_type.TEXT)
 
+    @_attachment
     def file(self, name: str, path: Path | str, kind: str = "text") -> None:
         """Attach a file: text kinds (text, json, csv, html) are redacted, others attached as-is."""
-        if not self.attachments:
-            return
         path = Path(path)
         types = {"text": allure.attachment_type.TEXT, "json": allure.attachment_type.JSON,
                  "csv": allure.attachment_type.CSV, "html": allure.attachment_type.HTML,
@@ -69,14 +79,13 @@ class Evidence:
         else:
             allure.attach.file(str(path), name=name, attachment_type=attachment_type)
 
+    @_attachment
     def inline(self, name: str, value: str) -> None:
         """A short piece of evidence shown inline on the test (an Allure parameter, no file written).
 
         For facts that fit on one line (the header value a check judged): thousands of checks
         then cost no attachment files, while the full response is attached where it is needed.
         """
-        if not self.attachments:
-            return
         allure.dynamic.parameter(name, self.redactor.text(value), excluded=True)
 
     def metric(self, key: str, value: Any) -> None:

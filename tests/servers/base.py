@@ -19,9 +19,7 @@ from pathlib import Path
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port that is free right now on ``host``."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    return free_ports(["port"], host)["port"]
 
 
 def free_ports(names: Iterable[str], host: str = "127.0.0.1") -> dict[str, int]:
