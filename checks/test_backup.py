@@ -27,7 +27,7 @@ def test_fresh(database, backup_drill, evidence):
                         f"newest backup {os.path.basename(newest.path)}; "
                         f"max_age {format_duration(database.backup.max_age)}")
     verdict = rules.fresh(database.name, located, when, database.backup.max_age)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("backup.integrity", over="backups")
@@ -38,7 +38,7 @@ def test_integrity(database, backup_drill, evidence):
                                 "data_entries": obs.data_entries, "detail": obs.detail,
                                 "seconds": round(obs.seconds, 3)})
     verdict = rules.integrity(database.name, obs)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("backup.restore", over="backups")
@@ -50,7 +50,7 @@ def test_restore(database, backup_drill, evidence):
         evidence.note(f"restored with PostgreSQL {restored.install.major} ({restored.install.bin_dir})")
     evidence.text("restore log", obs.log or "(no output)")
     verdict = rules.restore(database.name, obs, database.backup.rto)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("backup.verify", over="backups")
@@ -58,12 +58,12 @@ def test_verify(database, backup_drill, evidence):
     restored = backup_drill.restored(database)
     if restored.dsn is None:
         verdict = rules.nothing_to_verify(database.name, restored.observation.error or "no restored copy")
-        assert verdict.passed, verdict.message
+        evidence.judge(verdict)
     source = backup_drill.source(database)
     copy = backup_drill.copy_snapshot(database)
     evidence.json("source vs restored", {"source": _plain(source), "restored": _plain(copy)})
     verdict = rules.verify(database.name, source, copy)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("backup.retention", over="backups")
@@ -73,7 +73,7 @@ def test_retention(database, backup_drill, evidence):
     evidence.metric("kept", len(located.files))
     verdict = rules.retention(database.name, located, now(), policy.keep, policy.max_age_days,
                               policy.min_count)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("backup.pre_deploy", over="pre_deploy_backups")
@@ -84,13 +84,13 @@ def test_pre_deploy(database, backup_drill, evidence):
     evidence.note(f"pre-deploy dump {outcome.dump.path}")
     assert outcome.integrity is not None
     verdict = rules.integrity(database.name, outcome.integrity)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
     assert outcome.restore is not None
     verdict = rules.restore(database.name, outcome.restore, database.backup.rto)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
     assert outcome.source is not None and outcome.copy is not None
     verdict = rules.verify(database.name, outcome.source, outcome.copy)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 def _plain(snap):

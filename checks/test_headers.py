@@ -18,7 +18,7 @@ def _judge(check_id, target, header_audit, evidence):
     evidence.inline("verdict", verdict.message)
     if not verdict.passed:  # the full response where it is needed; headers.grade attaches it always
         attach_page(header_audit, target, evidence)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("headers.hsts", over="https_targets")
@@ -63,7 +63,7 @@ def test_cors(target, header_audit, evidence):
             f"CORS {probe.label}", response.headers, f"{response.http_version} {response.status}"
         )
     verdict = header_audit.verdicts(target)["headers.cors"].about(target.name)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("headers.cookies", over="targets")
@@ -73,7 +73,7 @@ def test_cookies(target, header_audit, evidence):
             f"response headers {path}", response.headers, f"{response.http_version} {response.status}"
         )
     verdict = header_audit.verdicts(target)["headers.cookies"].about(target.name)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("headers.grade", over="targets")
@@ -87,4 +87,4 @@ def test_grade(target, header_audit, settings, evidence):
         "score modifiers",
         {rid: {"passed": v.passed, "name": v.name, "score": v.score} for rid, v in verdicts.items()},
     )
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)

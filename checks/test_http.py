@@ -13,7 +13,7 @@ def test_https_redirect(target, header_audit, evidence):
         "redirect chain", [{"url": h.url, "status": h.status, "location": h.location} for h in hops]
     )
     verdict = rules.https_redirect(hops, target.hostname).about(target.name)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("http.exposure", over="targets")
@@ -27,4 +27,4 @@ def test_exposure(target, header_audit, evidence):
         ],
     )
     verdict = rules.exposure(probes, baseline).about(target.name)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)

@@ -29,4 +29,4 @@ def test_thresholds(load_threshold, profile, golive_config, load_runs, evidence)
     verdict = rules.judge(threshold, run.summary, load_runs.baseline(target)).about(target.name)
     if verdict.details.get("baseline_missing"):
         evidence.note(verdict.reason)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)

@@ -12,7 +12,7 @@ def test_prometheus_targets(prometheus, monitoring_api, settings, evidence):
     targets = monitoring_api(prometheus).targets
     evidence.json("active targets", [t.__dict__ for t in targets])
     verdict = rules.prometheus_targets(targets, settings.monitoring.jobs).about(prometheus.name)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("monitoring.alert_rules", over="monitoring_prometheus")
@@ -20,7 +20,7 @@ def test_alert_rules(prometheus, monitoring_api, settings, evidence):
     loaded = monitoring_api(prometheus).alert_rules
     evidence.json("alerting rules", [r.__dict__ for r in loaded])
     verdict = rules.alert_rules(loaded, settings.monitoring.alerts).about(prometheus.name)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("monitoring.alertmanager", over="monitoring_alertmanager")
@@ -30,7 +30,7 @@ def test_alertmanager(alertmanager, monitoring_api, evidence):
     status = api.get("/api/v2/status") if ready.status == 200 else None
     evidence.json("alertmanager status", status.data if status else {"ready": ready.status})
     verdict = rules.alertmanager(ready.status, status.data if status else None).about(alertmanager.name)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("monitoring.grafana", over="monitoring_grafana")
@@ -38,7 +38,7 @@ def test_grafana(grafana, monitoring_api, evidence):
     answer = monitoring_api(grafana).get("/api/health")
     evidence.json("grafana /api/health", answer.data if answer.data is not None else answer.text)
     verdict = rules.grafana(answer.status, answer.data).about(grafana.name)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("monitoring.metrics_endpoint", over="metrics_targets")
@@ -50,7 +50,7 @@ def test_metrics_endpoint(target, http, settings, evidence):
     evidence.text("metric names", "\n".join(sorted(names)))
     verdict = rules.metrics_endpoint(monitoring.metrics_path, response.status, response.content_type, names,
                                      monitoring.metrics).about(target.name)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("monitoring.error_rate", over="monitoring_prometheus")
@@ -63,4 +63,4 @@ def test_error_rate(prometheus, monitoring_api, settings, evidence):
     verdict = verdict.about(prometheus.name)
     if "value" in verdict.details:
         evidence.metric("error_rate", verdict.details["value"])
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)

@@ -16,7 +16,7 @@ def test_health(target, http, settings, evidence, redactor, smoke_ready):
     evidence.text(f"body {smoke.health_path}", response.text[:4000])
     verdict = rules.health(response, smoke.healthy_statuses, smoke.health_status_field,
                            redacted_body(response, redactor)).about(target.name)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("smoke.health_deep", over="deep_health_targets")
@@ -28,7 +28,7 @@ def test_health_deep(target, http, settings, evidence, redactor, smoke_ready):
     verdict = rules.deep_health(response, smoke.component_healthy_statuses,
                                 redacted_body(response, redactor)).about(target.name)
     evidence.json("components", verdict.details.get("components", {}))
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("smoke.endpoints", over="smoke_endpoints")
@@ -43,7 +43,7 @@ def test_endpoints(smoke_endpoint, http, evidence, redactor, smoke_ready):
     evidence.metric("latency_ms", round(response.elapsed * 1000, 1))
     verdict = rules.endpoint(endpoint.name, response, endpoint.expect,
                              redacted_body(response, redactor)).about(target.name)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("smoke.auth_required", over="smoke_protected")
@@ -64,7 +64,7 @@ def test_auth_required(smoke_protected, http, evidence, smoke_ready):
     label = f"{protected.method} {protected.path}"
     verdict = rules.auth_required(label, anonymous.status, authorised, protected.refuse,
                                   protected.accept).about(target.name)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("smoke.latency", over="targets")
@@ -85,7 +85,7 @@ def test_latency(target, http, settings, evidence, smoke_ready):
     for key in ("p50", "p95", "p99"):
         evidence.metric(f"{key}_ms", round(verdict.details[key] * 1000, 1))
     evidence.json("latency samples (s)", [round(s, 6) for s in samples])
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)
 
 
 @check("smoke.version", over="versioned_targets")
@@ -100,4 +100,4 @@ def test_version(target, http, settings, evidence, smoke_ready):
     observed = rules.read_version(response, smoke.version_source)
     evidence.metric("version", observed)
     verdict = rules.version(observed, expected, smoke.version_source, path).about(target.name)
-    assert verdict.passed, verdict.message
+    evidence.judge(verdict)

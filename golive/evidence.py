@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,10 +18,22 @@ from pathlib import Path
 from typing import Any
 
 import allure
+import pytest
 
 from golive.redact import Redactor
+from golive.status import Status
+from golive.verdict import Verdict
 
 USER_PROPERTY = "golive_evidence"
+
+
+class NotApplicable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """Raised by ``Evidence.judge`` for a not-applicable verdict: pytest skips, the sign-off says
+    ``not_applicable`` with the reason (distinct from a pass and from an ordinary skip)."""
+
+
+class GoliveAdvisory(UserWarning):
+    """An advisory finding: the check passed in pytest's terms, the sign-off shows the finding."""
 
 
 def _attachment(method: Callable[..., None]) -> Callable[..., None]:
@@ -46,6 +59,28 @@ class Evidence:
     metrics: dict[str, Any] = field(default_factory=dict)
     expiries: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # set by judge(): the verdict's sentence (passes included) and an advisory status
+    message: str = ""
+    status: Status | None = None
+
+    def judge(self, verdict: Verdict) -> None:
+        """Turn a rule's verdict into this check's outcome; the one way checks conclude.
+
+        Records the verdict's message for the sign-off (passes too: "HSTS max-age=63072000;
+        includeSubDomains"), then: a failing verdict raises ``AssertionError`` with the message; a
+        not-applicable one raises ``NotApplicable`` (a skip with the reason); an advisory one
+        records the finding and warns (``GoliveAdvisory``) but lets the test pass.
+        """
+        message = self.redactor.text(verdict.message)
+        self.message = message
+        if verdict.kind == "not_applicable":
+            raise NotApplicable(f"not applicable: {message}", _use_item_location=True)
+        if verdict.kind == "advisory":
+            self.status = Status.ADVISORY
+            warnings.warn(GoliveAdvisory(message), stacklevel=2)
+            return
+        if not verdict.passed:
+            raise AssertionError(message)
 
     @_attachment
     def text(self, name: str, text: str) -> None:
@@ -104,10 +139,10 @@ class Evidence:
 
     def payload(self) -> str | None:
         """What travels to the controller in user_properties (None when there is nothing)."""
-        if not (self.metrics or self.expiries or self.notes):
+        if not (self.metrics or self.expiries or self.notes or self.message or self.status):
             return None
-        return json.dumps({"metrics": self.metrics, "expiries": self.expiries, "notes": self.notes},
-                          default=str)
+        return json.dumps({"metrics": self.metrics, "expiries": self.expiries, "notes": self.notes,
+                           "message": self.message, "status": self.status}, default=str)
 
 
 def _plain(value: Any) -> Any:

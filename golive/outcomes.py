@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
+from golive.evidence import NotApplicable
 from golive.profile import Profile, Waiver
 from golive.redact import Redactor
+from golive.status import RESULT_RANK, Status
 
 MESSAGE_LIMIT = 600
-STATUS_RANK = {"failed": 5, "error": 4, "waived": 3, "passed": 2, "skipped": 1}
 
 
 def encode(payload: dict[str, Any]) -> str:
@@ -79,18 +80,21 @@ def short_longrepr(report: pytest.TestReport, message: str, redactor: Redactor) 
     return redact_longrepr(report.longrepr, redactor) if report.longrepr is not None else None
 
 
-def status_of(report: pytest.TestReport, call: pytest.CallInfo[None]) -> str:
+def status_of(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Status:
+    """The golive status of one phase's report (advisory comes from the check's Evidence later)."""
+    if report.skipped and call.excinfo is not None and isinstance(call.excinfo.value, NotApplicable):
+        return Status.NOT_APPLICABLE
     if report.when in ("setup", "teardown"):
         if report.failed:
-            return "error"
+            return Status.ERROR
         if report.skipped:
-            return "skipped"
-        return "passed"
+            return Status.SKIPPED
+        return Status.PASSED
     if report.passed:
-        return "passed"
+        return Status.PASSED
     if report.skipped:
-        return "skipped"
-    return "failed"
+        return Status.SKIPPED
+    return Status.FAILED
 
 
 def active_waiver(profile: Profile, check_id: str, subject: str, today: date | None = None) -> Waiver | None:
@@ -108,7 +112,7 @@ class Result:
     check_id: str
     subject: str
     nodeid: str
-    status: str = "not_run"
+    status: Status = Status.NOT_RUN
     message: str = ""
     unreachable: bool = False
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -116,10 +120,10 @@ class Result:
     notes: list[str] = field(default_factory=list)
 
     def merge(self, payload: dict[str, Any]) -> None:
-        status = payload["status"]
-        if payload["when"] == "teardown" and status == "passed":
+        status = Status(payload["status"])
+        if payload["when"] == "teardown" and status is Status.PASSED:
             return
-        if self.status == "not_run" or STATUS_RANK.get(status, 0) >= STATUS_RANK.get(self.status, 0):
+        if self.status is Status.NOT_RUN or RESULT_RANK.get(status, 0) >= RESULT_RANK.get(self.status, 0):
             self.status = status
             if payload.get("message"):
                 self.message = payload["message"]
@@ -167,7 +171,7 @@ class Recorder:
     def by_check(self) -> dict[str, list[Result]]:
         grouped: dict[str, list[Result]] = {}
         for result in self.results.values():
-            if result.status == "not_run":
+            if result.status is Status.NOT_RUN:
                 continue
             grouped.setdefault(result.check_id, []).append(result)
         return grouped

@@ -31,6 +31,7 @@ from golive.evidence import USER_PROPERTY, Evidence
 from golive.profile import Profile, ProfileError, load_profile
 from golive.redact import Redactor
 from golive.registry import spec_of
+from golive.status import Status
 from golive.subjects import subjects_for
 
 PROFILE = pytest.StashKey[Profile | None]()
@@ -356,14 +357,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed and call.excinfo is not None and message:
         report.longrepr = outcome_rules.short_longrepr(report, message, redactor)
     status = outcome_rules.status_of(report, call)
+    ev = item.stash.get(EVIDENCE, None)
+    if report.when == "call" and ev is not None:
+        if status is Status.PASSED and ev.status is not None:
+            status = ev.status  # advisory: pytest passed, the sign-off shows the finding
+        message = message or ev.message  # passes say what was observed too
     if report.when == "call" or report.failed or report.skipped:
-        if profile is not None and status == "failed":
+        if profile is not None and status is Status.FAILED:
             waiver = outcome_rules.active_waiver(profile, check_id, subject)
             if waiver is not None:
                 report.outcome = "skipped"
                 report.wasxfail = f"waived until {waiver.expires}: {waiver.reason}"
-                status = "waived"
-        ev = item.stash.get(EVIDENCE, None)
+                status = Status.WAIVED
         payload = {
             "id": check_id, "subject": subject, "status": status, "when": report.when,
             "message": message, "unreachable": unreachable,

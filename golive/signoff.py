@@ -16,19 +16,20 @@ from typing import Any
 import pytest
 
 from golive.catalog import CatalogItem, load_catalog
-from golive.outcomes import STATUS_RANK, Recorder, Result
+from golive.outcomes import Recorder, Result
 from golive.profile import Profile
+from golive.status import Status, blocks, worst
 
 SIGNOFF = pytest.StashKey[dict[str, Any]]()
-BLOCKING_SEVERITIES = ("critical", "high")
 EXPIRING_WINDOW = timedelta(days=30)
-STATUS_ORDER = ("failed", "error", "manual_pending", "waived", "passed", "attested", "skipped",
-                "not_applicable", "not_run", "planned")
+STATUS_ORDER = (Status.FAILED, Status.ERROR, Status.MANUAL_PENDING, Status.ADVISORY, Status.WAIVED,
+                Status.PASSED, Status.ATTESTED, Status.SKIPPED, Status.NOT_APPLICABLE, Status.NOT_RUN,
+                Status.PLANNED)
 
 
-def item_status(results: list[Result]) -> str:
-    """Worst of the results: failed > error > waived > passed > skipped."""
-    return max((r.status for r in results), key=lambda s: STATUS_RANK.get(s, 0))
+def item_status(results: list[Result]) -> Status:
+    """Worst of the results (``golive.status.worst``)."""
+    return worst([r.status for r in results])
 
 
 def _attestation_for(profile: Profile, check_id: str, today: date) -> dict[str, Any] | None:
@@ -53,8 +54,9 @@ def build(recorder: Recorder, finished_at: datetime | None = None, today: date |
             items.append({"id": check_id, "title": check_id, "category": check_id.split(".")[0],
                           "severity": "high", "mode": "automated", "status": item_status(results),
                           "results": [_result(r) for r in results]})
-    counts = {k: 0 for k in ("passed", "failed", "error", "skipped", "waived", "manual_pending", "attested",
-                             "not_applicable", "not_run", "planned")}
+    counts = {str(k): 0 for k in (Status.PASSED, Status.FAILED, Status.ERROR, Status.SKIPPED, Status.WAIVED,
+                                  Status.MANUAL_PENDING, Status.ATTESTED, Status.ADVISORY, Status.NOT_APPLICABLE,
+                                  Status.NOT_RUN, Status.PLANNED)}
     for item in items:
         counts[item["status"]] = counts.get(item["status"], 0) + 1
     reasons = _no_go_reasons(items)
@@ -102,7 +104,7 @@ def _item(entry: CatalogItem, results: list[Result], recorder: Recorder, profile
                             "severity": entry.severity, "mode": entry.mode}
     if entry.mode == "manual":
         attestation = _attestation_for(profile, entry.id, today)
-        data["status"] = "attested" if attestation else "manual_pending"
+        data["status"] = Status.ATTESTED if attestation else Status.MANUAL_PENDING
         if attestation:
             data["attestation"] = attestation
         data["results"] = []
@@ -112,12 +114,12 @@ def _item(entry: CatalogItem, results: list[Result], recorder: Recorder, profile
         data["results"] = [_result(r) for r in sorted(results, key=lambda r: (r.subject, r.nodeid))]
         return data
     if entry.mode == "planned":
-        data["status"] = "planned"
+        data["status"] = Status.PLANNED
     elif entry.id in recorder.not_applicable:
-        data["status"] = "not_applicable"
+        data["status"] = Status.NOT_APPLICABLE
         data["note"] = "no subject of this kind in the profile"
     else:
-        data["status"] = "not_run"
+        data["status"] = Status.NOT_RUN
     data["results"] = []
     return data
 
@@ -125,7 +127,7 @@ def _item(entry: CatalogItem, results: list[Result], recorder: Recorder, profile
 def _result(result: Result) -> dict[str, Any]:
     data: dict[str, Any] = {"subject": result.subject, "status": result.status, "message": result.message,
                             "nodeid": result.nodeid}
-    if result.status == "failed":
+    if result.status is Status.FAILED:
         data["category"] = "target unreachable" if result.unreachable else "product defect"
     if result.metrics:
         data["metrics"] = result.metrics
@@ -135,22 +137,24 @@ def _result(result: Result) -> dict[str, Any]:
 
 
 def _no_go_reasons(items: list[dict[str, Any]]) -> list[str]:
+    """One sentence per blocking item (``golive.status.blocks`` decides which block)."""
     reasons: list[str] = []
     for item in items:
-        blocking = item["severity"] in BLOCKING_SEVERITIES
-        if blocking and item["status"] in ("failed", "error"):
-            bad = [r for r in item["results"] if r["status"] in ("failed", "error")]
-            subjects = ", ".join(sorted({r["subject"] for r in bad})) or "-"
-            reasons.append(f"{item['id']} ({item['severity']}) {item['status']} on {subjects}")
-        if item["severity"] == "critical" and item["status"] == "manual_pending":
-            reasons.append(f"{item['id']} (critical, manual) not attested")
+        if not blocks(item["severity"], item["status"]):
+            continue
+        if item["status"] == Status.MANUAL_PENDING:
+            reasons.append(f"{item['id']} ({item['severity']}, manual) not attested")
+            continue
+        bad = [r for r in item["results"] if r["status"] in (Status.FAILED, Status.ERROR)]
+        subjects = ", ".join(sorted({r["subject"] for r in bad})) or "-"
+        reasons.append(f"{item['id']} ({item['severity']}) {item['status']} on {subjects}")
     return reasons
 
 
 def _waivers(profile: Profile, grouped: dict[str, list[Result]], today: date) -> list[dict[str, Any]]:
     out = []
     for waiver in profile.waivers:
-        used = any(r.status == "waived" and waiver.covers(r.check_id, r.subject)
+        used = any(r.status is Status.WAIVED and waiver.covers(r.check_id, r.subject)
                    for r in grouped.get(waiver.check_id, []))
         out.append({"check": waiver.check, "reason": waiver.reason, "expires": waiver.expires.isoformat(),
                     "status": "expired" if waiver.expired(today) else "active", "used": used})
@@ -223,7 +227,8 @@ def summary_lines(document: dict[str, Any], report_dir: Path, limit: int = 12) -
     """The one-screen summary printed at the end of a run."""
     counts = document["counts"]
     shown = ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in
-                      ("passed", "failed", "error", "waived", "skipped", "manual_pending", "attested")
+                      ("passed", "failed", "error", "advisory", "waived", "skipped", "not_applicable",
+                       "manual_pending", "attested")
                       if counts.get(k))
     lines = ["", f"golive sign-off — profile {document['profile']} ({document['environment']}): {shown}"]
     bad = [i for i in document["items"] if i["status"] in ("failed", "error")]

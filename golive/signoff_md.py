@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-_ICON = {"failed": "FAILED", "error": "ERROR", "passed": "passed", "waived": "waived", "skipped": "skipped",
+_ICON = {"failed": "FAILED", "error": "ERROR", "advisory": "ADVISORY", "passed": "passed", "waived": "waived",
+         "skipped": "skipped",
          "manual_pending": "PENDING (manual)", "attested": "attested", "not_applicable": "n/a",
          "not_run": "not run", "planned": "planned"}
 

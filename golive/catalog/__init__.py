@@ -37,6 +37,19 @@ SEED_FILES = {
 
 
 @dataclass(frozen=True)
+class Remediation:
+    """How to fix a failing item: a short instruction, references, and server snippets.
+
+    ``snippets`` maps a server kind (``nginx``, ``apache``, ``caddy``, ``postgresql``...) to a
+    configuration excerpt. Shown next to a failing result in the sign-off and the HTML index.
+    """
+
+    fix: str
+    references: tuple[str, ...] = ()
+    snippets: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CatalogItem:
     """One checklist item."""
 
@@ -49,6 +62,7 @@ class CatalogItem:
     description: str = ""
     subjects: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    remediation: Remediation | None = None
 
     @property
     def category(self) -> str:
@@ -80,6 +94,7 @@ def _parse(entry: dict, source: str) -> CatalogItem:
             mode=entry.get("mode", "automated"),
             description=str(entry.get("description", "")).strip(),
             subjects=str(entry.get("subjects", "")),
+            remediation=_remediation(entry.get("remediation"), source, entry.get("id")),
         )
     except KeyError as exc:
         raise CatalogError(f"{source}: item {entry!r} lacks {exc}") from None
@@ -93,6 +108,21 @@ def _parse(entry: dict, source: str) -> CatalogItem:
     if "." not in item.id:
         raise CatalogError(f"{source}: {item.id}: ids are 'category.item'")
     return item
+
+
+def _remediation(raw: object, source: str, item_id: object) -> Remediation | None:
+    """The ``remediation:`` block of an item (``fix``, ``references``, ``snippets``), or None."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return Remediation(fix=raw.strip())
+    if not isinstance(raw, dict) or "fix" not in raw:
+        raise CatalogError(f"{source}: {item_id}: remediation needs at least 'fix' (a sentence)")
+    snippets = raw.get("snippets") or {}
+    if not isinstance(snippets, dict):
+        raise CatalogError(f"{source}: {item_id}: remediation.snippets maps a server kind to a snippet")
+    return Remediation(fix=str(raw["fix"]).strip(), references=tuple(str(r) for r in raw.get("references") or ()),
+                       snippets={str(k): str(v) for k, v in snippets.items()})
 
 
 EXTRA_ENV = "GOLIVE_CATALOG_EXTRA"
