@@ -4,13 +4,16 @@ Twelve header checks of one URL cost one request: checks ask ``HttpFetcher.fetch
 cached ``Observed`` response. ``resolve`` is honoured by connecting to the given address while
 SNI, ``Host`` and certificate verification keep the target's hostname (blue-green before cutover).
 A target that cannot be reached costs one timeout: the connection error is remembered for the
-target and every later fetch of it fails at once with the same reason.
+endpoint (``golive.reach``) and every later fetch of it fails at once with the same reason. Every
+request ends within the target's timeout in total (``golive.http_transport``), however slowly the
+server answers.
 """
 
 from __future__ import annotations
 
 import json
 import ssl
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,7 +23,11 @@ from urllib.parse import urlsplit, urlunsplit
 if TYPE_CHECKING:
     import httpx
 
+from golive import deadlines
+from golive.deadlines import Deadline
+from golive.memo import SingleFlight
 from golive.profile import Target
+from golive.reach import Endpoint, Reachability
 
 BODY_LIMIT = 256 * 1024
 """Bytes of a body kept in an observation: enough for error pages and JSON, bounded for memory."""
@@ -114,33 +121,43 @@ def join_url(base: str, path: str) -> str:
 
 
 class HttpFetcher:
-    """Session-wide HTTP access to the profile's targets, with a response cache."""
+    """Session-wide HTTP access to the profile's targets, with a response cache.
 
-    def __init__(self, default_timeout: float = 10.0, user_agent: str = "golive") -> None:
+    Thread-safe: the observation phase (``golive.observe``) fetches for many targets at once while
+    checks read the same cache; a request in flight is never sent twice (the second caller waits
+    for the first one's answer). Every request ends within the target's timeout, body included
+    (``golive.http_transport``).
+    """
+
+    def __init__(self, default_timeout: float = 10.0, user_agent: str = "golive",
+                 reachability: Reachability | None = None) -> None:
         self.default_timeout = default_timeout
         self.user_agent = user_agent
+        self.reachability = reachability or Reachability()
+        self._lock = threading.Lock()
         self._clients: dict[tuple[str, bool], httpx.Client] = {}
         self._contexts: dict[tuple[str | None, bool], ssl.SSLContext] = {}
         """One TLS context per trust setting: loading the system store costs ~2 ms per context."""
-        self._cache: dict[tuple[Any, ...], Observed | FetchError] = {}
-        self._down: dict[tuple[str, str], FetchError] = {}
+        self._cache: SingleFlight[Observed] = SingleFlight()
         self.requests_sent = 0
 
     def timeout_for(self, target: Target) -> float:
         return target.timeout or self.default_timeout
 
     def _client(self, target: Target, verify: bool) -> httpx.Client:
-        import httpx  # lazily: plugin start-up stays light
+        from golive import http_transport  # lazily: plugin start-up stays light
+
         key = (target.name, verify)
-        if key not in self._clients:
-            ca = str(target.ca_bundle) if target.ca_bundle else None
-            if (ca, verify) not in self._contexts:
-                self._contexts[(ca, verify)] = ssl_context(ca, verify)
-            self._clients[key] = httpx.Client(
-                verify=self._contexts[(ca, verify)], follow_redirects=False, timeout=self.timeout_for(target),
-                headers={"User-Agent": self.user_agent}, trust_env=False,
-            )
-        return self._clients[key]
+        with self._lock:
+            if key not in self._clients:
+                ca = str(target.ca_bundle) if target.ca_bundle else None
+                if (ca, verify) not in self._contexts:
+                    self._contexts[(ca, verify)] = ssl_context(ca, verify)
+                self._clients[key] = http_transport.client(
+                    self.timeout_for(target), verify=self._contexts[(ca, verify)], follow_redirects=False,
+                    headers={"User-Agent": self.user_agent},
+                )
+            return self._clients[key]
 
     def fetch(self, target: Target, path: str = "/", *, method: str = "GET", base: str = "url",
               headers: dict[str, str] | None = None, body: bytes | None = None, json_body: Any = None,
@@ -154,80 +171,119 @@ class HttpFetcher:
         if not base_url:
             raise FetchError(target.name, "(none)", f"the target has no {base} in the profile", unreachable=False)
         url = join_url(base_url, path)
+        if not cached:
+            return self._fetch_now(target, url, method, headers, body, json_body, verify)
         key = (target.name, base, method, path, variant, verify,
                tuple(sorted((headers or {}).items())), body, json.dumps(json_body, sort_keys=True, default=str))
-        if cached and key in self._cache:
-            hit = self._cache[key]
-            if isinstance(hit, FetchError):
-                raise hit
-            return hit
-        down = self._down.get((target.name, base))
-        if down is not None:
-            raise FetchError(target.name, url, f"{down.reason} (target already found unreachable this run)")
-        try:
-            result: Observed | FetchError = self._send(target, url, method, headers, body, json_body, verify)
-        except FetchError as exc:
-            result = exc
-        if cached:
-            self._cache[key] = result
-        if isinstance(result, FetchError):
-            raise result
-        return result
+        return self._cache.get(key, lambda: self._fetch_now(target, url, method, headers, body, json_body, verify))
 
-    def _send(self, target: Target, url: str, method: str, headers: dict[str, str] | None,
+    def _fetch_now(self, target: Target, url: str, method: str, headers: dict[str, str] | None,
+                   body: bytes | None, json_body: Any, verify: bool) -> Observed:
+        endpoint = endpoint_of(url, target.resolve)
+        down = self.reachability.down(endpoint)
+        if down is not None:
+            raise FetchError(target.name, url, f"{down} (target already found unreachable this run)")
+        token = deadlines.CURRENT.set(Deadline.after(self.timeout_for(target)))
+        try:
+            return self._send(target, url, endpoint, method, headers, body, json_body, verify)
+        finally:
+            deadlines.CURRENT.reset(token)
+
+    def _send(self, target: Target, url: str, endpoint: Endpoint, method: str, headers: dict[str, str] | None,
               body: bytes | None, json_body: Any, verify: bool) -> Observed:
         import httpx  # lazily: plugin start-up stays light
         real_url, extra_headers, extensions = connect_url(url, target.resolve)
         all_headers = {**extra_headers, **(headers or {})}
-        base_key = "http_url" if url.startswith("http:") and target.http_url and url.startswith(target.http_url) \
-            else "url"
         tls_error: str | None = None
         start = time.perf_counter()
         try:
-            response = self._request(target, verify, method, real_url, all_headers, body, json_body, extensions)
+            status, raw, content, version, truncated = self._request(
+                target, verify, method, real_url, all_headers, body, json_body, extensions)
         except httpx.ConnectError as exc:
             cause = _ssl_cause(exc)
-            if verify and cause is not None and real_url.startswith("https"):
-                # The certificate is judged by the tls.* checks; the header checks still get a response.
-                tls_error = cause
-                start = time.perf_counter()
-                try:
-                    response = self._request(target, False, method, real_url, all_headers, body, json_body,
-                                             extensions)
-                except httpx.HTTPError as again:
-                    raise self._unreachable(target, url, base_key, again) from None
-            else:
-                raise self._unreachable(target, url, base_key, exc) from None
-        except httpx.TimeoutException as exc:
-            raise self._unreachable(target, url, base_key, exc) from None
+            if not (verify and cause is not None and real_url.startswith("https")):
+                raise self._down(target, url, endpoint, exc) from None
+            # The certificate is judged by the tls.* checks; the header checks still get a response.
+            tls_error = cause
+            start = time.perf_counter()
+            try:
+                status, raw, content, version, truncated = self._request(
+                    target, False, method, real_url, all_headers, body, json_body, extensions)
+            except httpx.HTTPError as again:
+                raise self._failure(target, url, endpoint, again) from None
         except httpx.HTTPError as exc:
-            raise FetchError(target.name, url, f"{type(exc).__name__}: {exc}", unreachable=False) from None
-        elapsed = time.perf_counter() - start
+            raise self._failure(target, url, endpoint, exc) from None
+        self.reachability.answered(endpoint)
         return Observed(
-            url=url, method=method, status=response.status_code,
-            headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw),
-            body=response.content[:BODY_LIMIT], elapsed=elapsed, http_version=response.http_version,
-            tls_verified=tls_error is None, tls_error=tls_error, truncated=len(response.content) > BODY_LIMIT,
+            url=url, method=method, status=status,
+            headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw),
+            body=content, elapsed=time.perf_counter() - start, http_version=version,
+            tls_verified=tls_error is None, tls_error=tls_error, truncated=truncated,
         )
 
     def _request(self, target: Target, verify: bool, method: str, url: str, headers: dict[str, str],
-                 body: bytes | None, json_body: Any, extensions: dict[str, Any]) -> httpx.Response:
-        self.requests_sent += 1
+                 body: bytes | None, json_body: Any, extensions: dict[str, Any],
+                 ) -> tuple[int, list[tuple[bytes, bytes]], bytes, str, bool]:
+        """One request: status, raw header pairs, the body's first ``BODY_LIMIT`` bytes, version,
+        truncated. Reading stops at the limit: a huge or endless body costs no more than that."""
+        with self._lock:
+            self.requests_sent += 1
         client = self._client(target, verify)
         request = client.build_request(method, url, headers=headers, content=body, json=json_body,
                                        extensions=extensions)
-        return client.send(request)
+        response = client.send(request, stream=True)
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > BODY_LIMIT:
+                    break
+            content = b"".join(chunks)
+        finally:
+            response.close()
+        return (response.status_code, list(response.headers.raw), content[:BODY_LIMIT], response.http_version,
+                len(content) > BODY_LIMIT)
 
-    def _unreachable(self, target: Target, url: str, base: str, exc: Exception) -> FetchError:
-        reason = _describe(exc, self.timeout_for(target))
-        error = FetchError(target.name, url, reason)
-        self._down[(target.name, base)] = error
-        return error
+    def _down(self, target: Target, url: str, endpoint: Endpoint, exc: Exception) -> FetchError:
+        """The endpoint cannot be reached at all: recorded, so its other requests fail at once."""
+        reason = self.reachability.mark_down(endpoint, _describe(exc, self.timeout_for(target)))
+        return FetchError(target.name, url, reason)
+
+    def _failure(self, target: Target, url: str, endpoint: Endpoint, exc: Exception) -> FetchError:
+        """A request that got no (complete) answer, classified.
+
+        A timeout on an endpoint that never answered anything this run means the endpoint is
+        silent (down); on one that did answer, only this request failed. A connection that broke
+        mid-request (the server died or reset it) makes the target unreachable for this request,
+        not a product defect; a protocol violation by the server is a finding of its own.
+        """
+        import httpx  # lazily: plugin start-up stays light
+
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            return self._down(target, url, endpoint, exc)
+        if isinstance(exc, httpx.TimeoutException):
+            if not self.reachability.has_answered(endpoint):
+                return self._down(target, url, endpoint, exc)
+            return FetchError(target.name, url, _describe(exc, self.timeout_for(target)))
+        if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError):
+            return FetchError(target.name, url, f"the connection broke before a complete answer ({_text(exc)})")
+        return FetchError(target.name, url, f"{type(exc).__name__}: {exc}", unreachable=False)
 
     def close(self) -> None:
-        for client in self._clients.values():
+        with self._lock:
+            clients = list(self._clients.values())
+            self._clients.clear()
+        for client in clients:
             client.close()
-        self._clients.clear()
+
+
+def endpoint_of(url: str, resolve: str | None) -> Endpoint:
+    """The endpoint ``url`` is fetched from (``resolve`` is the address dialled, when given)."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return Endpoint(parts.hostname or "", port, resolve)
 
 
 def _ssl_cause(exc: BaseException) -> str | None:
@@ -243,9 +299,15 @@ def _ssl_cause(exc: BaseException) -> str | None:
 
 def _describe(exc: Exception, timeout: float) -> str:
     import httpx  # lazily: plugin start-up stays light
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx.ConnectTimeout):
         return f"no answer within the {timeout:g}s timeout ({type(exc).__name__})"
-    text = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):  # the deadline covers the whole request, body included
+        return f"no complete answer within the {timeout:g}s timeout ({type(exc).__name__})"
+    text = _text(exc)
     if "Connection refused" in text or "Errno 111" in text:
         return "connection refused"
     return text
+
+
+def _text(exc: Exception) -> str:
+    return str(exc) or type(exc).__name__

@@ -71,11 +71,12 @@ def redact_longrepr(longrepr: Any, redactor: Redactor) -> Any:
     return redactor.text(str(longrepr))
 
 
-def short_longrepr(report: pytest.TestReport, message: str, redactor: Redactor) -> Any:
-    """A failed check shows its message, not a traceback into golive; other errors stay, redacted."""
+def short_longrepr(report: pytest.TestReport, message: str, redactor: Redactor, unreachable: bool = False) -> Any:
+    """A failed check shows its message, not a traceback into golive; an unreachable subject is one
+    line per check (whichever domain found it down); other errors stay, redacted."""
     if report.when == "call" and report.longrepr is not None:
         text = str(report.longrepr)
-        if "AssertionError" in text or "FetchError" in text:
+        if unreachable or "AssertionError" in text or "FetchError" in text:
             return message
     return redact_longrepr(report.longrepr, redactor) if report.longrepr is not None else None
 

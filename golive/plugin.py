@@ -355,8 +355,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     message = outcome_rules.message_of(call.excinfo, report, redactor) if call.excinfo else ""
     unreachable = _unreachable(call)
     if report.failed and call.excinfo is not None and message:
-        report.longrepr = outcome_rules.short_longrepr(report, message, redactor)
+        report.longrepr = outcome_rules.short_longrepr(report, message, redactor, unreachable)
     status = outcome_rules.status_of(report, call)
+    if unreachable and status is Status.FAILED:
+        status = Status.ERROR  # the check could not observe its property: not a product defect
     ev = item.stash.get(EVIDENCE, None)
     if report.when == "call" and ev is not None:
         if status is Status.PASSED and ev.status is not None:

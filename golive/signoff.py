@@ -127,8 +127,10 @@ def _item(entry: CatalogItem, results: list[Result], recorder: Recorder, profile
 def _result(result: Result) -> dict[str, Any]:
     data: dict[str, Any] = {"subject": result.subject, "status": result.status, "message": result.message,
                             "nodeid": result.nodeid}
-    if result.status is Status.FAILED:
-        data["category"] = "target unreachable" if result.unreachable else "product defect"
+    if result.unreachable and result.status in (Status.FAILED, Status.ERROR):
+        data["category"] = "target unreachable"
+    elif result.status is Status.FAILED:
+        data["category"] = "product defect"
     if result.metrics:
         data["metrics"] = result.metrics
     if result.notes:

@@ -282,7 +282,7 @@ def test_unreachable_target_costs_one_timeout(tmp_path: Path, checks_dir: Path,
     prof = {"name": "hung", "timeout": "1s", "targets": [{"name": "hung", "url": f"http://127.0.0.1:{port}"}]}
     result = run_golive(prof, "-k", "fetch", tmp_path=tmp_path, checks=checks_dir,
                         env={"GOLIVE_CATALOG_EXTRA": str(tmp_path / "catalog.yaml")})
-    assert result.status("selftest.fetch", "hung") == "failed"
+    assert result.status("selftest.fetch", "hung") == "error"  # could not observe: not a product defect
     messages = [r["message"] for r in result.item("selftest.fetch")["results"]]
     assert all("unreachable" in m and "hung" in m for m in messages), messages
     assert any("1s timeout" in m for m in messages), messages

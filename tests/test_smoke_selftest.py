@@ -186,7 +186,7 @@ def test_flawed_demo_fails_its_check_naming_subject_observed_expected(
 def test_unreachable_target_fails_its_smoke_checks_quickly(runs: dict[str, Any]) -> None:
     run: GoliveRun = runs["flawed"]
     for check_id in ("smoke.health", "smoke.latency", "smoke.health_deep"):
-        assert run.status(check_id, "gone") == "failed"
+        assert run.status(check_id, "gone") == "error"
         assert "unreachable" in run.message(check_id, "gone")
     assert run.signoff["verdict"] == "NO-GO"
 

@@ -146,7 +146,8 @@ def test_sha1_chain_trust_is_skipped_not_failed(run: GoliveRun) -> None:
 def test_unreachable_fails_every_check_clearly(run: GoliveRun, subject: str) -> None:
     port = {"refused": "closed_port", "silent": "silent_port", "not_tls": "aia_port"}[subject]
     for check_id in TLS_IDS:
-        assert run.status(check_id, subject) == "failed"
+        assert run.status(check_id, subject) == "error"
+        assert run.result(check_id, subject)["category"] == "target unreachable"
         message = run.message(check_id, subject)
         assert message.startswith(f"{subject}: TLS connection to www.golive.test:"), message
         assert "(127.0.0.1) failed: " in message and UNREACHABLE[subject] in message, message
