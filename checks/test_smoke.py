@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from golive.fixtures.smoke import expected_version, record_readiness, redacted_body
+from golive.fixtures.smoke import expected_version, latency_paths, record_readiness, redacted_body
 from golive.registry import check
 from golive.rules import smoke as rules
 
@@ -71,15 +71,10 @@ def test_auth_required(smoke_protected, http, evidence, smoke_ready):
 def test_latency(target, http, settings, evidence, smoke_ready):
     smoke_ready(target)
     latency = settings.smoke.latency
-    paths = latency.paths or [settings.smoke.health_path]
-    samples: list[float] = []
-    errors: list[str] = []
-    for index in range(latency.samples):
-        path = paths[index % len(paths)]
-        response = http.fetch(target, path, cached=False)
-        samples.append(response.elapsed)
-        if response.status >= 400:
-            errors.append(f"{path} {response.status}")
+    paths = latency_paths(settings.smoke)
+    responses = http.sample(target, paths, latency.samples)  # sequential, taken once (often ahead)
+    samples = [response.elapsed for response in responses]
+    errors = [f"{paths[i % len(paths)]} {r.status}" for i, r in enumerate(responses) if r.status >= 400]
     budgets = {"p50": latency.p50, "p95": latency.p95, "p99": latency.p99}
     verdict = rules.latency(f"latency of {', '.join(paths)}", samples, budgets, errors).about(target.name)
     for key in ("p50", "p95", "p99"):

@@ -43,6 +43,9 @@ class FetchError(Exception):
         self.unreachable = unreachable
         super().__init__(f"{subject}: {url} unreachable: {reason}" if unreachable else f"{subject}: {url}: {reason}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.subject, self.url, self.reason, self.unreachable))
+
 
 @dataclass(frozen=True)
 class Observed:
@@ -139,6 +142,7 @@ class HttpFetcher:
         self._contexts: dict[tuple[str | None, bool], ssl.SSLContext] = {}
         """One TLS context per trust setting: loading the system store costs ~2 ms per context."""
         self._cache: SingleFlight[Observed] = SingleFlight()
+        self._samples: SingleFlight[tuple[Observed, ...]] = SingleFlight()
         self.requests_sent = 0
 
     def timeout_for(self, target: Target) -> float:
@@ -176,6 +180,13 @@ class HttpFetcher:
         key = (target.name, base, method, path, variant, verify,
                tuple(sorted((headers or {}).items())), body, json.dumps(json_body, sort_keys=True, default=str))
         return self._cache.get(key, lambda: self._fetch_now(target, url, method, headers, body, json_body, verify))
+
+    def sample(self, target: Target, paths: tuple[str, ...], count: int) -> tuple[Observed, ...]:
+        """``count`` uncached GETs cycling through ``paths``, one after another (one client, as a
+        user sees it): the latency samples of ``target``, taken once per session."""
+        key = ("sample", target.name, paths, count)
+        return self._samples.get(key, lambda: tuple(
+            self.fetch(target, paths[i % len(paths)], cached=False) for i in range(count)))
 
     def _fetch_now(self, target: Target, url: str, method: str, headers: dict[str, str] | None,
                    body: bytes | None, json_body: Any, verify: bool) -> Observed:

@@ -9,6 +9,7 @@ unreachable is reported by each of its checks, found once).
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
@@ -38,7 +39,21 @@ class SingleFlight(Generic[T]):
                 future.set_exception(exc)
                 if not isinstance(exc, Exception):
                     raise  # KeyboardInterrupt and friends still stop the caller at once
-        return future.result()
+        if mine:
+            return future.result()
+        try:
+            return future.result()
+        except Exception as exc:
+            raise _fresh(exc) from None
+
+
+def _fresh(exc: Exception) -> Exception:
+    """The same error as a new object: re-raising one object from many threads and checks would
+    pile every raise's frames onto its one traceback (and pytest formats them all)."""
+    try:
+        return copy.copy(exc)
+    except Exception:  # an exception type that cannot be rebuilt from its args
+        return exc
 
     def peek(self, key: Hashable) -> Future[T] | None:
         """The key's future if anyone asked for it (done or in flight), else None."""

@@ -19,18 +19,19 @@ import pkgutil
 import shutil
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from golive import evidence_labels
+from golive import evidence_labels, observe_plugin
 from golive import outcomes as outcome_rules
 from golive.evidence import USER_PROPERTY, Evidence
 from golive.profile import Profile, ProfileError, load_profile
 from golive.redact import Redactor
 from golive.registry import spec_of
+from golive.reports import ShortReports
 from golive.status import Status
 from golive.subjects import subjects_for
 
@@ -175,10 +176,26 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.xmlpath = str(report_dir / "junit.xml")
     if getattr(config.option, "allure_report_dir", None) is None:
         config.option.allure_report_dir = str(results)
+    observe_plugin.register(config, profile)
+    config.pluginmanager.register(ShortReports(CHECK_ID, config.stash[REDACTOR]), "golive-short-reports")
     recorder = outcome_rules.Recorder(profile)
     config.stash[RECORDER] = recorder
     if not _is_worker(config):
         config.pluginmanager.register(ControllerHooks(config, recorder), "golive-signoff")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """After every plugin's configure: golive writes the Allure results (``golive.allure_writer``)."""
+    config = session.config
+    if config.stash.get(PROFILE, None) is not None and config.stash[ALLURE_ACTIVE] \
+            and os.environ.get(ALLURE_WRITER_ENV) != "allure-pytest":
+        from golive import allure_writer
+
+        allure_writer.install(config)
+
+
+ALLURE_WRITER_ENV = "GOLIVE_ALLURE_WRITER"
+"""``allure-pytest`` keeps allure-pytest's own file logger (to compare the two, in tests and benches)."""
 
 
 def _fixture_modules() -> list[str]:
@@ -278,13 +295,10 @@ def redactor(request: pytest.FixtureRequest) -> Redactor:
 
 
 @pytest.fixture(scope="session")
-def http(profile: Profile) -> Iterator[Any]:
-    """One HTTP fetcher per session (per xdist worker): responses cached per subject."""
-    from golive.http import HttpFetcher
-
-    fetcher = HttpFetcher(default_timeout=profile.timeout)
-    yield fetcher
-    fetcher.close()
+def http(profile: Profile, request: pytest.FixtureRequest) -> Any:
+    """One HTTP fetcher per session (per xdist worker): responses cached per subject, shared with
+    the observation phase (``golive.observe``), closed when the session ends."""
+    return observe_plugin.of(request.config).http
 
 
 class CurrentEvidence:

@@ -24,6 +24,7 @@ import yaml
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from golive.durations import Duration
+from golive.observe import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from golive.settings import ChecksSettings
 from golive.settings.backup import Backup
 from golive.settings.base import StrictModel, deep_merge
@@ -172,6 +173,8 @@ class Profile(StrictModel):
     description: str | None = None
     allow_load: bool = False
     timeout: Duration = 10.0
+    concurrency: int = Field(DEFAULT_CONCURRENCY, ge=1, le=MAX_CONCURRENCY)
+    """Subjects observed at once before the checks judge them (``golive.observe``)."""
     targets: list[Target] = []
     hosts: list[Host] = []
     databases: list[Database] = []

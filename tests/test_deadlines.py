@@ -89,7 +89,7 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Length", "3")
             self.end_headers()
@@ -148,7 +148,7 @@ def partly_slow_server() -> Iterator[int]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self.path == "/slow":
                 stop.wait(30)
                 return
@@ -194,7 +194,7 @@ def test_a_huge_body_is_read_only_up_to_the_limit() -> None:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Length", str(len(big)))
             self.end_headers()

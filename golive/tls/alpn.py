@@ -14,6 +14,9 @@ import socket
 import ssl
 from dataclasses import dataclass
 
+from golive import deadlines
+from golive.deadlines import Deadline
+
 NOT_TLS_REASONS = (
     "WRONG_VERSION_NUMBER",
     "HTTP_REQUEST",
@@ -36,18 +39,18 @@ class Probe:
 def probe(
     hostname: str, port: int, address: str | None, timeout: float, offer: tuple[str, ...] = ("h2", "http/1.1")
 ) -> Probe:
-    """One handshake offering ``offer`` via ALPN, bounded by ``timeout``."""
+    """One handshake offering ``offer`` via ALPN; connect and handshake end within ``timeout`` in total."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     context.set_ciphers("DEFAULT:@SECLEVEL=0")
     context.set_alpn_protocols(list(offer))
+    deadline = Deadline.after(timeout)
     try:
-        with (
-            socket.create_connection((address or hostname, port), timeout=timeout) as raw,
-            context.wrap_socket(raw, server_hostname=hostname) as tls,
-        ):
-            selected = tls.selected_alpn_protocol()
+        with deadlines.connect(address or hostname, port, deadline) as raw:
+            raw.settimeout(deadline.left())  # CPython bounds the whole handshake by it
+            with context.wrap_socket(raw, server_hostname=hostname) as tls:
+                selected = tls.selected_alpn_protocol()
     except ssl.SSLError as exc:
         reason = getattr(exc, "reason", None) or ""
         if reason in NOT_TLS_REASONS:

@@ -1,12 +1,16 @@
 """One concurrent sslyze scan of every TLS target of the profile, started lazily, shared by all
 tls.* checks of the session.
 
-The first TLS check calls ``TlsScan.observe(target)``: that queues ALL (hostname, port, address)
-of the profile in one sslyze ``Scanner`` (plus one ALPN probe each) on a background thread and
-waits only for its own server; later checks find their result ready or wait for it. Results are
-converted to ``TlsObservation`` once per key. A server that refuses, does not speak TLS or never
-answers becomes an observation with ``error`` (sslyze's connectivity test, bounded by the
-target's timeout), which every check reports as "TLS connection to ... failed: ...".
+``TlsScan.start()`` (called by the observation phase, or by the first TLS check) probes every
+(hostname, port, address) of the profile at once with one standard-library handshake (ALPN, and
+a fast reachability test) and hands each reachable server, as soon as its probe answers, to an
+sslyze ``Scanner`` of its own, ``concurrent_servers`` at a time. A server that refuses, does not
+speak TLS or never answers becomes an observation with ``error`` after one probe (bounded by the
+target's timeout, handshake included), which every check reports as "TLS connection to ...
+failed: ..."; the endpoint is recorded in the shared ``Reachability`` so that its HTTP checks fail
+at once too. Each server's scan has a total deadline (``checks.tls.scan_timeout``) counted from
+its own start, and each handshake within it the target's timeout; results are converted to
+``TlsObservation`` on the scan's threads, so checks find them ready.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from golive.observe import WorkerPool
+from golive.reach import Endpoint, Reachability
 from golive.settings.tls import MOZILLA_POLICIES, TlsSettings
 from golive.tls.alpn import Probe
 from golive.tls.model import TlsObservation
@@ -77,6 +82,9 @@ class TlsUnreachable(Exception):
         self.reason = reason
         super().__init__(f"{subject}: {reason}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.subject, self.reason))
+
 
 def mozilla_checker(
     settings: TlsSettings,
@@ -117,62 +125,110 @@ def mozilla_checker(
 
 
 class TlsScan:
-    """The session's TLS scan: lazy, concurrent, one sslyze scan per key."""
+    """The session's TLS scan: lazy, concurrent, one sslyze scan per key, each with a deadline.
 
-    def __init__(self, plan: ScanPlan, settings: TlsSettings, workdir: Path | None = None) -> None:
+    ``on_started(key)`` and ``on_observation(key, observation)`` (optional) are called on the
+    scan's threads when a key's sslyze scan starts and when its observation is ready (the child
+    process of ``golive.tls.remote`` forwards them to the run).
+    """
+
+    def __init__(self, plan: ScanPlan, settings: TlsSettings, workdir: Path | None = None,
+                 reachability: Reachability | None = None,
+                 on_started: Callable[[ScanKey], None] | None = None,
+                 on_observation: Callable[[ScanKey, TlsObservation], None] | None = None) -> None:
         self.plan = plan
         self.settings = settings
         self.workdir = workdir
+        self.reachability = reachability or Reachability()
+        self.on_started = on_started
+        self.on_observation = on_observation
         self._lock = threading.Lock()
-        self._started = False
+        self._requested: set[ScanKey] = set()
         self._done = {key: threading.Event() for key in plan.bundles}
+        self._scan_started: dict[ScanKey, float] = {}
         self._raw: dict[ScanKey, Any] = {}
         self._elapsed: dict[ScanKey, float] = {}
         self._errors: dict[ScanKey, str] = {}
         self._probes: dict[ScanKey, Probe] = {}
         self._observations: dict[ScanKey, TlsObservation] = {}
         self._stores: dict[ScanKey, Path] = {}
-        self._thread: threading.Thread | None = None
+        self._checker: tuple[str, Callable[[Any], tuple[dict[str, str] | None, str | None]]] | None = None
+        self._probe_pool: WorkerPool | None = None
+        self._scan_pool: WorkerPool | None = None
         self.started_at = 0.0
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
-        """Queue every key in one Scanner (idempotent); returns at once."""
+        """Probe and scan every key of the plan (idempotent); returns at once."""
+        self.request(list(self.plan.bundles))
+
+    def request(self, keys: Sequence[ScanKey]) -> None:
+        """Probe ``keys`` (those not requested yet) and queue the reachable ones; returns at once."""
         with self._lock:
-            if self._started:
+            new = [key for key in dict.fromkeys(keys) if key in self._done and key not in self._requested]
+            self._requested.update(new)
+            if not new:
                 return
-            self._started = True
-        self.started_at = time.perf_counter()
-        # sslyze loads the combined store (system roots included); some system roots have
-        # non-positive serials, which cryptography warns about on every load. Not a finding.
-        warnings.filterwarnings("ignore", message="Parsed a serial number which wasn't positive")
-        self._thread = threading.Thread(target=self._run, name="golive-sslyze", daemon=True)
-        self._thread.start()
+            if self._probe_pool is None:
+                self.started_at = time.perf_counter()
+                # sslyze loads the combined store (system roots included); some system roots have
+                # non-positive serials, which cryptography warns about on every load. Not a finding.
+                warnings.filterwarnings("ignore", message="Parsed a serial number which wasn't positive")
+                self._probe_pool = WorkerPool(min(16, len(self._done)), "golive-tls-probe")
+                self._scan_pool = WorkerPool(self.settings.concurrent_servers, "golive-sslyze")
+            probes = self._probe_pool
+        for key in new:
+            if probes.submit(lambda key=key: self._guarded(key, self._probe_then_queue)).cancelled():
+                self._finish(key, error="the run ended before this target was scanned")
 
     def close(self) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout=1.0)
+        """Stop queuing work; scans in flight end by their own deadlines (daemon threads, not waited)."""
+        for pool in (self._probe_pool, self._scan_pool):
+            if pool is not None:
+                pool.close()
 
-    def _preflight(self) -> list[ScanKey]:
-        """Probe every key at once (ALPN + reachability); the unreachable ones are done already."""
+    def _guarded(self, key: ScanKey, step: Callable[[ScanKey], None]) -> None:
+        try:
+            step(key)
+        except Exception as exc:  # one crash must not hang a check: report it on the key
+            self._finish(key, error=f"TLS scan crashed: {type(exc).__name__}: {exc}")
+
+    def _probe_then_queue(self, key: ScanKey) -> None:
+        """The pre-flight probe (ALPN + reachability) of one key; a reachable key is queued for sslyze."""
         from golive.tls.alpn import probe
 
-        keys = list(self.plan.bundles)
-        with ThreadPoolExecutor(
-            max_workers=min(16, len(keys)), thread_name_prefix="golive-tls-probe"
-        ) as pool:
-            results = list(
-                pool.map(lambda k: probe(k.hostname, k.port, k.address, self.plan.timeouts[k]), keys)
-            )
-        reachable = []
-        for key, result in zip(keys, results, strict=True):
-            self._probes[key] = result
-            if result.unreachable:
-                self._finish(key, error=result.unreachable)
-            else:
-                reachable.append(key)
-        return reachable
+        endpoint = Endpoint(key.hostname, key.port, key.address)
+        down = self.reachability.down(endpoint)
+        if down is not None:
+            self._finish(key, error=f"{down} (target already found unreachable this run)")
+            return
+        result = probe(key.hostname, key.port, key.address, self.plan.timeouts[key])
+        self._probes[key] = result
+        if result.unreachable:
+            self._finish(key, error=self.reachability.mark_down(endpoint, result.unreachable))
+            return
+        self.reachability.answered(endpoint)
+        assert self._scan_pool is not None
+        if self._scan_pool.submit(lambda: self._guarded(key, self._scan)).cancelled():
+            self._finish(key, error="the run ended before this target was scanned")
+
+    def _scan(self, key: ScanKey) -> None:
+        """One server's sslyze scan, then its conversion (so that checks find it ready)."""
+        from sslyze import Scanner
+
+        with self._lock:
+            self._scan_started[key] = time.monotonic()
+        if self.on_started is not None:
+            self.on_started(key)
+        requests = self._requests([key])
+        if not requests:
+            return
+        scanner = Scanner(per_server_concurrent_connections_limit=self.settings.connections_per_server,
+                          concurrent_server_scans_limit=1)
+        scanner.queue_scans([request for request, _ in requests.values()])
+        for result in scanner.get_results():
+            self._finish(key, raw=result)
 
     def _requests(self, keys: Sequence[ScanKey]) -> dict[Any, tuple[Any, ScanKey]]:
         """One sslyze ``ServerScanRequest`` per key, by request uuid."""
@@ -213,52 +269,64 @@ class TlsScan:
             requests[request.uuid] = (request, key)
         return requests
 
-    def _run(self) -> None:
-        try:
-            from sslyze import Scanner
-
-            requests = self._requests(self._preflight())
-            if not requests:
-                return
-            scanner = Scanner(
-                per_server_concurrent_connections_limit=self.settings.connections_per_server,
-                concurrent_server_scans_limit=self.settings.concurrent_servers,
-            )
-            scanner.queue_scans([request for request, _ in requests.values()])
-            for result in scanner.get_results():
-                _, key = requests[result.uuid]
-                self._finish(key, raw=result)
-        except Exception as exc:  # one crash must not hang every check: report it on each
-            for key, event in self._done.items():
-                if not event.is_set():
-                    self._finish(key, error=f"TLS scan crashed: {type(exc).__name__}: {exc}")
-
     def _finish(self, key: ScanKey, raw: Any = None, error: str | None = None) -> None:
-        self._elapsed[key] = time.perf_counter() - self.started_at
-        if raw is not None:
-            self._raw[key] = raw
-        if error is not None:
-            self._errors[key] = error
-        self._done[key].set()
+        """Record a key's outcome (the first one wins) and convert it on this thread."""
+        with self._lock:
+            if self._done[key].is_set():
+                return  # a crash report never overwrites a result
+            self._elapsed[key] = time.perf_counter() - self.started_at
+            if raw is not None:
+                self._raw[key] = raw
+            if error is not None:
+                self._errors[key] = error
+        try:
+            observation = self._observation(key)
+        finally:
+            self._done[key].set()
+        if self.on_observation is not None:
+            self.on_observation(key, observation)
 
     # ------------------------------------------------------------------ results
 
     def observe(self, key: ScanKey) -> TlsObservation:
-        """The observation of ``key``, scanning (everything) first if nobody has yet."""
+        """The observation of ``key``, scanning (everything) first if nobody has yet.
+
+        Waits for the key's scan until its deadline (``scan_timeout`` from the moment its own scan
+        started; a key still queued behind other scans waits for its turn, each of those bounded
+        the same way).
+        """
         if key not in self._done:
             raise KeyError(f"{key.where} is not a TLS target of this profile")
         with self._lock:
             cached = self._observations.get(key)
         if cached is not None:
             return cached
-        self.start()
+        self.request([key])
         budget = float(self.settings.scan_timeout)
-        if not self._done[key].wait(timeout=budget):
-            self._errors.setdefault(key, f"scan did not finish within {budget:g}s (checks.tls.scan_timeout)")
+        while not self._done[key].wait(timeout=0.25):
+            with self._lock:
+                began = self._scan_started.get(key)
+            if began is not None and time.monotonic() - began > budget:
+                with self._lock:
+                    self._errors.setdefault(
+                        key, f"scan did not finish within {budget:g}s (checks.tls.scan_timeout)")
+                break
+        return self._observation(key)
+
+    def waiting(self) -> list[ScanKey]:
+        """The keys requested and not finished (for the progress line)."""
+        with self._lock:
+            requested = list(self._requested)
+        return [key for key in requested if not self._done[key].is_set()]
+
+    def _observation(self, key: ScanKey) -> TlsObservation:
+        with self._lock:
+            cached = self._observations.get(key)
+        if cached is not None:
+            return cached
         obs = self._convert(key)
         with self._lock:
-            self._observations.setdefault(key, obs)
-            return self._observations[key]
+            return self._observations.setdefault(key, obs)
 
     def _convert(self, key: ScanKey) -> TlsObservation:
         from golive.tls.convert import observation
@@ -276,7 +344,9 @@ class TlsScan:
             )
         probed = self._probes.get(key)
         alpn = (probed.selected, probed.error) if probed else (None, "no ALPN probe")
-        policy, mozilla = mozilla_checker(self.settings)
+        if self._checker is None:
+            self._checker = mozilla_checker(self.settings)
+        policy, mozilla = self._checker
         return observation(
             self._raw[key],
             key.hostname,

@@ -1,0 +1,330 @@
+"""The observation phase: what the checks will judge, gathered concurrently across subjects.
+
+Checks judge cached observations (one fetch per subject per session). Gathered by each check as
+it runs, a gate cost the sum of its subjects' network time: a fleet of a hundred URLs paid a
+hundred round trips one after another, and each slow target its full latency in turn. So, before
+the first check runs, golive plans which observations the collected checks will ask for (the
+checks ``-m``/``-k`` kept, subject by subject) and gathers them on a bounded pool of
+``concurrency`` threads (profile key, default ``DEFAULT_CONCURRENCY``): one job per subject, its
+requests one after another (one client per subject, so its latency samples measure one client),
+subjects side by side. Checks then run in their usual order in the main thread and find their
+observation ready or wait for the one in flight; nothing is fetched twice (the caches are
+single-flight, ``golive.memo``), so test order, ids, evidence and the sign-off are what they were.
+
+Domains plug in from their fixture modules: ``@prefetcher("headers.", "http.exposure")`` registers
+a function ``(observations, subject value, check ids) -> None`` that warms that domain's caches
+for one subject; with ``per="run"`` it is called once, before any subject's job, with the list of
+every subject value that needs it (e.g. to queue the TLS scan of all of them at once). Their session
+objects are ``observations.resource(name, make)``: one per session, shared by the prefetcher and
+the fixture the checks use. A prefetcher's failure is not reported by it: the cache keeps the
+exception and the check that asks reports it.
+
+Under ``pytest -n N`` each worker has its own phase over the checks xdist hands it (read from the
+worker's queue as batches arrive), so workers and threads compose.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from golive.memo import SingleFlight
+from golive.reach import Reachability
+
+if TYPE_CHECKING:
+    import pytest
+
+    from golive.http import HttpFetcher
+    from golive.profile import Profile
+
+T = TypeVar("T")
+log = logging.getLogger("golive.observe")
+
+DEFAULT_CONCURRENCY = 8
+"""Subjects observed at once: the requests are I/O-bound, so a 2-core CI runner keeps 8 busy
+without starving the checks' own thread (profile key ``concurrency``, 1–64)."""
+MAX_CONCURRENCY = 64
+
+Prefetch = Callable[["Observations", Any, frozenset[str]], None]
+
+
+@dataclass(frozen=True)
+class Prefetcher:
+    """A domain's warm-up for one subject (or, ``per="run"``, for the whole run)."""
+
+    name: str
+    checks: tuple[str, ...]
+    """Check ids it serves; an id ending in "." is a category prefix ("headers.")."""
+    function: Prefetch
+    per: str = "subject"
+
+    def serves(self, check_id: str) -> bool:
+        return any(check_id == c or (c.endswith(".") and check_id.startswith(c)) for c in self.checks)
+
+
+_PREFETCHERS: list[Prefetcher] = []
+
+
+def prefetcher(*checks: str, per: str = "subject") -> Callable[[Prefetch], Prefetch]:
+    """Register a prefetch function for ``checks`` (ids or "category." prefixes)."""
+
+    def register(function: Prefetch) -> Prefetch:
+        name = f"{function.__module__}.{function.__qualname__}"
+        _PREFETCHERS[:] = [p for p in _PREFETCHERS if p.name != name]  # re-import replaces
+        _PREFETCHERS.append(Prefetcher(name, checks, function, per))
+        return function
+
+    return register
+
+
+def prefetchers() -> list[Prefetcher]:
+    return list(_PREFETCHERS)
+
+
+class WorkerPool:
+    """A bounded pool of daemon threads, first in first out.
+
+    Daemon threads (unlike ``ThreadPoolExecutor``'s) never hold the process at exit: a job blocked
+    on a dead server when the run ends (Ctrl-C, ``-x``) is abandoned, not waited for.
+    """
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = queue.SimpleQueue()
+        self._closed = False
+        self._threads = [threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True)
+                         for i in range(max(1, workers))]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, job: Callable[[], T]) -> Future[T]:
+        future: Future[T] = Future()
+        if self._closed:
+            future.cancel()
+            return future
+        self._queue.put((future, job))
+        return future
+
+    def _work(self) -> None:
+        while (entry := self._queue.get()) is not None:
+            future, job = entry
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(job())
+            except BaseException as exc:  # kept on the future
+                future.set_exception(exc)
+
+    def close(self) -> None:
+        """Cancel what has not started; running jobs end by their own deadlines."""
+        self._closed = True
+        with contextlib.suppress(queue.Empty):
+            while True:
+                entry = self._queue.get_nowait()
+                if entry is not None:
+                    entry[0].cancel()
+        for _ in self._threads:
+            self._queue.put(None)
+
+
+@dataclass
+class Job:
+    """Everything one subject's checks will ask for, gathered in one go."""
+
+    subject: str
+    steps: list[tuple[Prefetcher, Any, set[str]]] = field(default_factory=list)
+    future: Future[None] | None = None
+    started: float | None = None
+    finished: float | None = None
+
+    def add(self, prefetch: Prefetcher, value: Any, check_id: str) -> None:
+        for known, known_value, checks in self.steps:
+            if known is prefetch and known_value is value:
+                checks.add(check_id)
+                return
+        self.steps.append((prefetch, value, {check_id}))
+
+
+@dataclass(frozen=True)
+class Need:
+    """One collected check as the planner sees it: id, subject name, subject value."""
+
+    check_id: str
+    subject: str
+    value: Any
+
+
+class Observations:
+    """The session's observation phase: shared session objects, the plan, the pool, its progress."""
+
+    def __init__(self, profile: Profile, concurrency: int = DEFAULT_CONCURRENCY) -> None:
+        self.profile = profile
+        self.concurrency = concurrency
+        self.reachability = Reachability()
+        self._resources: SingleFlight[Any] = SingleFlight()
+        self._closers: list[Callable[[], None]] = []
+        self._dirs: list[Path] = []
+        self._lock = threading.Lock()
+        self._pool: WorkerPool | None = None
+        self._jobs: dict[str, Job] = {}
+        """The open (not yet queued) or latest job of each subject."""
+        self._all: list[Job] = []
+        self._run_steps: set[str] = set()
+        self._planned: set[tuple[str, str, int]] = set()
+        self._parts: dict[str, Callable[[], list[str]]] = {}
+        self.closed = False
+
+    # ------------------------------------------------------------------ session objects
+
+    def resource(self, name: str, make: Callable[[], T], close: Callable[[T], None] | None = None) -> T:
+        """The session's one ``name`` object (made on first use, by whichever thread asks first)."""
+
+        def made() -> T:
+            value = make()
+            if close is not None:
+                with self._lock:
+                    self._closers.append(lambda: close(value))
+            return value
+
+        return self._resources.get(name, made)
+
+    @property
+    def http(self) -> HttpFetcher:
+        """The session's HTTP fetcher (what the ``http`` fixture gives checks)."""
+        from golive.http import HttpFetcher
+
+        return self.resource("http", lambda: HttpFetcher(default_timeout=self.profile.timeout,
+                                                         reachability=self.reachability),
+                             lambda fetcher: fetcher.close())
+
+    def workdir(self, name: str) -> Path:
+        """A private temporary directory for this session, removed when the session ends."""
+        path = Path(tempfile.mkdtemp(prefix=f"golive-{name}-"))
+        with self._lock:
+            self._dirs.append(path)
+        return path
+
+    # ------------------------------------------------------------------ the phase
+
+    def plan(self, needs: Iterable[Need]) -> list[Job]:
+        """New jobs for ``needs`` (in the order checks will ask), grouped by subject. Run-wide
+        prefetchers are called at once with every subject value that needs them (they return
+        immediately, e.g. after queuing a scan)."""
+        registered = prefetchers()
+        new: list[Job] = []
+        run_steps: dict[str, tuple[Prefetcher, list[Any], set[str]]] = {}
+        for need in needs:
+            marker = (need.check_id, need.subject, id(need.value))
+            if marker in self._planned:
+                continue
+            self._planned.add(marker)
+            for prefetch in registered:
+                if not prefetch.serves(need.check_id):
+                    continue
+                if prefetch.per == "run":
+                    _, values, checks = run_steps.setdefault(prefetch.name, (prefetch, [], set()))
+                    if not any(v is need.value for v in values):
+                        values.append(need.value)
+                    checks.add(need.check_id)
+                    continue
+                job = self._jobs.get(need.subject)
+                if job is None or job.future is not None:  # xdist: a later batch gets a job of its own
+                    job = self._jobs[need.subject] = Job(need.subject)
+                    new.append(job)
+                    self._all.append(job)
+                job.add(prefetch, need.value, need.check_id)
+        for prefetch, values, checks in run_steps.values():
+            self._step(prefetch, values, checks)
+        return new
+
+    def start(self, jobs: list[Job]) -> None:
+        """Queue ``jobs`` on the pool (created on first use)."""
+        if self.closed or not jobs:
+            return
+        if self._pool is None:
+            self._pool = WorkerPool(self.concurrency, "golive-observe")
+        for job in jobs:
+            job.future = self._pool.submit(lambda job=job: self._run(job))
+
+    def _run(self, job: Job) -> None:
+        job.started = time.monotonic()
+        try:
+            for prefetch, value, checks in job.steps:
+                if self.closed:
+                    return
+                self._step(prefetch, value, frozenset(checks))
+        finally:
+            job.finished = time.monotonic()
+
+    def _step(self, prefetch: Prefetcher, value: Any, checks: set[str] | frozenset[str]) -> None:
+        try:
+            prefetch.function(self, value, frozenset(checks))
+        except Exception as exc:  # the cache keeps it; the check that asks reports it
+            log.debug("prefetch %s failed: %s", prefetch.name, exc)
+
+    # ------------------------------------------------------------------ progress
+
+    def progress(self) -> tuple[int, int, list[str]]:
+        """(subjects observed, subjects planned, names of those still waited on, in plan order)."""
+        pending: dict[str, bool] = {}
+        for job in list(self._all):
+            if job.finished is None:
+                pending[job.subject] = True
+            else:
+                pending.setdefault(job.subject, False)
+        waiting = [name for name, open_ in pending.items() if open_]
+        return len(pending) - len(waiting), len(pending), waiting
+
+    def add_progress(self, label: str, waiting: Callable[[], list[str]]) -> None:
+        """A run-wide part of the phase (the TLS scan) that names the subjects it still waits on."""
+        with self._lock:
+            self._parts[label] = waiting
+
+    def extra_progress(self) -> list[tuple[str, list[str]]]:
+        with self._lock:
+            parts = list(self._parts.items())
+        return [(label, waiting()) for label, waiting in parts]
+
+    def close(self) -> None:
+        """End the phase: queued jobs are cancelled, session objects closed, temp dirs removed."""
+        self.closed = True
+        if self._pool is not None:
+            self._pool.close()
+        with self._lock:
+            closers, self._closers = self._closers, []
+            dirs, self._dirs = self._dirs, []
+        for closer in reversed(closers):
+            try:
+                closer()
+            except Exception as exc:  # closing is best effort; the run's outcome is decided
+                log.debug("closing a session object failed: %s", exc)
+        for path in dirs:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def needs_of(items: Iterable[pytest.Item]) -> list[Need]:
+    """The (check id, subject, value) of every golive check among ``items``, in order."""
+    from golive.plugin import CHECK_ID, SUBJECT
+    from golive.registry import spec_of
+    from golive.subjects import get_kind
+
+    found: list[Need] = []
+    for item in items:
+        check_id = item.stash.get(CHECK_ID, None)
+        spec = spec_of(getattr(item, "function", None))
+        callspec = getattr(item, "callspec", None)
+        if check_id is None or spec is None or spec.over is None or callspec is None:
+            continue
+        argname = get_kind(spec.over).argname
+        if argname in callspec.params:
+            found.append(Need(check_id, item.stash[SUBJECT], callspec.params[argname]))
+    return found

@@ -1,0 +1,127 @@
+"""golive's Allure writer writes what allure-pytest's own file logger writes, and Allure 3 renders it.
+
+Two golive runs over the same real nginx targets (passes, failures, advisories, attachments):
+one with golive's writer (the default), one with allure-pytest's ``AllureFileLogger``
+(``GOLIVE_ALLURE_WRITER=allure-pytest``). Their results are compared file by file after taking
+out what differs between any two runs (uuids, timestamps, the host's thread label); then both are
+rendered by Allure 3 and the reports' figures compared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from golive import allure_writer
+from tests.harness import GoliveRun, run_golive
+from tests.servers.nginx_headers import VARIANTS, headers_lab
+from tests.signoff_runs import have_node20
+
+CHOSEN = ("sound", "hsts_missing", "server_tokens", "exposure_env", "http_sound")
+RUN_DEPENDENT = {"uuid", "start", "stop", "historyId"}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, GoliveRun]:
+    root = tmp_path_factory.mktemp("allure-writer")
+    with headers_lab(root / "lab", {k: VARIANTS[k] for k in CHOSEN}) as lab:
+        profile = {"name": "writer", "environment": "staging", "timeout": "5s",
+                   "targets": [lab.target("sound", http_variant="http_sound"), lab.target("hsts_missing"),
+                               lab.target("server_tokens"), lab.target("exposure_env")]}
+        found = {}
+        for label, env in (("golive", {}), ("allure-pytest", {"GOLIVE_ALLURE_WRITER": "allure-pytest"})):
+            found[label] = run_golive(profile, "-m", "headers or http", tmp_path=root / label, env=env)
+            assert found[label].returncode in (0, 1), found[label].output[-3000:]
+    return found
+
+
+RUN_DEPENDENT_TEXT = (re.compile(rb"^date: .*$", re.I | re.M), re.compile(rb"golive-[0-9a-f]{16}-not-here"))
+"""What differs between two runs inside an attachment: the server's clock, the soft-404 probe's token."""
+
+
+def _attachment_digest(results: Path, source: str) -> str:
+    data = (results / source).read_bytes()
+    for pattern in RUN_DEPENDENT_TEXT:
+        data = pattern.sub(b"", data)
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _normal(value: Any, results: Path, names: dict[str, str]) -> Any:
+    """A result/container with run-dependent fields out and uuids replaced by what they point at."""
+    if isinstance(value, dict):
+        found = {}
+        for key, item in value.items():
+            if key in RUN_DEPENDENT:
+                continue
+            if key == "source":
+                found[key] = _attachment_digest(results, item)
+            elif key == "children":
+                found[key] = sorted(names.get(uuid, uuid) for uuid in item)
+            elif key == "labels":
+                found[key] = sorted((label["name"], label["value"]) for label in item
+                                    if label["name"] not in ("thread", "host"))
+            else:
+                found[key] = _normal(item, results, names)
+        return found
+    if isinstance(value, list):
+        return [_normal(item, results, names) for item in value]
+    return value
+
+
+def _normalised(results: Path) -> dict[str, list[str]]:
+    loaded = {path.name: json.loads(path.read_text()) for path in results.glob("*.json")
+              if path.name.endswith(("-result.json", "-container.json"))}
+    names = {data["uuid"]: data["fullName"] + json.dumps(data.get("parameters", []), sort_keys=True)
+             for data in loaded.values() if "fullName" in data}
+    found: dict[str, list[str]] = {"result": [], "container": []}
+    for file_name, data in loaded.items():
+        kind = "result" if file_name.endswith("-result.json") else "container"
+        found[kind].append(json.dumps(_normal(data, results, names), sort_keys=True))
+    return {kind: sorted(items) for kind, items in found.items()}
+
+
+def test_results_equal_allure_pytests_own(runs: dict[str, GoliveRun]) -> None:
+    ours = runs["golive"].report_dir / "allure-results"
+    theirs = runs["allure-pytest"].report_dir / "allure-results"
+    mine, reference = _normalised(ours), _normalised(theirs)
+    assert len(mine["result"]) == len(reference["result"]) > 40
+    assert mine == reference
+    attachments = sorted(p.suffix for p in ours.iterdir() if "-attachment" in p.name)
+    assert attachments == sorted(p.suffix for p in theirs.iterdir() if "-attachment" in p.name)
+    assert not list(ours.glob("*.tmp")), "every file renamed into place"
+
+
+def test_the_sign_offs_agree(runs: dict[str, GoliveRun]) -> None:
+    def items(run: GoliveRun) -> list[tuple[str, str]]:
+        return [(i["id"], i["status"]) for i in run.signoff["items"]]
+
+    assert items(runs["golive"]) == items(runs["allure-pytest"])
+
+
+def test_encoder_output_is_the_same_json() -> None:
+    data = {"name": "Strict-Transport-Security enforces HTTPS [web]", "status": "failed", "n": 3,
+            "statusDetails": {"message": "web: max-age=300 < 31536000 — ünïcödé ✓", "trace": "x\ny"},
+            "labels": [{"name": "story", "value": "web"}], "flag": False}
+    assert json.loads(allure_writer.encode(data)) == data
+
+
+@pytest.mark.skipif(not have_node20(), reason="node >= 20 and npm needed for Allure 3")
+@pytest.mark.xdist_group("allure")
+def test_allure3_renders_both_the_same(runs: dict[str, GoliveRun], tmp_path: Path) -> None:
+    from golive.cli import main
+
+    summaries = {}
+    for label, run in runs.items():
+        report_dir = tmp_path / label
+        shutil.copytree(run.report_dir, report_dir)
+        assert main(["report", str(report_dir)]) == 0
+        summary = json.loads((report_dir / "html" / "allure" / "summary.json").read_text())
+        summaries[label] = summary["stats"]
+    assert summaries["golive"] == summaries["allure-pytest"]
+    assert summaries["golive"]["failed"] >= 1 and summaries["golive"]["passed"] >= 20
