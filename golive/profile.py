@@ -173,6 +173,8 @@ class Profile(StrictModel):
     environment: str = "staging"
     description: str | None = None
     allow_load: bool = False
+    release: str | None = None
+    """The release this run verifies (else ``--release`` / GOLIVE_RELEASE); attestations bind to it."""
     timeout: Duration = 10.0
     targets: list[Target] = []
     hosts: list[Host] = []
