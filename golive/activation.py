@@ -66,6 +66,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="only check this host (repeatable)")
     group.addoption("--golive-database", dest="golive_databases", action="append", default=[], metavar="NAME",
                     help="only check this database (repeatable)")
+    group.addoption("--release", dest="golive_release", default=None, metavar="ID",
+                    help="the release this run verifies (else the profile's release, else env GOLIVE_RELEASE); "
+                         "attestations bound to another release do not count")
 
 
 def asked(options: Any) -> bool:

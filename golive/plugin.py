@@ -150,6 +150,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "allure_report_dir", None) is None:
         config.option.allure_report_dir = str(results)
     recorder = outcome_rules.Recorder(profile)
+    if not _is_worker(config):
+        from golive.run_scope import scope_of
+
+        recorder.scope = scope_of(config, profile, config.stash[REDACTOR])
     config.stash[RECORDER] = recorder
     if not _is_worker(config):
         config.pluginmanager.register(ControllerHooks(config, recorder), "golive-signoff")
@@ -393,7 +397,7 @@ class ControllerHooks:
     def __init__(self, config: pytest.Config, recorder: outcome_rules.Recorder) -> None:
         self.config = config
         self.recorder = recorder
-        self.signoff: dict[str, Any] | None = None
+        self.signoff: Any = None  # the written golive.signoff_model.SignOff
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:
