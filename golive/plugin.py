@@ -126,13 +126,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[NOT_APPLICABLE] = set()
     report_dir = Path(config.getoption("golive_report_dir") or Path.cwd() / "reports")
     config.stash[REPORT_DIR] = report_dir.resolve()
-    config.stash[REDACTOR] = Redactor(profile.secret_values if profile else ())
+    redactor = Redactor(profile.secret_values if profile else ())
+    config.stash[REDACTOR] = redactor
     config.stash[ALLURE_ACTIVE] = config.pluginmanager.has_plugin(ALLURE_PLUGIN)
     for module in _fixture_modules():
         if not config.pluginmanager.has_plugin(module):
             config.pluginmanager.import_plugin(module)
     if profile is None:
         return
+    config.add_cleanup(redactor.install_logging())  # captured logs, --log-level output, allure's log
     if getattr(config.option, "dist", "no") == "load":
         # xdist turns -n into --dist load; golive groups checks by subject (see generate_tests).
         config.option.dist = "loadgroup"
@@ -186,13 +188,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     found = subjects_for(spec.over, profile, spec.roles)
     if not found:
         metafunc.config.stash[NOT_APPLICABLE].add(spec.id)
+    # Test ids are built from profile values (an endpoint's path, a threshold's scenario): redacted, as
+    # they end up in node ids, junit.xml, allure results and the terminal.
+    redactor = metafunc.config.stash[REDACTOR]
+    ids = [redactor.text(s.id) for s in found]
     # xdist_group: under -n (golive's --dist loadgroup) every check of one subject runs on one worker,
     # so a host keeps one connection, a TLS endpoint is scanned once and a URL fetched once.
-    metafunc.parametrize(kind.argname, [pytest.param(s.value, id=s.id, marks=pytest.mark.xdist_group(
-        f"{outcome_rules.GROUP_PREFIX}{s.name}")) for s in found], scope="session")
+    metafunc.parametrize(kind.argname, [pytest.param(s.value, id=test_id, marks=pytest.mark.xdist_group(
+        f"{outcome_rules.GROUP_PREFIX}{s.name}")) for s, test_id in zip(found, ids, strict=True)], scope="session")
     metafunc.function.__dict__.setdefault("_golive_subject_names", {})
-    for s in found:
-        metafunc.function._golive_subject_names[s.id] = s.name
+    for s, test_id in zip(found, ids, strict=True):
+        metafunc.function._golive_subject_names[test_id] = s.name
 
 
 @pytest.hookimpl(trylast=True)  # after -m/-k deselection: label only the checks that will run
@@ -322,6 +328,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report: pytest.TestReport = yield
     config = item.config
     redactor = config.stash[REDACTOR]
+    if report.sections:  # captured stdout/stderr/log: junit.xml, allure attachments, the terminal
+        report.sections = [(title, redactor.text(content)) for title, content in report.sections]
     if call.excinfo is not None:
         outcome_rules.redact_exception(call.excinfo.value, redactor)
         if report.longrepr is not None and CHECK_ID not in item.stash:
