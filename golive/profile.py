@@ -309,7 +309,8 @@ class _PathFrom(str):
         return obj
 
 
-_PATH_KEYS = {"ca_bundle", "ssh_config", "ssh_identity_file", "policy_file", "locustfile", "key_file"}
+_PATH_KEYS = {"ca_bundle", "ssh_config", "ssh_identity_file", "policy_file", "locustfile", "key_file",
+              "identity_file", "schema_file"}
 """Keys naming files on the machine golive runs on (resolved against the profile's directory).
 Paths on the checked hosts (``prerequisites.root``, ``paths``, ``secrets``…) stay as written."""
 
@@ -428,6 +429,9 @@ def _explain(exc: ValidationError, file: Path) -> ProfileError:
         return ProfileError(file, key, "required key is missing")
     message = error["msg"]
     message = message.removeprefix("Value error, ")
+    head, sep, rest = message.partition(": ")
+    if sep and re.fullmatch(r"[a-z_]+", head) and head in _allowed_keys(Profile, (*loc, head)):
+        key, message = (f"{key}.{head}" if key else head), rest  # a model check naming its own key
     if kind.endswith("_type") or kind.endswith("_parsing"):
         got = error.get("input")
         shown = "<hidden>" if isinstance(got, str) and len(got) > 80 else repr(got)
