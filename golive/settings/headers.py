@@ -40,6 +40,10 @@ class HeadersSettings(StrictModel):
     - ``min_grade``: lowest acceptable Observatory-style grade (``headers.grade``); none by default.
     - ``permissions_policy_required``: make a missing Permissions-Policy a failure (advisory item).
     - ``redirect_max_hops``: redirects followed by ``http.https_redirect``.
+    - ``csp_require_object_src``: object-src must be restricted even when script-src is 'none'
+      (CSP Evaluator's view, default); false accepts it, as the HTTP Observatory does.
+    - ``allow_temporary_redirect``: accept a 302/307 redirect to HTTPS (the Observatory does);
+      default false: browsers do not remember a temporary redirect, so 301/308 is asked for.
     """
 
     hsts_min_age: int = Field(31536000, ge=0)
@@ -56,6 +60,8 @@ class HeadersSettings(StrictModel):
     min_grade: str | None = None
     permissions_policy_required: bool = False
     redirect_max_hops: int = Field(3, ge=1, le=10)
+    csp_require_object_src: bool = True
+    allow_temporary_redirect: bool = False
 
     @field_validator("csp_allow")
     @classmethod
