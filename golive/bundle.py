@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from golive import allure_env
+from golive.signoff_model import SIGNOFF_JSON, SignOff, read
 
 ROOT = "golive-evidence"
 MANIFEST = "MANIFEST.sha256"
@@ -45,17 +46,17 @@ def collect(report_dir: Path, skip: Path | None = None) -> dict[str, bytes]:
     return files
 
 
-def versions_document(report_dir: Path, signoff: dict[str, Any] | None) -> dict[str, Any]:
+def versions_document(report_dir: Path, signoff: SignOff | None) -> dict[str, Any]:
     """What produced this evidence: tool versions, golive's git SHA, when, which verdict."""
     return {
         "created_at": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "tools": allure_env.versions(),
         "git_sha": allure_env.git_sha(Path(__file__).resolve().parent.parent),
         "report_dir": report_dir.name,
-        "profile": (signoff or {}).get("profile"),
-        "environment": (signoff or {}).get("environment"),
-        "verdict": (signoff or {}).get("verdict"),
-        "approval": (signoff or {}).get("approval"),
+        "profile": signoff.profile if signoff else None,
+        "environment": signoff.environment if signoff else None,
+        "verdict": str(signoff.verdict) if signoff else None,
+        "release": signoff.run.release if signoff else None,
     }
 
 
@@ -65,8 +66,7 @@ def manifest_text(files: dict[str, bytes]) -> str:
 
 def create(report_dir: Path, output: Path) -> str:
     """Write the bundle; return the manifest's SHA-256."""
-    signoff_path = report_dir / "signoff.json"
-    signoff = json.loads(signoff_path.read_text(encoding="utf-8")) if signoff_path.exists() else None
+    signoff = read(report_dir) if (report_dir / SIGNOFF_JSON).exists() else None
     files = collect(report_dir, skip=output)
     files.pop(MANIFEST, None)
     files[VERSIONS] = (json.dumps(versions_document(report_dir, signoff), indent=2) + "\n").encode()
@@ -79,21 +79,6 @@ def create(report_dir: Path, output: Path) -> str:
             info.size, info.mtime, info.mode = len(data), now, 0o644
             tar.addfile(info, io.BytesIO(data))
     return _sha256(manifest)
-
-
-def apply_approval(report_dir: Path, approved_by: str | None, version: str | None) -> None:
-    """Fill the approval block of signoff.json/md in place before bundling (``--approved-by``)."""
-    from golive import signoff_md
-    from golive.signoff import approval
-
-    path = report_dir / "signoff.json"
-    document = json.loads(path.read_text(encoding="utf-8"))
-    current = document.get("approval") or {}
-    fresh = approval(approved_by=approved_by or current.get("approved_by"),
-                     version=version or current.get("version"))
-    document["approval"] = {k: fresh.get(k) or current.get(k) for k in ("approved_by", "date", "version")}
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    (report_dir / "signoff.md").write_text(signoff_md.render(document), encoding="utf-8")
 
 
 @dataclass

@@ -1,8 +1,9 @@
-"""The ``golive`` command: demo, checklist, profile validate/show, report, bundle, verify-bundle, diff.
+"""The ``golive`` command: demo, checklist, profile validate/show, report, bundle, verify-bundle, diff,
+approve, verdict.
 
 Exit codes: 0 success (demo, verdict: verdict GO), 1 checks failed / verdict NO-GO / bundle altered /
-drift found / HTML report tool missing, 4 usage or profile error (the same as pytest's usage error, so
-CI treats both alike).
+drift found / HTML report tool missing / approval of a NO-GO refused, 4 usage or profile error (the
+same as pytest's usage error, so CI treats both alike).
 """
 
 from __future__ import annotations
@@ -90,16 +91,19 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_bundle(args: argparse.Namespace) -> int:
     from golive import bundle
+    from golive.signoff_model import SignOffError
 
     report_dir = Path(args.dir)
     if not (report_dir / "signoff.json").exists():
         print(f"golive bundle: {report_dir / 'signoff.json'} does not exist: run the gate first",
               file=sys.stderr)
         return EXIT_USAGE
-    if args.approved_by or args.release_version:
-        bundle.apply_approval(report_dir, args.approved_by, args.release_version)
     output = Path(args.output)
-    digest = bundle.create(report_dir, output)
+    try:
+        digest = bundle.create(report_dir, output)
+    except SignOffError as exc:
+        print(f"golive bundle: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     print(f"golive bundle: {output} written (manifest sha256 {digest}; check it with golive verify-bundle)")
     return EXIT_OK
 
@@ -118,7 +122,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     try:
         a, b = diff.load(Path(args.a)), diff.load(Path(args.b))
-    except (OSError, ValueError) as exc:
+    except ValueError as exc:
         print(f"golive diff: {exc}", file=sys.stderr)
         return EXIT_USAGE
     result = diff.compare(a, b)
@@ -131,16 +135,57 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_verdict(args: argparse.Namespace) -> int:
     """The CI gate: exit 0 on GO, 1 on NO-GO, whatever pytest's exit code was."""
-    path = Path(args.dir) / "signoff.json"
-    if not path.exists():
-        print(f"golive verdict: {path} does not exist: the gate did not run (or was --collect-only)",
-              file=sys.stderr)
+    from golive.signoff_model import SignOffError, read
+
+    try:
+        document = read(Path(args.dir))
+    except SignOffError as exc:
+        print(f"golive verdict: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    document = json.loads(path.read_text(encoding="utf-8"))
-    for reason in document.get("reasons", []):
+    for reason in document.reasons:
         print(f"  {reason}")
-    print(f"VERDICT: {document['verdict']} (profile {document['profile']}, {document['environment']})")
-    return EXIT_OK if document["verdict"] == "GO" else EXIT_FAILED
+    release = f", release {document.run.release}" if document.run.release else ""
+    print(f"VERDICT: {document.verdict} (profile {document.profile}, {document.environment}{release})")
+    _print_approvals(Path(args.dir))
+    return EXIT_OK if document.go else EXIT_FAILED
+
+
+def _print_approvals(report_dir: Path) -> None:
+    """Who approved this sign-off (informational: the verdict alone decides the exit code)."""
+    from golive.approval import ApprovalError, current
+
+    if not report_dir.is_dir():
+        return
+    try:
+        valid, stale = current(report_dir)
+    except ApprovalError as exc:
+        print(f"  approval: {exc}")
+        return
+    for entry in valid:
+        against = f" AGAINST the NO-GO verdict (override: {entry.override})" if entry.override else ""
+        print(f"  approved by {entry.approved_by} at {entry.at:%Y-%m-%d %H:%M}Z{against}")
+    if stale:
+        print(f"  {len(stale)} approval(s) of an earlier sign-off in this directory ignored (stale)")
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    """A person's approval, recorded next to the sign-off; a NO-GO needs --override REASON."""
+    from golive.approval import APPROVAL_JSON, ApprovalError, approve
+    from golive.signoff_model import SignOffError
+
+    report_dir = Path(args.dir)
+    try:
+        entry = approve(report_dir, args.by, note=args.note, override=args.override)
+    except SignOffError as exc:
+        print(f"golive approve: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ApprovalError as exc:
+        print(f"golive approve: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    against = f" AGAINST the NO-GO verdict (override: {entry.override})" if entry.override else ""
+    print(f"golive approve: {entry.approved_by} approved the {entry.verdict} sign-off of {entry.profile}"
+          f"{against}; recorded in {report_dir / APPROVAL_JSON} and approval.md")
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,9 +221,6 @@ def build_parser() -> argparse.ArgumentParser:
                             "SHA-256 manifest")
     bundle.add_argument("dir", nargs="?", default="reports")
     bundle.add_argument("-o", "--output", default="golive-evidence.tar.gz", help="archive to write (tar.gz)")
-    bundle.add_argument("--approved-by", help="fill the approval block (else GOLIVE_APPROVED_BY)")
-    bundle.add_argument("--release-version", help="release version for the approval block "
-                        "(else GOLIVE_RELEASE_VERSION, GITHUB_SHA, CI_COMMIT_SHA)")
     bundle.set_defaults(func=cmd_bundle)
 
     verify = sub.add_parser("verify-bundle", help="re-check every hash of an evidence bundle "
@@ -191,6 +233,15 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("b", help="signoff.json (or a report dir)")
     drift.add_argument("--json", action="store_true", help="machine-readable output")
     drift.set_defaults(func=cmd_diff)
+
+    approve = sub.add_parser("approve", help="record a person's approval next to the sign-off "
+                             "(refuses a NO-GO unless --override REASON)")
+    approve.add_argument("dir", help="the report dir holding signoff.json")
+    approve.add_argument("--by", required=True, help="who approves (name or e-mail)")
+    approve.add_argument("--note", help="a remark kept with the approval")
+    approve.add_argument("--override", metavar="REASON",
+                         help="approve a NO-GO anyway; the reason is recorded and shown in approval.md")
+    approve.set_defaults(func=cmd_approve)
 
     verdict = sub.add_parser("verdict", help="print the verdict of a report dir; exit 0 on GO, 1 on NO-GO")
     verdict.add_argument("dir", nargs="?", default="reports")

@@ -15,7 +15,10 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from golive.signoff_model import SignOff
 
 REPO = Path(__file__).resolve().parent.parent
 STATE_DIR = REPO / ".golive" / "demo"
@@ -70,12 +73,14 @@ def run_demo(report_dir: Path, flaws: Sequence[str] = (), pytest_args: Sequence[
     if signoff is None:
         print(f"golive demo: no sign-off written (pytest exit {done.returncode})", file=sys.stderr)
         return done.returncode or 1
-    print(f"golive demo: done in {took:.1f}s; verdict {signoff['verdict']}")
-    return 0 if signoff["verdict"] == "GO" else 1
+    print(f"golive demo: done in {took:.1f}s; verdict {signoff.verdict}")
+    return 0 if signoff.go else 1
 
 
-def _read_signoff(report_dir: Path) -> dict[str, Any] | None:
-    path = report_dir / "signoff.json"
-    if not path.exists():
+def _read_signoff(report_dir: Path) -> SignOff | None:
+    from golive.signoff_model import SignOffError, read
+
+    try:
+        return read(report_dir)
+    except SignOffError:
         return None
-    return json.loads(path.read_text())

@@ -1,6 +1,6 @@
 """golive's pytest plugin: hooks only; each delegates to the module that owns the logic.
 
-- ``pytest_addoption``: --profile, --report-dir, --allow-load, --target, --host.
+- ``pytest_addoption``: --profile, --report-dir, --allow-load, --target, --host, --release.
 - ``pytest_configure``: load and validate the profile once (exit 4 on errors), stash it, set up the
   report directory and allure output, and register the domain fixture modules.
 - ``pytest_generate_tests``: parametrize every ``@check`` over its subjects.
@@ -58,6 +58,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="only check this target (repeatable)")
     group.addoption("--host", dest="golive_hosts", action="append", default=[], metavar="NAME",
                     help="only check this host (repeatable)")
+    group.addoption("--release", dest="golive_release", default=None, metavar="ID",
+                    help="the release this run verifies (else the profile's release, else env GOLIVE_RELEASE); "
+                         "attestations bound to another release do not count")
 
 
 def _profile_search_dirs(config: pytest.Config) -> list[Path]:
@@ -176,6 +179,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "allure_report_dir", None) is None:
         config.option.allure_report_dir = str(results)
     recorder = outcome_rules.Recorder(profile)
+    if not _is_worker(config):
+        from golive.run_scope import scope_of
+
+        recorder.scope = scope_of(config, profile, config.stash[REDACTOR])
     config.stash[RECORDER] = recorder
     if not _is_worker(config):
         config.pluginmanager.register(ControllerHooks(config, recorder), "golive-signoff")
@@ -419,7 +426,7 @@ class ControllerHooks:
     def __init__(self, config: pytest.Config, recorder: outcome_rules.Recorder) -> None:
         self.config = config
         self.recorder = recorder
-        self.signoff: dict[str, Any] | None = None
+        self.signoff: Any = None  # the written golive.signoff_model.SignOff
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:

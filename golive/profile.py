@@ -60,6 +60,8 @@ class Target(StrictModel):
     ca_bundle: Path | None = None
     roles: list[str] = []
     timeout: Duration | None = None
+    compare_to: str | None = None
+    """Blue-green: the live target this candidate must match or beat before the switch."""
 
     @field_validator("url", "http_url")
     @classmethod
@@ -171,6 +173,8 @@ class Profile(StrictModel):
     environment: str = "staging"
     description: str | None = None
     allow_load: bool = False
+    release: str | None = None
+    """The release this run verifies (else ``--release`` / GOLIVE_RELEASE); attestations bind to it."""
     timeout: Duration = 10.0
     targets: list[Target] = []
     hosts: list[Host] = []
@@ -191,6 +195,12 @@ class Profile(StrictModel):
                 if subject.name in seen:
                     raise ValueError(f"{kind}[{index}].name: duplicate name {subject.name!r}")
                 seen.add(subject.name)
+        target_names = {t.name for t in self.targets}
+        for index, target in enumerate(self.targets):
+            if target.compare_to is not None and (target.compare_to not in target_names
+                                                  or target.compare_to == target.name):
+                raise ValueError(f"targets[{index}].compare_to: {target.compare_to!r} is not another target "
+                                 f"of this profile (known: {', '.join(sorted(target_names - {target.name}))})")
         host_names = {h.name for h in self.hosts}
         for index, db in enumerate(self.databases):
             if db.backup and db.backup.host and db.backup.host not in host_names:
@@ -275,7 +285,7 @@ class _PathFrom(str):
         return obj
 
 
-_PATH_KEYS = {"ca_bundle", "ssh_config", "ssh_identity_file", "policy_file", "locustfile"}
+_PATH_KEYS = {"ca_bundle", "ssh_config", "ssh_identity_file", "policy_file", "locustfile", "key_file"}
 """Keys naming files on the machine golive runs on (resolved against the profile's directory).
 Paths on the checked hosts (``prerequisites.root``, ``paths``, ``secrets``…) stay as written."""
 

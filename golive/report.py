@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from golive import allure_env
+from golive.signoff_model import SIGNOFF_JSON, SignOff, SignOffError, iso, read
+from golive.status import Status
 
 REPO = Path(__file__).resolve().parent.parent
 ALLURE_NPM_SPEC = "allure@3.18.0"
@@ -106,11 +108,11 @@ def allure2_cli() -> str | None:
     return allure if out.stdout.strip().startswith("2.") else None
 
 
-def report_name(doc: dict[str, Any] | None) -> str:
+def report_name(doc: SignOff | None) -> str:
     """The report title, which carries the verdict so that it is on Allure's first screen too."""
     if doc is None:
         return "golive sign-off (no signoff.json)"
-    return f"golive sign-off: {doc['profile']} ({doc['environment']}) — {doc['verdict']}"
+    return f"golive sign-off: {doc.profile} ({doc.environment}) — {doc.verdict}"
 
 
 def js_categories() -> list[dict[str, Any]]:
@@ -124,7 +126,7 @@ def js_categories() -> list[dict[str, Any]]:
     return out
 
 
-def allure3_config(report_dir: Path, doc: dict[str, Any] | None) -> dict[str, Any]:
+def allure3_config(report_dir: Path, doc: SignOff | None) -> dict[str, Any]:
     """The allurerc (JSON form): single file, history in the report dir, categories, CI info."""
     name = report_name(doc)
     options: dict[str, Any] = {"singleFile": True, "reportName": name, "reportLanguage": "en",
@@ -141,7 +143,7 @@ def allure3_config(report_dir: Path, doc: dict[str, Any] | None) -> dict[str, An
     }
 
 
-def _run_allure3(cli: Path, report_dir: Path, doc: dict[str, Any] | None) -> None:
+def _run_allure3(cli: Path, report_dir: Path, doc: SignOff | None) -> None:
     with tempfile.TemporaryDirectory(prefix="golive-allurerc-") as tmp:
         config = Path(tmp) / "allurerc.json"
         config.write_text(json.dumps(allure3_config(report_dir, doc), indent=2), encoding="utf-8")
@@ -182,11 +184,11 @@ def _allure2_generate(allure: str, results: Path, out: Path, single_file: bool) 
                            f"{(done.stderr or done.stdout).strip()[-800:]}")
 
 
-def _read_signoff(report_dir: Path) -> dict[str, Any] | None:
-    path = report_dir / "signoff.json"
-    if not path.exists():
+def _read_signoff(report_dir: Path) -> SignOff | None:
+    """The run's sign-off; None when there is none (a report of allure results alone)."""
+    if not (report_dir / SIGNOFF_JSON).exists():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read(report_dir)
 
 
 def generate(report_dir: Path) -> int:
@@ -196,7 +198,11 @@ def generate(report_dir: Path) -> int:
         print(f"golive report: {report_dir / 'allure-results'} does not exist: run the gate first "
               f"(pytest checks --profile P --report-dir {report_dir})", file=sys.stderr)
         return EXIT_USAGE
-    doc = _read_signoff(report_dir)
+    try:
+        doc = _read_signoff(report_dir)
+    except SignOffError as exc:
+        print(f"golive report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     (report_dir / "html").mkdir(parents=True, exist_ok=True)
     try:
         engine = _generate_allure(report_dir, doc)
@@ -208,13 +214,13 @@ def generate(report_dir: Path) -> int:
         return EXIT_FAILED
     landing = report_dir / "html" / "index.html"
     landing.write_text(render_landing(doc, engine, _signoff_md(report_dir)), encoding="utf-8")
-    verdict = doc["verdict"] if doc else "unknown (no signoff.json)"
+    verdict = doc.verdict if doc else "unknown (no signoff.json)"
     print(f"golive report: {landing} (verdict {verdict}; Allure report by {engine}: "
           f"{report_dir / 'html' / 'allure' / 'index.html'})")
     return EXIT_OK
 
 
-def _generate_allure(report_dir: Path, doc: dict[str, Any] | None) -> str:
+def _generate_allure(report_dir: Path, doc: SignOff | None) -> str:
     cli = allure3_cli()
     if cli is not None:
         _run_allure3(cli, report_dir, doc)
@@ -254,9 +260,9 @@ def _table(headers: list[str], rows: list[list[Any]], table_id: str) -> str:
     return f'<table id="{table_id}"><tr>{head}</tr>{body}</table>'
 
 
-def render_landing(doc: dict[str, Any] | None, engine: str, signoff_md: str) -> str:
+def render_landing(doc: SignOff | None, engine: str, signoff_md: str) -> str:
     """The page that opens first: verdict, reasons, failures, pending items, then the links."""
-    verdict = html.escape(doc["verdict"] if doc else "unknown")
+    verdict = html.escape(str(doc.verdict) if doc else "unknown")
     title = html.escape(report_name(doc))
     parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title>"
              f"<style>{_STYLE}</style></head><body>", f"<h1>{title}</h1>",
@@ -273,27 +279,25 @@ def render_landing(doc: dict[str, Any] | None, engine: str, signoff_md: str) -> 
     return "\n".join(parts)
 
 
-def _landing_sections(doc: dict[str, Any]) -> list[str]:
-    bad = ("failed", "error")
-    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in doc["counts"].items() if v)
-    parts = [f"<p>Run {html.escape(doc['started_at'])} → {html.escape(doc['finished_at'])}; "
+def _landing_sections(doc: SignOff) -> list[str]:
+    bad = (Status.FAILED, Status.ERROR)
+    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in doc.counts.items() if v)
+    parts = [f"<p>Run {html.escape(iso(doc.started_at))} → {html.escape(iso(doc.finished_at))}; "
              f"items: {html.escape(counts)}</p>"]
-    if doc["reasons"]:
+    if doc.reasons:
         parts.append("<h2>Why NO-GO</h2><ul id=reasons>"
-                     + "".join(f"<li>{html.escape(r)}</li>" for r in doc["reasons"]) + "</ul>")
-    failed = [[i["id"], i["severity"], r["subject"], r["message"]]
-              for i in doc["items"] if i["status"] in bad for r in i["results"] if r["status"] in bad]
+                     + "".join(f"<li>{html.escape(r)}</li>" for r in doc.reasons) + "</ul>")
+    failed = [[i.id, i.severity, r.subject, r.message] for i in doc.in_status(*bad) for r in i.results_in(*bad)]
     if failed:
         parts.append("<h2>Failed items</h2>"
                      + _table(["id", "severity", "subject", "message"], failed, "failed"))
-    pending = [[i["id"], i["severity"], i["title"]] for i in doc["items"] if i["status"] == "manual_pending"]
+    pending = [[i.id, i.severity, i.title] for i in doc.in_status(Status.MANUAL_PENDING)]
     if pending:
         parts.append("<h2>Manual items still pending</h2>"
                      + _table(["id", "severity", "title"], pending, "pending"))
-    soon = [[e["when"], e["what"], "EXPIRED" if e.get("expired") else ""]
-            for e in doc.get("expiring_soon", [])]
+    soon = [[e.when, e.what, "EXPIRED" if e.expired else ""] for e in doc.expiring_soon]
     if soon:
         parts.append("<h2>Expiring soon</h2>" + _table(["when", "what", ""], soon, "expiring"))
-    tests = [[i["id"], r["subject"], r["status"]] for i in doc["items"] for r in i["results"]]
+    tests = [[i.id, r.subject, r.status] for i in doc.items for r in i.results]
     parts.append("<h2>Checks run</h2>" + _table(["id", "subject", "status"], tests, "tests"))
     return parts

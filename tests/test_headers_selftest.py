@@ -32,6 +32,7 @@ IDS = (
     "headers.cors",
     "headers.cookies",
     "headers.grade",
+    "headers.xss_protection",
     "http.https_redirect",
     "http.exposure",
     "http.breach",
@@ -79,6 +80,24 @@ FLAW_FAILS: dict[str, dict[str, list[str]]] = {
         ]
     },
     "cookie_on_health": {"headers.cookies": ["cookie tracking", "Set-Cookie on /api/health", "lacks Secure"]},
+    "cors_broad": {
+        "headers.cors": [
+            "Access-Control-Allow-Methods grants *",
+            "Access-Control-Allow-Headers grants *",
+            "Access-Control-Max-Age 31536000s above 86400s",
+            f"from {ALLOWED_ORIGIN}",
+        ]
+    },
+    "cors_admin": {
+        "headers.cors": ["admin GET /admin/", "an admin path sends a CORS grant", ALLOWED_ORIGIN,
+                         "expected: no Access-Control-Allow-* headers on admin paths"]
+    },
+    "xss_filter": {"headers.xss_protection": ["X-XSS-Protection: 1 is neither 0 nor 1; mode=block",
+                                              "expected: absent, or 0"]},
+    "cookie_long": {
+        "headers.cookies": ["session cookie sid (Set-Cookie on /) lives 365 days, above 7 days",
+                            "Max-Age=31536000", "expected: Max-Age/Expires <= 604800s"]
+    },
     "exposure_git": {"http.exposure": ["/.git/config (200) serves git config", "/.git/HEAD"]},
     "exposure_env": {"http.exposure": ["/.env (200) serves environment file", "DATABASE_URL"]},
     "exposure_listing": {"http.exposure": ["/uploads/ (200) serves directory listing"]},
@@ -113,6 +132,9 @@ PASSING_VARIANTS = ("soft_404", "cors_public", "page_redirect", "csp_meta_only",
 page that redirects (same origin) to the real page, whose headers are the ones judged; a CSP delivered
 in <meta> (enforced for scripts); a compressed page whose CSRF token changes on every response."""
 
+ADVISORY_VARIANTS = {"xss_legacy": ("headers.xss_protection", ["1; mode=block is deprecated", "set 0"])}
+"""Variants whose finding is advisory: the check passes in pytest, the sign-off shows the finding."""
+
 SECRETS = ("s3ss10n-v4lue-1234", "tr4ck-v4lue-9876", "pw-not-for-logs", "k3y-not-for-logs")
 
 
@@ -129,7 +151,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> GoliveRun:
     root = tmp_path_factory.mktemp("headers")
     with headers_lab(root / "lab") as lab:
         targets = [lab.target("web", "sound", http_variant="http_sound")]
-        targets += [_target(lab, v) for v in (*FLAW_FAILS, *FLAW_ADVISES, *PASSING_VARIANTS)]
+        targets += [_target(lab, v) for v in (*FLAW_FAILS, *FLAW_ADVISES, *PASSING_VARIANTS, *ADVISORY_VARIANTS)]
         targets.append({**lab.target("http-refused", "sound"), "http_url": f"http://{HOSTNAME}:{free_port()}"})
         profile = {
             "name": "headers-selftest",
@@ -141,6 +163,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> GoliveRun:
                     "permissions_policy_required": True,
                     "min_grade": "B",
                     "cors_allowed_origins": [ALLOWED_ORIGIN],
+                    "cors_admin_paths": ["/admin/"],
                 }
             },
         }
@@ -216,6 +239,18 @@ def test_silent_plain_http_listener_fails(run: GoliveRun) -> None:
     assert run.status("http.https_redirect", "http-silent") == "failed"
     message = run.message("http.https_redirect", "http-silent")
     assert "no answer within" in message and "nothing listens" not in message, message
+
+
+@pytest.mark.parametrize("variant", sorted(ADVISORY_VARIANTS))
+def test_advisory_variant_is_a_finding_not_a_pass(run: GoliveRun, variant: str) -> None:
+    subject = variant.replace("_", "-")
+    check_id, words = ADVISORY_VARIANTS[variant]
+    assert run.status(check_id, subject) == "advisory", run.message(check_id, subject)
+    for word in words:
+        assert word in run.message(check_id, subject)
+    for other in IDS:
+        if other not in (check_id, "headers.grade"):
+            assert run.status(other, subject) == "passed", (other, run.message(other, subject))
 
 
 def test_no_cookie_value_or_leaked_secret_in_reports(run: GoliveRun) -> None:

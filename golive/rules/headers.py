@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from golive.rules import csp as csp_rules
 from golive.verdict import Verdict, advisory, combine, fail, ok
@@ -538,25 +540,87 @@ def server_disclosure(headers: Pairs) -> Verdict:
 
 @dataclass(frozen=True)
 class CorsProbe:
-    """The CORS-relevant answer to one probe request (a GET with Origin, or a preflight)."""
+    """The CORS-relevant answer to one probe request (a GET with Origin, or a preflight).
+
+    ``admin`` marks a probe of a ``cors_admin_paths`` path, where any grant is a finding.
+    """
 
     label: str
     allow_origin: str | None
     allow_credentials: str | None
     status: int = 200
+    allow_methods: str | None = None
+    allow_headers: str | None = None
+    max_age: str | None = None
+    admin: bool = False
 
 
-def cors_probe(label: str, headers: Pairs, status: int = 200) -> CorsProbe:
+def cors_probe(label: str, headers: Pairs, status: int = 200, admin: bool = False) -> CorsProbe:
     return CorsProbe(
         label,
         _joined(values(headers, "Access-Control-Allow-Origin")),
         _joined(values(headers, "Access-Control-Allow-Credentials")),
         status,
+        _joined(values(headers, "Access-Control-Allow-Methods")),
+        _joined(values(headers, "Access-Control-Allow-Headers")),
+        _joined(values(headers, "Access-Control-Max-Age")),
+        admin,
     )
 
 
-def cors(probes: Sequence[CorsProbe], probe_origin: str, allowed_origins: Iterable[str] = ()) -> Verdict:
-    """No wildcard with credentials, no reflected foreign Origin, only allowed origins with credentials."""
+def _tokens(value: str | None) -> list[str]:
+    return [t.strip() for t in (value or "").split(",") if t.strip()]
+
+
+def cors_grant(
+    p: CorsProbe,
+    allowed_methods: Iterable[str] | None,
+    allowed_headers: Iterable[str] | None,
+    max_age: float | None,
+) -> list[Verdict]:
+    """What a granting preflight allows beyond the policy: methods, request headers, cache time."""
+    parts: list[Verdict] = []
+    methods = _tokens(p.allow_methods)
+    if allowed_methods is not None and methods:
+        wanted = {m.upper() for m in allowed_methods}
+        broad = [m for m in methods if m == "*" or m.upper() not in wanted]
+        if broad:
+            parts.append(fail("cors-methods-broad",
+                              f"{p.label}: Access-Control-Allow-Methods grants {', '.join(broad)}",
+                              f"Access-Control-Allow-Methods: {shown(p.allow_methods)}",
+                              f"methods within {', '.join(sorted(wanted))}", score=-5))
+    headers = _tokens(p.allow_headers)
+    if headers:
+        wanted_h = None if allowed_headers is None else {h.lower() for h in allowed_headers}
+        broad_h = [h for h in headers if h == "*" or (wanted_h is not None and h.lower() not in wanted_h)]
+        if broad_h:
+            expected = "named request headers" + (f" within {', '.join(sorted(wanted_h))}" if wanted_h else
+                                                  " (no *)")
+            parts.append(fail("cors-headers-broad",
+                              f"{p.label}: Access-Control-Allow-Headers grants {', '.join(broad_h)}",
+                              f"Access-Control-Allow-Headers: {shown(p.allow_headers)}", expected, score=-5))
+    if max_age is not None and p.max_age is not None:
+        text = p.max_age.strip()
+        if not text.lstrip("-").isdigit():
+            parts.append(fail("cors-max-age-invalid", f"{p.label}: Access-Control-Max-Age is not a number",
+                              f"Access-Control-Max-Age: {shown(p.max_age)}", f"<= {max_age:g}", score=0))
+        elif int(text) > max_age:
+            parts.append(fail("cors-max-age-long",
+                              f"{p.label}: Access-Control-Max-Age {int(text)}s above {max_age:g}s",
+                              f"Access-Control-Max-Age: {text}", f"<= {max_age:g}", score=0))
+    return parts
+
+
+def cors(
+    probes: Sequence[CorsProbe],
+    probe_origin: str,
+    allowed_origins: Iterable[str] = (),
+    allowed_methods: Iterable[str] | None = None,
+    allowed_headers: Iterable[str] | None = None,
+    max_age: float | None = None,
+) -> Verdict:
+    """No wildcard with credentials, no reflected foreign Origin, only allowed origins with credentials;
+    granted preflights within the allowed methods/headers and ``max_age``; admin probes grant nothing."""
     allowed = {o.rstrip("/").lower() for o in allowed_origins}
     probe = probe_origin.rstrip("/").lower()
     expected = f"no Access-Control-Allow-Origin for {probe_origin}" + (
@@ -566,6 +630,19 @@ def cors(probes: Sequence[CorsProbe], probe_origin: str, allowed_origins: Iterab
     for p in probes:
         if p.allow_origin is None:
             continue
+        if p.admin:
+            parts.append(
+                fail(
+                    "cors-admin-path-granted",
+                    f"{p.label}: an admin path sends a CORS grant (Access-Control-Allow-Origin: "
+                    f"{shown(p.allow_origin)})",
+                    f"Access-Control-Allow-Origin: {shown(p.allow_origin)}",
+                    "no Access-Control-Allow-* headers on admin paths",
+                    score=-20,
+                )
+            )
+            continue
+        parts.extend(cors_grant(p, allowed_methods, allowed_headers, max_age))
         acao = p.allow_origin.strip()
         creds = (p.allow_credentials or "").strip().lower() == "true"
         observed = f"Access-Control-Allow-Origin: {shown(acao)}" + (
@@ -616,12 +693,17 @@ def cors(probes: Sequence[CorsProbe], probe_origin: str, allowed_origins: Iterab
     if parts:
         verdict = combine("cors", parts, "")
         return Verdict(
-            False, parts[0].name, verdict.reason, parts[0].observed, expected, _worst(parts), verdict.details
+            False, parts[0].name, verdict.reason, parts[0].observed, parts[0].expected, _worst(parts),
+            verdict.details
         )
     seen = "; ".join(f"{p.label}: {shown(p.allow_origin)}" for p in probes)
+    granted = [p for p in probes if p.allow_methods or p.allow_headers or p.max_age]
+    bounded = f"; granted preflights within policy ({len(granted)})" if granted else ""
+    admin = [p for p in probes if p.admin]
+    quiet = f"; {len(admin)} admin probe(s) without grant" if admin else ""
     return ok(
         "cors-not-implemented-or-restricted",
-        f"CORS does not trust the foreign origin {probe_origin}",
+        f"CORS does not trust the foreign origin {probe_origin}{bounded}{quiet}",
         seen or "(no probes)",
         expected,
     )
@@ -685,15 +767,73 @@ def parse_set_cookie(value: str, path: str = "/") -> Cookie:
     return Cookie(shown(name) if name else "(unnamed)", attributes, path)
 
 
-def cookies(set_cookies: Sequence[tuple[str, str]], script_readable: Iterable[str] = ()) -> Verdict:
-    """Every Set-Cookie ``(path, value)`` has Secure, HttpOnly (unless script-readable) and SameSite."""
+def cookie_lifetime(cookie: Cookie, now: datetime) -> float | None:
+    """Seconds the browser keeps the cookie: Max-Age wins over Expires (RFC 6265 §5.3); None for a
+    session cookie (neither attribute, or one that cannot be parsed and is therefore ignored)."""
+    max_age = cookie.attributes.get("max-age")
+    if max_age is not None and re.fullmatch(r"-?\d+", max_age.strip()):
+        return float(int(max_age.strip()))
+    expires = cookie.attributes.get("expires")
+    if expires:
+        try:
+            when = parsedate_to_datetime(expires.strip())
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return (when - now).total_seconds()
+    return None
+
+
+def _days(seconds: float) -> str:
+    return f"{seconds / 86400:.3g} days" if seconds >= 86400 else f"{seconds / 3600:.3g} hours"
+
+
+@dataclass(frozen=True)
+class CookieLifetimes:
+    """The lifetime policy: cookies whose name matches ``session`` live at most ``max_age`` seconds,
+    ``admin_max_age`` when set on one of ``admin_paths``."""
+
+    session: str
+    max_age: float
+    admin_paths: tuple[str, ...] = ()
+    admin_max_age: float = 3600.0
+
+
+def _lifetime_part(cookie: Cookie, path: str, policy: CookieLifetimes, now: datetime) -> Verdict | None:
+    if not re.search(policy.session, cookie.name):
+        return None
+    lifetime = cookie_lifetime(cookie, now)
+    if lifetime is None:
+        return None
+    admin = path in policy.admin_paths
+    bound = policy.admin_max_age if admin else policy.max_age
+    if lifetime <= bound:
+        return None
+    kind = "admin session" if admin else "session"
+    return fail(
+        "cookies-lifetime-too-long",
+        f"{kind} cookie {cookie.name} (Set-Cookie on {path}) lives {_days(lifetime)}, above {_days(bound)}",
+        f"{cookie.name}: {cookie.describe()}",
+        f"Max-Age/Expires <= {bound:.0f}s ({_days(bound)})",
+        score=0,
+    )
+
+
+def cookies(set_cookies: Sequence[tuple[str, str]], script_readable: Iterable[str] = (),
+            lifetimes: CookieLifetimes | None = None, now: datetime | None = None) -> Verdict:
+    """Every Set-Cookie ``(path, value)`` has Secure, HttpOnly (unless script-readable) and SameSite;
+    session cookies live no longer than ``lifetimes`` allows (the seeds: 7 days users, 1 hour admin)."""
     readable = {n.lower() for n in script_readable}
     expected = "Secure; HttpOnly; SameSite=Lax|Strict (SameSite=None only with Secure)"
+    moment = now or datetime.now(UTC)
     parts: list[Verdict] = []
     seen: list[str] = []
     for path, header in set_cookies:
         cookie = parse_set_cookie(header, path)
         seen.append(f"{cookie.name} on {path}")
+        if lifetimes is not None and (too_long := _lifetime_part(cookie, path, lifetimes, moment)) is not None:
+            parts.append(too_long)
         where = f"cookie {cookie.name} (Set-Cookie on {path})"
         observed = f"{cookie.name}: {cookie.describe()}"
         missing: list[str] = []
@@ -727,19 +867,46 @@ def cookies(set_cookies: Sequence[tuple[str, str]], script_readable: Iterable[st
         verdict = combine("cookies", parts, "")
         return Verdict(
             False,
-            "cookies-without-flags",
+            parts[0].name if len({p.name for p in parts}) == 1 else "cookies-without-flags",
             verdict.reason,
             "; ".join(p.observed or "" for p in parts),
-            expected,
+            "; ".join(dict.fromkeys(p.expected or expected for p in parts)),
             _worst(parts),
             verdict.details,
         )
     return _scored(
         ok(
             "cookies-secure-with-httponly-sessions-and-samesite",
-            f"{len(set_cookies)} cookie(s) with Secure, HttpOnly and SameSite",
+            f"{len(set_cookies)} cookie(s) with Secure, HttpOnly and SameSite"
+            + (f"; session lifetimes within {_days(lifetimes.max_age)}" if lifetimes is not None else ""),
             ", ".join(seen),
             expected,
         ),
         5,
     )
+
+
+# --------------------------------------------------------------------------- X-XSS-Protection
+
+
+def xss_protection(headers: Pairs) -> Verdict:
+    """X-XSS-Protection per current guidance (OWASP, MDN): the header is deprecated and browsers
+    ignore it, and the old XSS auditors it switched on could be abused to leak data; absent or ``0``
+    is right, ``1; mode=block`` (what the seeds set) is an advisory finding, anything else fails."""
+    expected = "absent, or 0 (rely on Content-Security-Policy)"
+    found = values(headers, "X-XSS-Protection")
+    observed = shown(_joined(found))
+    if not found:
+        return ok("x-xss-protection-absent", "X-XSS-Protection absent (deprecated header; CSP protects)",
+                  observed, expected)
+    tokens = [v.strip().lower().replace(" ", "") for v in found]
+    if all(t == "0" for t in tokens):
+        return ok("x-xss-protection-disabled", "X-XSS-Protection: 0 (the legacy auditor is off)", observed,
+                  expected)
+    if all(t.startswith("1;") and "mode=block" in t.split(";")[1:] for t in tokens):
+        return advisory("x-xss-protection-legacy",
+                        "X-XSS-Protection: 1; mode=block is deprecated (browsers ignore it; set 0 or drop it "
+                        "and rely on Content-Security-Policy)", observed, expected)
+    return fail("x-xss-protection-unsafe",
+                f"X-XSS-Protection: {observed} is neither 0 nor 1; mode=block (filter mode lets the legacy "
+                "auditor be abused to leak page content)", observed, expected, score=0)

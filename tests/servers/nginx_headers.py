@@ -37,7 +37,22 @@ SOUND_HEADERS: dict[str, str] = {
     "Set-Cookie": "sid=s3ss10n-v4lue-1234; Path=/; Secure; HttpOnly; SameSite=Lax",
     "Access-Control-Allow-Origin": "$golive_cors_origin",
     "Access-Control-Allow-Credentials": "$golive_cors_credentials",
+    "Access-Control-Allow-Methods": "$golive_cors_methods",
+    "Access-Control-Allow-Headers": "$golive_cors_headers",
+    "Access-Control-Max-Age": "$golive_cors_max_age",
 }
+CORS_GRANT = "".join(
+    f'            add_header {name} "{value}" always;\n'
+    for name, value in SOUND_HEADERS.items()
+    if name.startswith("Access-Control-")
+)
+ADMIN = (
+    "        location /admin/ {{\n"
+    '            add_header X-Robots-Tag "noindex" always;\n'
+    '            return 200 "admin\\n";\n'
+    "        }}\n"
+)
+"""The admin area: it sets its own headers, so it inherits no CORS grant (nginx add_header rule)."""
 
 
 META_HOME = (
@@ -98,6 +113,21 @@ VARIANTS: dict[str, Variant] = {
         {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Credentials": "true"}
     ),
     "cors_public": Variant({"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Credentials": None}),
+    "cors_broad": Variant(
+        {
+            "Access-Control-Allow-Methods": "$golive_cors_broad",
+            "Access-Control-Allow-Headers": "$golive_cors_broad",
+            "Access-Control-Max-Age": "$golive_cors_year",
+        }
+    ),
+    "cors_admin": Variant(
+        locations="        location /admin/ {{\n" + CORS_GRANT + '            return 200 "admin\\n";\n        }}\n'
+    ),
+    "xss_filter": Variant({"X-XSS-Protection": "1"}),
+    "xss_legacy": Variant({"X-XSS-Protection": "1; mode=block"}),
+    "cookie_long": Variant(
+        {"Set-Cookie": "sid=s3ss10n-v4lue-1234; Path=/; Max-Age=31536000; Secure; HttpOnly; SameSite=Lax"}
+    ),
     "cookie_insecure": Variant({"Set-Cookie": "sid=s3ss10n-v4lue-1234; Path=/"}),
     "cookie_on_health": Variant(
         locations=(
@@ -161,6 +191,26 @@ CORS_MAP = f"""\
         default "";
         "{ALLOWED_ORIGIN}" "true";
     }}
+    map $http_origin $golive_cors_methods {{
+        default "";
+        "{ALLOWED_ORIGIN}" "GET, POST, PUT";
+    }}
+    map $http_origin $golive_cors_headers {{
+        default "";
+        "{ALLOWED_ORIGIN}" "authorization, content-type";
+    }}
+    map $http_origin $golive_cors_max_age {{
+        default "";
+        "{ALLOWED_ORIGIN}" "600";
+    }}
+    map $http_origin $golive_cors_broad {{
+        default "";
+        "{ALLOWED_ORIGIN}" "*";
+    }}
+    map $http_origin $golive_cors_year {{
+        default "";
+        "{ALLOWED_ORIGIN}" "31536000";
+    }}
 """
 
 
@@ -194,7 +244,8 @@ def _block(
         f"        server_tokens {tokens};\n        default_type text/html;\n{variant.extra}{_headers(variant)}"
         f"        location = / {{ {variant.home} }}\n"
         f'        location = /app/ {{ return 200 "<html><title>App</title>welcome</html>\\n"; }}\n'
-        f"{'' if 'location = /api/health' in locations else HEALTH}{locations}"
+        f"{'' if 'location = /api/health' in locations else HEALTH}"
+        f"{'' if 'location /admin/' in locations else ADMIN.format()}{locations}"
         f"        location / {{ {variant.fallback} }}\n    }}\n"
     )
 
