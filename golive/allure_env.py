@@ -17,6 +17,7 @@ from typing import Any
 
 import golive
 from golive.profile import Profile
+from golive.redact import Redactor
 from golive.signoff_model import SignOff
 
 LIBRARIES = ("pytest", "pytest-xdist", "pytest-testinfra", "httpx", "locust", "sslyze", "psycopg",
@@ -76,7 +77,7 @@ def write(results_dir: Path, profile: Profile, signoff: SignOff) -> None:
         "profile": profile.name,
         "environment": profile.environment,
         "verdict": str(signoff.verdict),
-        "targets": ", ".join(f"{t.name}={t.url}" for t in profile.targets),
+        "targets": Redactor(profile.secret_values).text(", ".join(f"{t.name}={t.url}" for t in profile.targets)),
         "hosts": ", ".join(h.name for h in profile.hosts),
         "databases": ", ".join(d.name for d in profile.databases),
         **{f"version.{k}": v for k, v in versions().items()},

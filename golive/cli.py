@@ -1,26 +1,26 @@
-"""The ``golive`` command: demo, checklist, profile validate/show, report, bundle, verify-bundle, diff,
-approve, verdict.
+"""The ``golive`` command: run, demo, init, checklist, profile validate/show, report, bundle,
+verify-bundle, diff, approve, verdict.
 
-Exit codes: 0 success (demo, verdict: verdict GO), 1 checks failed / verdict NO-GO / bundle altered /
-drift found / HTML report tool missing / approval of a NO-GO refused, 4 usage or profile error (the
-same as pytest's usage error, so CI treats both alike).
+Exit codes: 0 success (run, demo, verdict: verdict GO), 1 checks failed / verdict NO-GO / bundle
+altered / drift found / HTML report tool missing / approval of a NO-GO refused, 4 usage or profile
+error (the same as pytest's usage error, so CI treats both alike), 141 output pipe closed early
+(``golive checklist | head``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import yaml
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 4
-
-
-def _repo_root() -> Path:
-    return Path(__file__).resolve().parent.parent
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what a shell reports for a tool whose reader went away."""
 
 
 def cmd_checklist(args: argparse.Namespace) -> int:
@@ -44,10 +44,11 @@ def cmd_checklist(args: argparse.Namespace) -> int:
 
 
 def _load_or_report(path: str):  # -> Profile | None (imported lazily)
+    from golive.paths import profile_search_dirs
     from golive.profile import ProfileError, load_profile
 
     try:
-        return load_profile(path, [Path.cwd() / "profiles", _repo_root() / "profiles"])
+        return load_profile(path, profile_search_dirs())
     except ProfileError as exc:
         print(f"golive profile error: {exc}", file=sys.stderr)
         return None
@@ -81,6 +82,54 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     return run_demo(report_dir=Path(args.report_dir), flaws=args.flaw or [], pytest_args=args.pytest_args,
                     serve_only=args.serve)
+
+
+def cmd_run(argv: Sequence[str]) -> int:
+    """The gate from an installed golive: exit 0 GO, 1 NO-GO, 4 bad input.
+
+    Parsed by ``golive.gate.split_arguments``, not argparse: pytest's options (``-m EXPR``...) may
+    come before, after or between golive's own, in either spelling.
+    """
+    from golive.gate import run, split_arguments
+
+    try:
+        own, rest = split_arguments(argv)
+    except ValueError as exc:
+        print(f"golive run: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if "--profile" not in own:
+        print("golive run: --profile NAME|PATH is required (golive run --help)", file=sys.stderr)
+        return EXIT_USAGE
+    return run(own["--profile"], Path(own.get("--report-dir", "reports")), rest)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Probe a URL and write a starter profile that validates and fits the service."""
+    from golive import onboard
+
+    output = Path(args.output) if args.output else Path(f"{args.name or onboard.profile_name(args.url)}.yaml")
+    if output.exists() and not args.force:
+        print(f"golive init: {output} exists; choose another -o or pass --force", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        found = onboard.discover(args.url, resolve=args.resolve, ca_bundle=args.ca_bundle, http_url=args.http_url,
+                                 timeout=args.timeout)
+    except onboard.OnboardError as exc:
+        print(f"golive init: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    name = args.name or onboard.profile_name(found.url)
+    output.write_text(onboard.render(found, name, args.environment), encoding="utf-8")
+    print(f"golive init: probed {found.url} with {found.requests} requests")
+    print(f"  HTTPS: {found.url}" + (f" (certificate did not verify: {found.tls_error})" if found.tls_error else ""))
+    print(f"  plain HTTP: {found.http_url or 'none found'}")
+    print(f"  health: {found.health_path or 'none found'}")
+    for note in found.notes:
+        print(f"  note: {note}")
+    profile = _load_or_report(str(output))
+    if profile is None:
+        return EXIT_USAGE
+    print(f"wrote {output}; next: golive run --profile {output}")
+    return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -189,8 +238,30 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="golive", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="golive", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=version_line(),
+                        help="golive's version and the versions of the tools it drives")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the installed checks against a profile: exit 0 GO, 1 NO-GO, 4 bad input",
+                         description="Run golive's checks with pytest. Arguments after the options (or after --) "
+                                     "go to pytest: -m MARKEXPR, -k EXPR, -n N, --golive-target NAME, --allow-load.")
+    run.add_argument("--profile", required=True, metavar="NAME|PATH", help="profile name in ./profiles or a YAML path")
+    run.add_argument("--report-dir", default="reports", metavar="DIR", help="where reports go (default: ./reports)")
+    run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="more pytest arguments")
+
+    init = sub.add_parser("init", help="probe a URL and write a starter profile for it")
+    init.add_argument("url", help="the service's base URL (https://app.example.com)")
+    init.add_argument("--name", help="profile name (default: from the URL's host)")
+    init.add_argument("-o", "--output", help="file to write (default: NAME.yaml)")
+    init.add_argument("--environment", default="staging", help="environment name (default: staging)")
+    init.add_argument("--http-url", help="the plain-HTTP listener, when not on port 80 beside 443")
+    init.add_argument("--resolve", metavar="IP", help="connect to this address, keep the URL's hostname")
+    init.add_argument("--ca-bundle", metavar="FILE", help="extra CA certificates to trust")
+    init.add_argument("--timeout", type=float, default=5.0, help="seconds per request (default: 5)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(func=cmd_init)
 
     demo = sub.add_parser("demo", help="start the embedded demo target and run the full gate against it")
     demo.add_argument("--report-dir", default="reports", help="where reports go (default: reports/)")
@@ -249,16 +320,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def version_line() -> str:
+    """``golive 0.1.0 (pytest 9.1.1, sslyze 6.1.0, ..., Python 3.11.7)``."""
+    from golive.allure_env import versions
+
+    found = versions()
+    tools = ", ".join(f"{name} {found[name]}" for name in ("pytest", "sslyze", "locust", "pytest-testinfra",
+                                                            "httpx", "psycopg", "allure-pytest") if name in found)
+    return f"golive {found['golive']} ({tools}, Python {found['python']})"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    if argv[:1] == ["run"] and not {"-h", "--help"} & set(argv[1:argv.index("--") if "--" in argv else None]):
+        return _guarded(lambda: cmd_run(argv[1:]))
     args = parser.parse_args(argv)
     if getattr(args, "pytest_args", None) and args.pytest_args[:1] == ["--"]:
         args.pytest_args = args.pytest_args[1:]
+    return _guarded(lambda: args.func(args))
+
+
+def _guarded(command: Callable[[], int]) -> int:
+    """Run a command: Ctrl-C and a closed output pipe end it quietly with their exit codes."""
     try:
-        return int(args.func(args))
+        code = int(command())
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`golive checklist --json | head`): no traceback; silence the final
+        # flush at exit, which would raise again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

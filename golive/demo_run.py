@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from golive.signoff_model import SignOff
 
-REPO = Path(__file__).resolve().parent.parent
-STATE_DIR = REPO / ".golive" / "demo"
+from golive.paths import bundled_profiles_dir, state_dir
+
+STATE_DIR = state_dir() / "demo"
 
 
 @contextlib.contextmanager
@@ -62,12 +63,14 @@ def run_demo(report_dir: Path, flaws: Sequence[str] = (), pytest_args: Sequence[
                 while True:
                     time.sleep(3600)
             return 0
-        command = [sys.executable, "-m", "pytest", str(REPO / "checks"), "-p", "no:locust",
-                   "--rootdir", str(REPO), "--profile", str(REPO / "profiles" / "demo.yaml"),
-                   "--report-dir", str(report_dir), "-q", "--no-header", *pytest_args]
-        print(f"golive demo: running the gate: pytest checks --profile profiles/demo.yaml "
-              f"--report-dir {report_dir}", flush=True)
-        done = subprocess.run(command, cwd=REPO, env={**os.environ, **env}, check=False)
+        from golive.gate import pytest_arguments
+
+        profile = bundled_profiles_dir() / "demo.yaml"
+        command = [sys.executable, "-m", "pytest",
+                   *pytest_arguments(str(profile), report_dir.resolve(), ["-q", "--no-header", *pytest_args])]
+        print(f"golive demo: running the gate: golive run --profile {profile} --report-dir {report_dir}",
+              flush=True)
+        done = subprocess.run(command, env={**os.environ, **env}, check=False)
     signoff = _read_signoff(report_dir)
     took = time.monotonic() - started
     if signoff is None:

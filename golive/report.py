@@ -32,7 +32,6 @@ from golive import allure_env
 from golive.signoff_model import SIGNOFF_JSON, SignOff, SignOffError, iso, read
 from golive.status import Status
 
-REPO = Path(__file__).resolve().parent.parent
 ALLURE_NPM_SPEC = "allure@3.18.0"
 NODE_MIN_MAJOR = 20
 INSTALL_TIMEOUT = 600
@@ -45,8 +44,11 @@ class ToolMissing(RuntimeError):
 
 
 def node_dir() -> Path:
-    """Where Allure 3 is installed: a cache inside the repo (git-ignored), or GOLIVE_NODE_DIR."""
-    return Path(os.environ.get("GOLIVE_NODE_DIR") or REPO / ".golive" / "node")
+    """Where Allure 3 is installed: GOLIVE_NODE_DIR, else golive's cache (the checkout's git-ignored
+    .golive/, or ~/.cache/golive for an installed golive)."""
+    from golive.paths import cache_dir
+
+    return Path(os.environ.get("GOLIVE_NODE_DIR") or cache_dir() / "node")
 
 
 def node_major() -> int | None:
