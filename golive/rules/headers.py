@@ -835,7 +835,7 @@ def cookies(set_cookies: Sequence[tuple[str, str]], script_readable: Iterable[st
         if lifetimes is not None and (too_long := _lifetime_part(cookie, path, lifetimes, moment)) is not None:
             parts.append(too_long)
         where = f"cookie {cookie.name} (Set-Cookie on {path})"
-        observed = f"{cookie.name}: {cookie.describe()}"
+        observed = f"{cookie.name} ({cookie.describe()})"  # not "name: attrs", which reads as a secret
         missing: list[str] = []
         score = 0
         if not cookie.secure:
