@@ -814,7 +814,7 @@ def _lifetime_part(cookie: Cookie, path: str, policy: CookieLifetimes, now: date
     return fail(
         "cookies-lifetime-too-long",
         f"{kind} cookie {cookie.name} (Set-Cookie on {path}) lives {_days(lifetime)}, above {_days(bound)}",
-        f"{cookie.name}: {cookie.describe()}",
+        f"{cookie.name}=***; {cookie.describe()}",
         f"Max-Age/Expires <= {bound:.0f}s ({_days(bound)})",
         score=0,
     )
@@ -835,7 +835,7 @@ def cookies(set_cookies: Sequence[tuple[str, str]], script_readable: Iterable[st
         if lifetimes is not None and (too_long := _lifetime_part(cookie, path, lifetimes, moment)) is not None:
             parts.append(too_long)
         where = f"cookie {cookie.name} (Set-Cookie on {path})"
-        observed = f"{cookie.name} ({cookie.describe()})"  # not "name: attrs", which reads as a secret
+        observed = f"{cookie.name}=***; {cookie.describe()}"
         missing: list[str] = []
         score = 0
         if not cookie.secure:
