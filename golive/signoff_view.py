@@ -34,6 +34,10 @@ class Finding:
 
     @property
     def remediation(self) -> Remediation | None:
+        """The item's fix, for a finding about the target only: a check that could not observe
+        (error) or could not reach its target gets no product fix, which would mislead."""
+        if self.result.status is Status.ERROR or self.result.category == "target unreachable":
+            return None
         return self.item.remediation
 
 
@@ -113,7 +117,8 @@ def build_view(doc: SignOff) -> View:
             why = item.note or "; ".join(dict.fromkeys(r.message for r in item.results if r.message)) or "-"
             view.not_applicable.append((item.id, why))
         view.metrics += _metrics_once(item)
-        if item.status in (*BAD, Status.ADVISORY, Status.WAIVED) and item.remediation and item.remediation.snippets:
+        findings = [Finding(item, r) for r in item.results_in(*BAD, Status.ADVISORY, Status.WAIVED)]
+        if any(f.remediation is not None and f.remediation.snippets for f in findings):
             view.fixes.append(item)
     view.manual.sort(key=lambda i: (_manual_rank(i), _severity_key(i)))
     view.passed = sorted((c, *counts) for c, counts in passed.items())  # type: ignore[misc]
@@ -156,7 +161,7 @@ def scope_lines(doc: SignOff) -> list[tuple[str, str]]:
     if run.keyword:
         selection.append(f'-k "{run.keyword}"')
     for kind, names in run.subject_filters.items():
-        selection.append(f"--{kind.rstrip('s')} " + ", ".join(names))
+        selection.append(f"--golive-{kind.rstrip('s')} " + ", ".join(names))
     subjects = "; ".join(f"{s.name} {s.where}" for s in run.subjects) or "none"
     tools = ", ".join(f"{k} {v}" for k, v in run.versions.items())
     if run.git_sha:
