@@ -129,13 +129,13 @@ def _metrics_once(item: Item) -> list[tuple[Item, str, dict[str, Any]]]:
     """The metrics of each subject of ``item`` once (every load threshold result carries the whole
     run's stats); per-result figures that differ (one latency per endpoint) stay with their
     messages in the details instead."""
-    out = []
-    for subject in dict.fromkeys(r.subject for r in item.results):
-        distinct = {repr(sorted(r.metrics.items())): r.metrics for r in item.results
-                    if r.subject == subject and r.metrics}
-        if len(distinct) == 1:
-            out.append((item, subject, next(iter(distinct.values()))))
-    return out
+    by_subject: dict[str, list[dict[str, Any]]] = {}
+    for result in item.results:
+        if result.metrics:
+            seen = by_subject.setdefault(result.subject, [])
+            if result.metrics not in seen:
+                seen.append(result.metrics)
+    return [(item, subject, found[0]) for subject, found in by_subject.items() if len(found) == 1]
 
 
 def folded_not_applicable(view: View) -> list[tuple[str, list[str]]]:
