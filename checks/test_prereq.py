@@ -196,11 +196,14 @@ def test_firewall(prereq_host, evidence):
 
 @check("prereq.redis", over="prereq_redis")
 def test_redis(prereq_host, profile, evidence):
-    from golive.prereq.redis_facts import observe
+    from golive.prereq.redis_facts import RedisError, observe
 
     spec = prereq_host.settings.redis
     prereq_host.testinfra()  # the host is the subject: an unreachable host fails this check too
-    observed = observe(spec, profile.timeout)
+    try:
+        observed = observe(spec, profile.timeout)
+    except RedisError as exc:
+        raise exc.about(prereq_host.name) from None
     evidence.json("redis", {"anonymous_allowed": observed.anonymous_allowed, "version": observed.version,
                             "tls": observed.tls, "config": observed.config, "acl_users": observed.acl_users,
                             "sentinels": [o.__dict__ for o in observed.sentinels]})

@@ -107,4 +107,4 @@ def resolve(host: Any, name: str) -> list[str]:
     """``dscacheutil -q host -a name <name>`` (macOS has no ``getent``): its ``ip_address:`` and
     ``ipv6_address:`` lines, as the system resolver answers."""
     out = host.run("dscacheutil -q host -a name %s", name)
-    return sorted(set(re.findall(r"^ipv6?_address:\s*(\S+)", out.stdout, re.M)))
+    return sorted(set(re.findall(r"^(?:ip|ipv6)_address:\s*(\S+)", out.stdout, re.M)))

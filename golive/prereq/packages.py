@@ -68,13 +68,14 @@ def parse_zypper_patches(xml_text: str) -> list[str]:
             if u.get("category") == "security"]
 
 
-_SWU_LABEL = re.compile(r"^\s*\*\s*Label:\s*(.+?)\s*$", re.M)
+_SWU_LABEL = re.compile(r"^\s*[*-]\s*(?:Label:\s*)?(.+?)\s*$", re.M)
 
 
 def parse_softwareupdate(text: str) -> tuple[list[str], bool]:
-    """``softwareupdate -l``: the labels listed, and whether one needs a restart."""
+    """``softwareupdate -l``: the labels listed (``* Label: X`` since macOS 10.15, ``* X`` before),
+    and whether one needs a restart (``Action: restart``, formerly ``[restart]``)."""
     labels = _SWU_LABEL.findall(text)
-    return labels, bool(re.search(r"Action:\s*restart", text, re.I))
+    return labels, bool(re.search(r"Action:\s*restart|\[restart\]", text, re.I))
 
 
 def _manager(host: Any, wanted: str) -> str:

@@ -21,11 +21,17 @@ CONFIG_KEYS = ("appendonly", "save", "maxmemory", "maxmemory-policy", "protected
 
 
 class RedisError(Exception):
-    """Unreachable Redis or an unexpected answer; ``unreachable`` for connection failures."""
+    """Unreachable Redis or an unexpected answer; ``unreachable`` for connection failures.
+    ``about(subject)`` puts the subject's name in front (the plugin then shows the sentence as is)."""
 
-    def __init__(self, message: str, unreachable: bool = False) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, unreachable: bool = False, subject: str = "") -> None:
+        super().__init__(f"{subject}: {message}" if subject else message)
         self.unreachable = unreachable
+        self.subject = subject
+        self.reason = message
+
+    def about(self, subject: str) -> RedisError:
+        return RedisError(self.reason, self.unreachable, subject)
 
 
 def redacted_url(url: str) -> str:

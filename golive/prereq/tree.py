@@ -22,7 +22,7 @@ _BSD_TYPES = {"Regular File": "f", "Directory": "d", "Symbolic Link": "l", "Sock
 def _command(root: str, glob: str | None, cap: int, bsd: bool) -> str:
     name = f" -name {shlex.quote(glob)}" if glob else ""
     if bsd:
-        walk = f"find {shlex.quote(root)} -mindepth 1{name} -exec stat -f '%HT|%Lp|%Su|%Sg|%N' {{}} +"
+        walk = f"find {shlex.quote(root)} -mindepth 1{name} -exec stat -f '%HT|%Mp%Lp|%Su|%Sg|%N' {{}} +"
     else:
         walk = f"find {shlex.quote(root)} -mindepth 1{name} -printf '%y|%m|%u|%g|%p\\n'"
     # head exits after cap+1 lines; find then dies of SIGPIPE: the walk stops there.

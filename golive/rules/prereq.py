@@ -605,8 +605,9 @@ def docker_daemon(path: str, config: dict | None, error: str | None, wanted: s.D
     if wanted.networks:
         absent = [n for n in wanted.networks if n not in (networks or [])]
         if absent:
-            parts.append(fail("docker-network-missing", f"{wanted.engine} network(s) missing: {', '.join(absent)}",
-                              ", ".join(networks or []) or "none", ", ".join(wanted.networks)))
+            parts.append(fail("docker-network-missing", f"{wanted.engine} network(s) missing: {', '.join(absent)} "
+                              f"(has: {', '.join(networks or []) or 'none'})", None,
+                              f"networks {', '.join(wanted.networks)} (docker network create NAME)"))
     shown = ", ".join(f"{k}={opts[k]}" for k in wanted.require if k in opts)
     extra = f"; storage-driver {storage}" if storage else ""
     nets = f"; networks {', '.join(wanted.networks)}" if wanted.networks else ""
@@ -684,9 +685,10 @@ def redis(observed: RedisObs, wanted: s.Redis) -> Verdict:
         parts += _redis_acl(observed.acl_users or {}, wanted.acl)
     if wanted.sentinel is not None:
         parts += _redis_sentinels(observed.sentinels, wanted.sentinel)
+    raw = cfg.get("maxmemory", "?")
+    memory = format_size(int(raw)) if raw.isdigit() and raw != "0" else raw
     seen = [f"version {observed.version or '?'}", "TLS" if observed.tls else "no TLS",
-            f"appendonly {cfg.get('appendonly', '?')}", f"maxmemory {cfg.get('maxmemory', '?')} "
-            f"({cfg.get('maxmemory-policy', '?')})"]
+            f"appendonly {cfg.get('appendonly', '?')}", f"maxmemory {memory} ({cfg.get('maxmemory-policy', '?')})"]
     if observed.sentinels:
         seen.append(f"{len(observed.sentinels)} sentinel(s) with quorum")
     return combine("redis", parts, "redis as required: " + ", ".join(seen))

@@ -370,12 +370,12 @@ class VerifyCommand(StrictModel):
 class ContainerService(StrictModel):
     """A container (or compose service, or PM2 app) that must be running — and healthy when it has
     a healthcheck (``require_healthcheck``: it must have one) — with a restart policy among
-    ``restart_policies``, a memory limit (``memory_limit``), a CPU limit (``cpu_limit``) and at most
-    ``max_restarts`` restarts."""
+    ``restart_policies`` (a PM2 app with ``autorestart: true`` reports ``autorestart``), a memory
+    limit (``memory_limit``), a CPU limit (``cpu_limit``) and at most ``max_restarts`` restarts."""
 
     name: str
     require_healthcheck: bool = False
-    restart_policies: list[str] = ["always", "unless-stopped", "on-failure"]
+    restart_policies: list[str] = ["always", "unless-stopped", "on-failure", "autorestart"]
     memory_limit: bool = True
     cpu_limit: bool = False
     max_restarts: int | None = Field(default=None, ge=0)
@@ -388,7 +388,7 @@ class Containers(StrictModel):
 
     engine: Literal["docker", "podman", "pm2"] = "docker"
     project: str | None = None
-    services: list[ContainerService] = Field(default=[], min_length=1)
+    services: list[ContainerService] = Field(min_length=1)
 
 
 class Kubernetes(StrictModel):
