@@ -17,6 +17,8 @@ from typing import Any
 
 import golive
 from golive.profile import Profile
+from golive.redact import Redactor
+from golive.signoff_model import SignOff
 
 LIBRARIES = ("pytest", "pytest-xdist", "pytest-testinfra", "httpx", "locust", "sslyze", "psycopg",
              "allure-pytest", "pydantic")
@@ -69,13 +71,13 @@ def executor() -> dict[str, Any] | None:
     return None
 
 
-def write(results_dir: Path, profile: Profile, signoff: dict[str, Any]) -> None:
+def write(results_dir: Path, profile: Profile, signoff: SignOff) -> None:
     results_dir.mkdir(parents=True, exist_ok=True)
     props = {
         "profile": profile.name,
         "environment": profile.environment,
-        "verdict": signoff["verdict"],
-        "targets": ", ".join(f"{t.name}={t.url}" for t in profile.targets),
+        "verdict": str(signoff.verdict),
+        "targets": Redactor(profile.secret_values).text(", ".join(f"{t.name}={t.url}" for t in profile.targets)),
         "hosts": ", ".join(h.name for h in profile.hosts),
         "databases": ", ".join(d.name for d in profile.databases),
         **{f"version.{k}": v for k, v in versions().items()},

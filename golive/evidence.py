@@ -85,25 +85,28 @@ class Evidence:
     @_attachment
     def text(self, name: str, text: str) -> None:
         """Attach plain text (redacted)."""
-        allure.attach(self.redactor.text(text), name=name, attachment_type=allure.attachment_type.TEXT)
+        allure.attach(self.redactor.text(text), name=self.redactor.text(name),
+                      attachment_type=allure.attachment_type.TEXT)
 
     @_attachment
     def json(self, name: str, data: Any) -> None:
         """Attach structured data as JSON (redacted key by key)."""
         body = json.dumps(self.redactor.data(_plain(data)), indent=2, default=str, sort_keys=False)
-        allure.attach(body, name=name, attachment_type=allure.attachment_type.JSON)
+        allure.attach(body, name=self.redactor.text(name), attachment_type=allure.attachment_type.JSON)
 
     @_attachment
     def headers(self, name: str, pairs: Any, status_line: str = "") -> None:
         """Attach response/request headers, secret header values masked."""
         lines = [status_line] if status_line else []
         lines += [f"{k}: {v}" for k, v in self.redactor.headers(pairs)]
-        allure.attach("\n".join(lines), name=name, attachment_type=allure.attachment_type.TEXT)
+        allure.attach("\n".join(lines), name=self.redactor.text(name),
+                      attachment_type=allure.attachment_type.TEXT)
 
     @_attachment
     def file(self, name: str, path: Path | str, kind: str = "text") -> None:
         """Attach a file: text kinds (text, json, csv, html) are redacted, others attached as-is."""
         path = Path(path)
+        name = self.redactor.text(name)
         types = {"text": allure.attachment_type.TEXT, "json": allure.attachment_type.JSON,
                  "csv": allure.attachment_type.CSV, "html": allure.attachment_type.HTML,
                  "png": allure.attachment_type.PNG}
@@ -121,7 +124,7 @@ class Evidence:
         For facts that fit on one line (the header value a check judged): thousands of checks
         then cost no attachment files, while the full response is attached where it is needed.
         """
-        allure.dynamic.parameter(name, self.redactor.text(value), excluded=True)
+        allure.dynamic.parameter(self.redactor.text(name), self.redactor.text(value), excluded=True)
 
     def metric(self, key: str, value: Any) -> None:
         """A figure the sign-off shows next to the result (a grade, a percentile, a restore time)."""

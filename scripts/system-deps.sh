@@ -16,6 +16,13 @@ have ssh || need+=(openssh-client)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 ls /usr/lib/postgresql/*/lib/pg_trgm.so >/dev/null 2>&1 || need+=(postgresql-contrib)
 have chromium || need+=(chromium)
+# backup kinds: pgBackRest drill, age/gpg encrypted backups, real tar --zstd and zip archives
+have pgbackrest || need+=(pgbackrest)
+have age || need+=(age)
+have gpg || need+=(gnupg)
+have zstd || need+=(zstd)
+have zip || need+=(zip)
+have redis-check-rdb || need+=(redis-tools)
 have git || need+=(git)
 # prereq self-tests: a real firewall in a network namespace, logrotate -d validates the rotation
 # configs golive parses, sqlite3 reads live SQLite files (prereq.data_integrity), prlimit sets limits
