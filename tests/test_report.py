@@ -83,7 +83,9 @@ def test_allure3_config_is_offline_with_history_and_categories(tmp_path: Path) -
     assert options["singleFile"] is True
     assert options["reportName"] == "golive sign-off: shop (production) — GO"
     rules = config["categories"]["rules"]
-    assert [r["name"] for r in rules][:2] == ["Target unreachable", "Waived"]
+    assert [r["name"] for r in rules] == ["Advisory", "Target unreachable", "Product defect", "golive error",
+                                          "Waived", "Not applicable", "Skipped"]
+    assert rules[0]["matchers"] == {"statuses": ["passed"], "labels": {"tag": "^golive:advisory$"}}
     regexes = [r["messageRegex"] for r in rules if "messageRegex" in r]
     assert all("(?s)" not in r for r in regexes)  # JavaScript has no inline (?s) flag
     assert re.search(regexes[0], "GET /\nweb: unreachable\nafter 1s timeout")  # across lines
