@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 
 from golive import profile_checks
 from golive.durations import Duration
@@ -194,13 +194,37 @@ class Waiver(StrictModel):
 
 
 class Attestation(StrictModel):
-    """A manual checklist item, signed by a person."""
+    """A manual checklist item, signed by a person: done (``attested``), or ``not_applicable`` here.
+
+    ``release`` binds it to one release: a run verifying another release (or naming none) does not
+    count it, and the sign-off says so. Without ``release`` it holds for every release until
+    ``expires``.
+    """
 
     check: str
     by: str = Field(min_length=1)
     at: date
+    status: Literal["attested", "not_applicable"] = "attested"
+    reason: str | None = Field(default=None, validate_default=True)
+    """Why the item does not apply (required with ``status: not_applicable``)."""
     note: str | None = None
     expires: date | None = None
+    release: str | None = None
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_for_not_applicable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("status") == "not_applicable" and not (value or "").strip():
+            raise ValueError("status not_applicable needs a reason: why the item does not apply here "
+                             "(the sign-off shows it with who decided)")
+        return value.strip() if value else value
+
+    @field_validator("release")
+    @classmethod
+    def _release_id(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("expected a release id (e.g. v1.4.2 or a commit SHA); leave the key out for any release")
+        return value.strip() if value else value
 
 
 class Profile(StrictModel):
@@ -334,6 +358,7 @@ class _PathFrom(str):
 PATH_KINDS = {"ca_bundle": profile_checks.PEM, "ssh_config": profile_checks.FILE,
               "ssh_identity_file": profile_checks.FILE, "policy_file": profile_checks.FILE,
               "locustfile": profile_checks.FILE, "key_file": profile_checks.FILE,
+              "identity_file": profile_checks.FILE, "schema_file": profile_checks.FILE,
               "pg_bin_dir": profile_checks.DIRECTORY}
 """Keys naming files on the machine golive runs on: resolved against the profile's directory and
 checked when the profile loads (exists, readable, the right kind). Paths on the checked hosts

@@ -230,9 +230,17 @@ def check_references(data: Any, catalog: dict[str, Any], subject_names: set[str]
                 known = ", ".join(sorted(subject_names)) or "none"
                 problems.append(Problem(f"{key}.check", f"{entry['check']!r} names the subject {subject!r}, which is "
                                                         f"not in this profile{suggestion} (subjects: {known})"))
+            if kind == "waivers" and getattr(item, "mode", "") == "manual":
+                problems.append(Problem(f"{key}.check", _MANUAL_WAIVER.format(id=check_id)))
             if kind == "attestations":
                 problems += _attestation_problems(key, entry, item, today)
     return problems
+
+
+_MANUAL_WAIVER = (
+    "{id} is a manual item: nothing runs, so there is no failure to waive. Attest it under attestations "
+    "(check, by, at), or, when it does not apply here, attest it not applicable: "
+    "{{check: {id}, by: NAME, at: DATE, status: not_applicable, reason: WHY}}")
 
 
 def _attestation_problems(key: str, entry: dict[str, Any], item: Any, today: date) -> list[Problem]:
