@@ -84,8 +84,7 @@ def check_paths(data: Any, kinds: dict[str, str], resolve: Callable[[Any], Path 
 
 def _path_problem(path: Path, kind: str) -> str | None:
     if not path.exists():
-        what = "directory" if kind == DIRECTORY else "file"
-        return f"{what} {path} does not exist"
+        return f"No such {'directory' if kind == DIRECTORY else 'file'}: {path}"
     if kind == DIRECTORY:
         if not path.is_dir():
             return f"{path} is not a directory"
