@@ -37,8 +37,10 @@ class WorkerFacts:
     failures: int = 0
     cpu: list[float] = field(default_factory=list)
     cpu_warning: bool = False
+    final_report: bool = False
     lost_after_s: float | None = None
     lost_how: str | None = None
+    joined_after_s: float | None = None
 
     def summary(self, label: str) -> dict[str, Any]:
         return {
@@ -49,6 +51,7 @@ class WorkerFacts:
             "cpu_max": round(max(self.cpu), 1) if self.cpu else 0.0,
             "cpu_warning": self.cpu_warning,
             "lost": self.lost_after_s is not None, "lost_after_s": self.lost_after_s, "lost_how": self.lost_how,
+            "joined_after_s": self.joined_after_s, "final_report": self.final_report,
         }
 
 
@@ -80,6 +83,9 @@ class Fleet:
         facts.name = str(data.get("name") or data.get("host") or msg.node_id)
         facts.host, facts.pid = str(data.get("host", "")), data.get("pid")
         facts.cpu_count, facts.local = data.get("cpu_count"), bool(data.get("local"))
+        if self.running_since is not None and msg.node_id not in self.ran:  # joined mid-run (locust rebalances)
+            facts.joined_after_s = round(time.monotonic() - self.running_since, 1)
+            self.ran.add(msg.node_id)
         self.ready[msg.node_id] = facts
 
     def _on_refused(self, environment: Any, msg: Any) -> None:
@@ -93,6 +99,7 @@ class Fleet:
         if facts is not None:
             facts.requests += int(total.get("num_requests", 0))
             facts.failures += int(total.get("num_failures", 0))
+            facts.final_report = facts.final_report or bool(data.get(protocol.FINAL))
 
     def _on_heartbeat(self, client_id: str, **_kw: Any) -> None:
         facts = self.ready.get(client_id)
@@ -147,6 +154,14 @@ class Fleet:
                 facts.lost_how = how
                 lost.append(facts)
         return lost
+
+    def wait_final_reports(self, deadline: float) -> None:
+        """Until every worker that ran (and was not lost) sent the stats of its stopped users, or ``deadline``."""
+        import gevent
+
+        waiting = [self.ready[cid] for cid in self.ran if self.ready[cid].lost_after_s is None]
+        while not all(f.final_report for f in waiting) and time.monotonic() < deadline:
+            gevent.sleep(0.01)
 
     def finish(self) -> None:
         """The load stopped: later departures (the workers quitting) are not losses."""

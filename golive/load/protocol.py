@@ -12,6 +12,8 @@ needs nothing but golive on its machine:
   locustfile that does not import there) — the master then counts it out and tells it to quit.
 - master → worker ``golive_stop_now`` (:data:`STOP_NOW`) before locust's ``quit`` when golive is
   interrupted: stop users at once instead of letting their current task finish.
+- worker → master, inside locust's own ``stats`` report: :data:`FINAL` marks the report sent after
+  the worker's users stopped, so an interrupted master waits for exactly those, not a fixed time.
 
 Pure module (no locust import): the payload is built from the spec the pytest side wrote.
 """
@@ -25,6 +27,8 @@ SPEC = "golive_spec"
 READY = "golive_ready"
 REFUSED = "golive_refused"
 STOP_NOW = "golive_stop_now"
+FINAL = "golive_final"
+"""Key a worker adds to locust's stats report: true on the report sent after its users stopped."""
 
 WORKER_KEYS = ("target", "host", "hostname", "resolve", "verify_tls", "request_timeout", "wait_time",
                "scenarios")

@@ -170,7 +170,7 @@ def _run(spec: dict[str, Any], spec_path: Path, out_dir: Path, python: str,
             code = _wait(proc, out_dir, started + limit, progress)
         except KeyboardInterrupt as exc:
             name = getattr(exc, "signal_name", "SIGINT")
-            stop_s = _stop(proc)
+            stop_s = _stop(proc, name)
             run = _read(spec, out_dir, proc.returncode, log_path)
             after = (run.summary or {}).get("elapsed_s", time.monotonic() - started - stop_s)
             run.interrupted = {"signal": name, "after_s": round(float(after), 1), "stop_s": round(stop_s, 2)}
@@ -192,22 +192,22 @@ def _wait(proc: subprocess.Popen[bytes], out_dir: Path, deadline: float, progres
             pass
         if time.monotonic() >= deadline:
             return None
-        if progress is not None:
+        if progress is not None and shown != "running":
             status = _read_json(out_dir / "status.json") or {}
-            if status.get("phase") == "waiting" and status.get("expected"):
-                line = (f"waiting for load workers at {status.get('master')}: "
-                        f"{status.get('connected')}/{status.get('expected')} workers connected")
+            if status.get("expected"):
+                line = (f"{status.get('connected')}/{status.get('expected')} workers connected to the load master "
+                        f"at {status.get('master')}" + ("; load running" if status.get("phase") == "running" else ""))
                 if line != shown:
-                    shown = line
                     progress(line)
+                    shown = "running" if status.get("phase") == "running" else line
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> float:
-    """Stop an interrupted run: SIGTERM to the master (it quits its workers and writes what it has),
-    then its process group is killed if anything is left after ``STOP_GRACE``. Seconds it took."""
+def _stop(proc: subprocess.Popen[bytes], signal_name: str) -> float:
+    """Stop an interrupted run: the same signal to the master (it quits its workers and writes what it
+    has), then its process group is killed if anything is left after ``STOP_GRACE``. Seconds it took."""
     began = time.monotonic()
     with contextlib.suppress(ProcessLookupError):
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.Signals[signal_name] if signal_name in ("SIGINT", "SIGTERM") else signal.SIGTERM)
     while True:
         try:
             proc.wait(timeout=max(0.01, began + STOP_GRACE - time.monotonic()))
