@@ -186,6 +186,32 @@ def test_one_of_two_workers_is_an_error(farm: Farm, tmp_path: Path) -> None:
         agent.stop()
 
 
+def test_worker_that_cannot_load_the_locustfile_is_refused_by_name(farm: Farm, tmp_path: Path) -> None:
+    master = farm.master_at()
+    folder = tmp_path / "profile"
+    folder.mkdir()
+    (folder / "lab_flows.py").write_text("PATH = '/api/health'\n")  # next to the profile: not on the worker
+    (folder / "mine.py").write_text(
+        "from locust import FastHttpUser, constant, task\n"
+        "from lab_flows import PATH\n\n"
+        "class Mine(FastHttpUser):\n"
+        "    wait_time = constant(0.02)\n\n"
+        "    @task\n"
+        "    def health(self):\n"
+        "        self.client.get(PATH)\n")
+    agent = start_agent(farm.lab.machines[0], master, tmp_path, runs=1)
+    try:
+        data = profile(farm.nginx.target("sound"), ["p95 < 1s"], master, remote=1, worker_wait="5s",
+                       locustfile="mine.py")
+        run = run_golive(data, "-m", "load", tmp_path=tmp_path)
+    finally:
+        agent.stop()
+    assert run.status("load.thresholds", "web") == "error", f"[{farm.where}] {run.output[-3000:]}"
+    message = run.message("load.thresholds", "web")
+    assert message.startswith("web: only 0 of 1 remote workers connected"), message
+    assert f"refused: {farm.lab.machines[0].name}: ModuleNotFoundError: No module named 'lab_flows'" in message
+
+
 def test_worker_lost_mid_run_is_noted(farm: Farm, tmp_path: Path) -> None:
     master = farm.master_at()
     agents = [start_agent(machine, master, tmp_path) for machine in farm.lab.machines]

@@ -121,7 +121,7 @@ def main(spec_path: str, out_dir: str) -> int:
 
     from golive.load import classes
     from golive.load.fleet import Fleet
-    from golive.load.protocol import STOP_NOW, worker_payload
+    from golive.load.protocol import worker_payload
     from golive.load.sampler import CpuSampler
 
     out = Path(out_dir)
@@ -212,46 +212,46 @@ def main(spec_path: str, out_dir: str) -> int:
     starting.kill(block=False)
     if fleet:
         fleet.finish()
-    quitting = None
-    if stopped_by == "interrupted":
-        # Stop now: no task may finish first, and the workers are told to quit (locust's quit message).
-        # locust's master then waits 0.5 s for the workers' last stats; golive waits for exactly those
-        # (at most the same 0.5 s), writes the reports and ends the master's greenlets itself.
-        env.stop_timeout = 0.0
-        if fleet:
-            runner.send_message(STOP_NOW)
-            quitting = gevent.spawn(runner.quit)
-            fleet.wait_final_reports(time.monotonic() + 0.5)
-        else:
-            runner.quit()
+    interrupted = stopped_by == "interrupted"
+    if interrupted:
+        env.stop_timeout = 0.0  # no task may finish first
+    if fleet:
+        quitting = _quit_workers(runner, fleet, interrupted)
     else:
-        _stop_gracefully(runner, bool(fleet))
+        if not interrupted:
+            runner.stop()  # users finish their current task (stop_timeout)
+        runner.quit()
 
     _write_reports(env, spec, out, runner, elapsed, stopped_by, aborted, stop, sampler, fleet, master)
-    if quitting is not None:
+    if fleet:
         # The workers' last stats are in: end locust's half-second wait for them, close the port.
         quitting.kill(block=True)
         runner.greenlet.kill(block=True)
         runner.server.close(linger=0)
-    elif stopped_by != "interrupted":
-        runner.quit()
     _end_workers(procs)
     return 0
 
 
-def _stop_gracefully(runner: Any, distributed: bool) -> None:
-    """End of a run: users finish their current task (``stop_timeout``), workers send their last stats."""
+def _quit_workers(runner: Any, fleet: Any, interrupted: bool) -> Any:
+    """End a distributed run: every worker is told to quit (locust's quit message) and sends the stats
+    of its stopped users; golive waits for exactly those, then the master quits (a greenlet: its own
+    fixed half-second wait for the same stats is cut short by the caller once the reports are written).
+
+    Interrupted, the workers are first told to stop their users at once (``golive_stop_now``).
+    Otherwise their users finish the current task (``stop_timeout``). Quitting instead of locust's
+    ``stop`` also frees the workers at once: after ``stop`` a worker sleeps ``stop_timeout`` before it
+    reads the next message, and a master gone by then never tells it to quit.
+    """
     import gevent
-    from locust.runners import STATE_STOPPED
 
-    from golive.load.worker import STATS_INTERVAL
+    from golive.load.protocol import STOP_NOW
 
-    runner.stop()
-    if distributed:
-        deadline = time.monotonic() + 10
-        while runner.state != STATE_STOPPED and time.monotonic() < deadline:
-            gevent.sleep(0.05)
-        gevent.sleep(STATS_INTERVAL)
+    if interrupted:
+        runner.send_message(STOP_NOW)
+    runner.send_message("quit")
+    grace = 0.5 if interrupted else float(runner.environment.stop_timeout) + 1.0
+    fleet.wait_final_reports(time.monotonic() + grace)
+    return gevent.spawn(runner.quit)
 
 
 def _write_reports(env: Any, spec: dict[str, Any], out: Path, runner: Any, elapsed: float, stopped_by: str,

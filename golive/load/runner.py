@@ -123,6 +123,8 @@ def run_load(spec: dict[str, Any], out_dir: Path, python: str = sys.executable,
     Raises ``LoadInterrupted`` (after stopping every load process) on SIGINT or SIGTERM.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("status.json", "error.json", "summary.json"):
+        (out_dir / stale).unlink(missing_ok=True)
     # The spec holds scenario headers (credentials from ${VAR}): a private file outside the report dir.
     private = Path(tempfile.mkdtemp(prefix="golive-load-"))
     try:
