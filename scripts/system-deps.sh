@@ -16,6 +16,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 ls /usr/lib/postgresql/*/lib/pg_trgm.so >/dev/null 2>&1 || need+=(postgresql-contrib)
 have chromium || need+=(chromium)
 have git || need+=(git)
+have ip || [ -x /usr/sbin/ip ] || need+=(iproute2)   # network namespaces for the distributed-load self-tests
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "system deps: all present"

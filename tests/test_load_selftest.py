@@ -300,3 +300,20 @@ def test_signal_stops_every_load_process(tls_lab: Any, tmp_path: Path, signum: s
     assert summary["stopped_by"] == "interrupted" and summary["interrupted"]["signal"] == signum.name
     assert summary["total"]["requests"] > 0, "what ran before the signal is kept"
     assert all(w["final_report"] for w in summary["generator"].get("workers", [])), "the workers' last stats too"
+
+
+def test_golive_killed_stops_its_load(tls_lab: Any, tmp_path: Path) -> None:
+    """SIGKILL leaves golive no chance to clean up: the load process notices its parent is gone."""
+    started = start_golive(profile(tls_lab("sound"), ["p95 < 1s"], duration="60s"), "-m", "load", tmp_path=tmp_path)
+    try:
+        wait_running(started.report_dir, alive=lambda: started.process.poll() is None)
+        processes = load_processes([started.process.pid])
+        assert len(processes) == 1, processes
+        latency = stop_latency(lambda: started.process.send_signal(signal.SIGKILL), processes, None)
+        print(f"\nSIGKILL on golive: its load process stopped in {latency:.2f}s")
+        assert latency < 2.0
+    finally:
+        started.process.kill()
+        started.process.wait()
+    summary = json.loads((started.report_dir / "load" / "web" / "summary.json").read_text())
+    assert summary["stopped_by"] == "interrupted" and summary["interrupted"]["reason"] == "golive's process is gone"
