@@ -9,7 +9,7 @@ tests/prereq_tree.py). Measures, in the same run:
 1. golive end to end: ``pytest checks/test_prereq.py -m prereq`` over the HOSTS ssh hosts
    (18 × HOSTS tests; wall time of the subprocess, and the summed test durations from junit.xml),
    and the same with ``-n HOSTS`` (checks grouped per host: hosts in parallel);
-2. golive in-process: the facts the checks gather (``golive.host_facts``) through the testinfra
+2. golive in-process: the facts the checks gather (``golive.prereq.facts``) through the testinfra
    ssh backend as golive builds it (one ControlMaster per host), hosts one after the other —
    every command testinfra sends is recorded;
 3. the same, through testinfra's paramiko backend (``paramiko://``: one SSH transport per host);
@@ -30,8 +30,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from golive import host_facts as facts  # noqa: E402
-from golive.hosts import HostConnection  # noqa: E402
+from golive.prereq import facts  # noqa: E402
+from golive.prereq.connection import HostConnection  # noqa: E402
 from golive.profile import Host  # noqa: E402
 from golive.settings.prerequisites import HostPrerequisites, PrerequisitesSettings  # noqa: E402
 from tests.harness import run_golive  # noqa: E402

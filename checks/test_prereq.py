@@ -1,13 +1,13 @@
 """Pre-deploy prerequisites on the profile's hosts (``-m prereq``), through testinfra backends.
 
 Each check: the host's shared connection (``prereq_host``), an observation from
-``golive.host_facts``, a pure rule from ``golive.rules.prereq``, a message naming the host, the
+``golive.prereq.facts``, a pure rule from ``golive.rules.prereq``, a message naming the host, the
 item, the observed and the expected value. Only hosts whose settings configure an item run it.
 """
 
 from __future__ import annotations
 
-from golive import host_facts as facts
+from golive.prereq import facts
 from golive.registry import check
 from golive.rules import prereq as rules
 from golive.verdict import combine
@@ -183,7 +183,7 @@ def test_firewall(prereq_host, evidence):
 
 @check("prereq.redis", over="prereq_redis")
 def test_redis(prereq_host, profile, evidence):
-    from golive.redis_info import observe
+    from golive.prereq.redis_facts import observe
 
     spec = prereq_host.settings.redis
     prereq_host.testinfra()  # the host is the subject: an unreachable host fails this check too
@@ -195,7 +195,7 @@ def test_redis(prereq_host, profile, evidence):
 @check("prereq.postgres", over="prereq_postgres")
 def test_postgres(database, profile, evidence):
     from golive.fixtures.hosts import effective
-    from golive.pg_facts import observe
+    from golive.prereq.pg_facts import observe
 
     spec = effective(profile, database.roles).postgres
     observed = observe(database.dsn, database.name, profile.timeout)

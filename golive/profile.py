@@ -21,7 +21,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 
 from golive.durations import Duration
 from golive.settings import ChecksSettings
@@ -60,6 +60,8 @@ class Target(StrictModel):
     ca_bundle: Path | None = None
     roles: list[str] = []
     timeout: Duration | None = None
+    compare_to: str | None = None
+    """Blue-green: the live target this candidate must match or beat before the switch."""
 
     @field_validator("url", "http_url")
     @classmethod
@@ -155,13 +157,37 @@ class Waiver(StrictModel):
 
 
 class Attestation(StrictModel):
-    """A manual checklist item, signed by a person."""
+    """A manual checklist item, signed by a person: done (``attested``), or ``not_applicable`` here.
+
+    ``release`` binds it to one release: a run verifying another release (or naming none) does not
+    count it, and the sign-off says so. Without ``release`` it holds for every release until
+    ``expires``.
+    """
 
     check: str
     by: str = Field(min_length=1)
     at: date
+    status: Literal["attested", "not_applicable"] = "attested"
+    reason: str | None = Field(default=None, validate_default=True)
+    """Why the item does not apply (required with ``status: not_applicable``)."""
     note: str | None = None
     expires: date | None = None
+    release: str | None = None
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_for_not_applicable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("status") == "not_applicable" and not (value or "").strip():
+            raise ValueError("status not_applicable needs a reason: why the item does not apply here "
+                             "(the sign-off shows it with who decided)")
+        return value.strip() if value else value
+
+    @field_validator("release")
+    @classmethod
+    def _release_id(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("expected a release id (e.g. v1.4.2 or a commit SHA); leave the key out for any release")
+        return value.strip() if value else value
 
 
 class Profile(StrictModel):
@@ -171,6 +197,8 @@ class Profile(StrictModel):
     environment: str = "staging"
     description: str | None = None
     allow_load: bool = False
+    release: str | None = None
+    """The release this run verifies (else ``--release`` / GOLIVE_RELEASE); attestations bind to it."""
     timeout: Duration = 10.0
     targets: list[Target] = []
     hosts: list[Host] = []
@@ -191,6 +219,12 @@ class Profile(StrictModel):
                 if subject.name in seen:
                     raise ValueError(f"{kind}[{index}].name: duplicate name {subject.name!r}")
                 seen.add(subject.name)
+        target_names = {t.name for t in self.targets}
+        for index, target in enumerate(self.targets):
+            if target.compare_to is not None and (target.compare_to not in target_names
+                                                  or target.compare_to == target.name):
+                raise ValueError(f"targets[{index}].compare_to: {target.compare_to!r} is not another target "
+                                 f"of this profile (known: {', '.join(sorted(target_names - {target.name}))})")
         host_names = {h.name for h in self.hosts}
         for index, db in enumerate(self.databases):
             if db.backup and db.backup.host and db.backup.host not in host_names:
@@ -275,7 +309,8 @@ class _PathFrom(str):
         return obj
 
 
-_PATH_KEYS = {"ca_bundle", "ssh_config", "ssh_identity_file", "policy_file", "locustfile"}
+_PATH_KEYS = {"ca_bundle", "ssh_config", "ssh_identity_file", "policy_file", "locustfile", "key_file",
+              "identity_file", "schema_file"}
 """Keys naming files on the machine golive runs on (resolved against the profile's directory).
 Paths on the checked hosts (``prerequisites.root``, ``paths``, ``secrets``…) stay as written."""
 
@@ -394,6 +429,9 @@ def _explain(exc: ValidationError, file: Path) -> ProfileError:
         return ProfileError(file, key, "required key is missing")
     message = error["msg"]
     message = message.removeprefix("Value error, ")
+    head, sep, rest = message.partition(": ")
+    if sep and re.fullmatch(r"[a-z_]+", head) and head in _allowed_keys(Profile, (*loc, head)):
+        key, message = (f"{key}.{head}" if key else head), rest  # a model check naming its own key
     if kind.endswith("_type") or kind.endswith("_parsing"):
         got = error.get("input")
         shown = "<hidden>" if isinstance(got, str) and len(got) > 80 else repr(got)
@@ -428,6 +466,12 @@ def load_profile(name_or_path: str | Path, search_dirs: list[Path] | None = None
     return profile
 
 
+_MANUAL_WAIVER = (
+    "{id} is a manual item: nothing runs, so there is no failure to waive. Attest it under attestations "
+    "(check, by, at), or, when it does not apply here, attest it not applicable: "
+    "{{check: {id}, by: NAME, at: DATE, status: not_applicable, reason: WHY}}")
+
+
 def _check_references(profile: Profile, path: Path) -> None:
     """Waivers and attestations must name checklist ids that exist."""
     from golive.catalog import load_catalog
@@ -441,6 +485,8 @@ def _check_references(profile: Profile, path: Path) -> None:
                 suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
                 raise ProfileError(path, f"{kind}[{index}].check",
                                    f"unknown checklist id {check_id!r}{suggestion} (see `golive checklist`)")
+            if kind == "waivers" and catalog[check_id].mode == "manual":
+                raise ProfileError(path, f"{kind}[{index}].check", _MANUAL_WAIVER.format(id=check_id))
 
 
 def dump_profile(profile: Profile, mask: bool = True) -> dict[str, Any]:

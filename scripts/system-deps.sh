@@ -15,6 +15,13 @@ have ssh || need+=(openssh-client)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 ls /usr/lib/postgresql/*/lib/pg_trgm.so >/dev/null 2>&1 || need+=(postgresql-contrib)
 have chromium || need+=(chromium)
+# backup kinds: pgBackRest drill, age/gpg encrypted backups, real tar --zstd and zip archives
+have pgbackrest || need+=(pgbackrest)
+have age || need+=(age)
+have gpg || need+=(gnupg)
+have zstd || need+=(zstd)
+have zip || need+=(zip)
+have redis-check-rdb || need+=(redis-tools)
 have git || need+=(git)
 have ip || [ -x /usr/sbin/ip ] || need+=(iproute2)   # network namespaces for the distributed-load self-tests
 

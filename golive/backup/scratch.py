@@ -8,7 +8,9 @@ an existing server is used instead; a scratch DSN naming the source database is 
 
 Every scratch database is named ``golive_scratch_*`` and dropped afterwards; every ephemeral
 server is stopped by its PID and its directory removed — from the session fixture's finalizer,
-and, for a run that dies another way, from ``atexit`` and a SIGTERM handler.
+and, for a run that dies another way, from ``atexit`` and a SIGTERM handler (external servers
+too: a SIGTERM mid-restore drops the ``golive_scratch_`` database it was filling). Scratch
+directories and processes of the other kinds (``scratch_dir``, ``track``) get the same clean-up.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class ScratchServer:
     process: subprocess.Popen[bytes] | None = None
     work: Path | None = None
     databases: list[str] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def __repr__(self) -> str:  # the admin DSN may carry a password
         return f"ScratchServer(owned={self.owned}, databases={self.databases})"
@@ -114,17 +116,35 @@ class ScratchServer:
     __hash__ = object.__hash__
 
 
-_LIVE: set[ScratchServer] = set()  # per process: what atexit/SIGTERM must clean up
+_LIVE: set[Any] = set()  # per process: scratch things (anything with close()) atexit/SIGTERM clean up
+
+
+def track(thing: Any) -> Any:
+    """Register a scratch server, directory or process for clean-up if the run dies; returns it."""
+    _install_cleanup()
+    _LIVE.add(thing)
+    return thing
+
+
+def untrack(thing: Any) -> None:
+    _LIVE.discard(thing)
 
 
 def _cleanup_all() -> None:
-    for server in list(_LIVE):
+    for thing in list(_LIVE):
         with contextlib.suppress(Exception):
-            server.close()
+            thing.close()
+
+
+_previous_sigterm: Any = None
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
+    """Clean up every scratch thing, then let the previous handler (or the default) end the run."""
     _cleanup_all()
+    if callable(_previous_sigterm):
+        _previous_sigterm(signum, frame)
+        return
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.kill(os.getpid(), signal.SIGTERM)
 
@@ -133,14 +153,37 @@ _installed = False
 
 
 def _install_cleanup() -> None:
-    global _installed
+    """atexit, plus a SIGTERM handler chained in front of whatever handler is there (CI cancels a
+    job with SIGTERM; Ctrl-C unwinds through the fixtures' finalizers and atexit)."""
+    global _installed, _previous_sigterm
     if _installed:
         return
     _installed = True
     atexit.register(_cleanup_all)
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) in (
-            signal.SIG_DFL, None):
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    if threading.current_thread() is threading.main_thread():
+        current = signal.getsignal(signal.SIGTERM)
+        if current is not _on_sigterm:
+            _previous_sigterm = current if callable(current) else None
+            signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+@dataclass(eq=False)
+class ScratchDir:
+    """A throw-away directory (``golive-scratch-<label>-*``) for a restore; removed by ``close()``."""
+
+    path: Path
+
+    def close(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        _LIVE.discard(self)
+
+
+def scratch_dir(label: str, parent: Path | None = None) -> ScratchDir:
+    """A new private scratch directory, tracked for clean-up."""
+    safe = "".join(ch if ch.isalnum() else "-" for ch in label.lower())[:30]
+    path = Path(tempfile.mkdtemp(prefix=f"golive-scratch-{safe}-", dir=parent))
+    os.chmod(path, 0o700)
+    return track(ScratchDir(path))
 
 
 def start_ephemeral(install: PgInstall, timeout: float = 60.0, tcp_port: int | None = None,
@@ -186,9 +229,7 @@ def start_ephemeral(install: PgInstall, timeout: float = 60.0, tcp_port: int | N
         admin = f"postgresql://golive:{password}@127.0.0.1:{port}/postgres"
     else:
         admin = conn.with_db(f"host={sock} port={port} user=golive", "postgres")
-    server = ScratchServer(admin, install, owned=True, process=process, work=work)
-    _install_cleanup()
-    _LIVE.add(server)
+    server = track(ScratchServer(admin, install, owned=True, process=process, work=work))
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
@@ -227,4 +268,4 @@ def external(scratch_dsn: str, source_dsn: str | None) -> ScratchServer:
     if source_dsn and conn.same_database(scratch_dsn, source_dsn):
         raise ScratchError("scratch_dsn names the source database itself; refusing to restore into it "
                            "(point scratch_dsn at another database or server, or leave it empty)")
-    return ScratchServer(scratch_dsn, None, owned=False)
+    return track(ScratchServer(scratch_dsn, None, owned=False))

@@ -26,9 +26,10 @@ from typing import Any
 
 from golive.load import SPEC_ENV
 from golive.load.thresholds import Threshold
+from golive.paths import scenarios_file
 
-REPO_LOCUSTFILE = Path(__file__).resolve().parents[2] / "load" / "scenarios.py"
-"""The default locustfile (``load/scenarios.py`` next to the package, in a source checkout)."""
+REPO_LOCUSTFILE = scenarios_file()
+"""The default locustfile (``load/scenarios.py``; installed as ``golive/locustfiles/scenarios.py``)."""
 START_MARGIN = 60.0
 """Seconds allowed on top of the run for interpreter start, worker connection and reports."""
 STOP_GRACE = 1.5

@@ -1,4 +1,4 @@
-"""Pure rules for ``prereq.*``: host observations (``golive.host_facts``) in, ``Verdict`` out.
+"""Pure rules for ``prereq.*``: observations (``golive.prereq.observations``) in, ``Verdict`` out.
 
 Every failing part names the item (the mount, the command, the path, the key...), the observed and
 the expected value; the check adds the host's name with ``Verdict.about``. Rules over several items
@@ -11,9 +11,19 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from golive.prereq.observations import (
+    CertObs,
+    CommandObs,
+    DiskObs,
+    FileObs,
+    FirewallObs,
+    PgObs,
+    PortsObs,
+    RedisObs,
+    ServiceObs,
+)
 from golive.settings import prerequisites as s
 from golive.verdict import Verdict, combine, fail, ok
 
@@ -68,13 +78,6 @@ def memory(total_kb: int, min_gb: float) -> Verdict:
     return fail("memory-too-little", f"memory {gb:.1f} GB", f"{gb:.1f} GB", f"≥ {_num(min_gb)} GB")
 
 
-@dataclass(frozen=True)
-class DiskObs:
-    mount: str
-    free_bytes: int | None
-    error: str | None = None
-
-
 def disks(observed: Iterable[DiskObs], wanted: list[s.Disk]) -> Verdict:
     by_mount = {d.mount: d for d in observed}
     parts = []
@@ -126,13 +129,6 @@ def os_release(distribution: str, release: str | None, allowed: list[s.OsRequire
 
 
 # --------------------------------------------------------------------------- software
-
-
-@dataclass(frozen=True)
-class CommandObs:
-    name: str
-    found: bool
-    output: str = ""
 
 
 def commands(observed: Iterable[CommandObs], wanted: list[s.Command]) -> Verdict:
@@ -220,20 +216,6 @@ def sysctl(observed: dict[str, object | None], wanted: dict[str, str | int]) -> 
 # --------------------------------------------------------------------------- files
 
 
-@dataclass(frozen=True)
-class FileObs:
-    """What testinfra's File module says about a path (never its content)."""
-
-    path: str
-    exists: bool
-    is_file: bool = False
-    is_directory: bool = False
-    user: str | None = None
-    group: str | None = None
-    mode: int | None = None
-    size: int | None = None
-
-
 def _mode_within(mode: int, maximum: int) -> bool:
     """No permission bit beyond ``maximum`` (640 is within 660; 604 is not within 640)."""
     return mode & ~maximum & 0o7777 == 0
@@ -317,22 +299,6 @@ def secrets(observed: dict[str, FileObs], wanted: list[s.SecretFile]) -> Verdict
             )
         parts += _ownership(obs, spec.owner, spec.group, "secret")
     return combine("secrets", parts, f"{len(wanted)} secret file(s) present, non-empty and private")
-
-
-@dataclass(frozen=True)
-class CertObs:
-    """A certificate and its key; ``key_public`` is derived on the host (the key never leaves it)."""
-
-    cert: str
-    cert_exists: bool
-    not_after: datetime | None = None
-    cert_public: str | None = None
-    subject: str = ""
-    error: str | None = None
-    key: str | None = None
-    key_file: FileObs | None = None
-    key_public: str | None = None
-    key_error: str | None = None
 
 
 def certificates(
@@ -465,13 +431,6 @@ def env_file(path: str, values: dict[str, str] | None, spec: s.EnvFile) -> Verdi
 # --------------------------------------------------------------------------- runtime
 
 
-@dataclass(frozen=True)
-class ServiceObs:
-    name: str
-    running: bool
-    enabled: bool
-
-
 def services(observed: list[ServiceObs], wanted: list[s.Service]) -> Verdict:
     parts = []
     for obs, spec in zip(observed, wanted, strict=True):
@@ -485,13 +444,6 @@ def services(observed: list[ServiceObs], wanted: list[s.Service]) -> Verdict:
 
 
 _LOOPBACK = ("127.", "::1", "localhost")
-
-
-@dataclass(frozen=True)
-class PortsObs:
-    listening: dict[str, bool]
-    listeners: list[tuple[str, str, int]] = field(default_factory=list)
-    """(protocol, address, port) of every listening socket."""
 
 
 def ports(observed: PortsObs, wanted: s.Ports) -> Verdict:
@@ -612,13 +564,6 @@ def docker_daemon(path: str, config: dict | None, error: str | None, wanted: s.D
     )
 
 
-@dataclass(frozen=True)
-class FirewallObs:
-    active: bool
-    tool: str
-    detail: str
-
-
 def firewall(observed: FirewallObs) -> Verdict:
     if observed.active:
         return ok("firewall-active", f"firewall active ({observed.tool}: {observed.detail})")
@@ -628,12 +573,6 @@ def firewall(observed: FirewallObs) -> Verdict:
         observed.detail,
         "ufw active, or an nftables/iptables input policy that drops",
     )
-
-
-@dataclass(frozen=True)
-class RedisObs:
-    anonymous_allowed: bool
-    config: dict[str, str]
 
 
 def redis(observed: RedisObs, wanted: s.Redis) -> Verdict:
@@ -692,15 +631,6 @@ def redis(observed: RedisObs, wanted: s.Redis) -> Verdict:
             )
         )
     return combine("redis", parts, "redis persistence, auth, memory policy and protected mode as required")
-
-
-@dataclass(frozen=True)
-class PgObs:
-    installed: set[str]
-    available: set[str]
-    max_connections: int
-    password_encryption: str
-    indexes: set[str]
 
 
 def postgres(observed: PgObs, wanted: s.Postgres) -> Verdict:

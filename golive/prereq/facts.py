@@ -1,7 +1,7 @@
-"""Observations of a host through testinfra's modules, as the typed inputs of ``golive.rules.prereq``.
+"""Observations of a host through testinfra's modules, as ``golive.prereq.observations``.
 
 Fetching only: no judgement here. Each function takes a testinfra ``Host`` (from
-``golive.hosts.HostConnection``) and the host's effective settings, and uses testinfra's modules
+``golive.prereq.connection.HostConnection``) and the host's effective settings, and uses testinfra's modules
 (``file``, ``service``, ``socket``, ``sysctl``, ``addr``, ``system_info``, ``iptables``) where one
 exists; ``host.run`` only for what no module covers (``nproc``, ``ulimit``, ``--version``, free
 space, the public half of a private key). File paths from the settings go through ``rooted`` so a
@@ -17,8 +17,8 @@ import re
 from datetime import UTC
 from typing import Any
 
-from golive.hosts import rooted
-from golive.rules.prereq import (
+from golive.prereq.connection import rooted
+from golive.prereq.observations import (
     CertObs,
     CommandObs,
     DiskObs,

@@ -4,7 +4,7 @@ timeout; the DSN is never put in a message."""
 
 from __future__ import annotations
 
-from golive.rules.prereq import PgObs
+from golive.prereq.observations import PgObs
 
 
 class PgUnreachable(Exception):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 from urllib.parse import unquote, urlsplit
 
-from golive.rules.prereq import RedisObs
+from golive.prereq.observations import RedisObs
 
 
 class RedisError(Exception):
