@@ -217,9 +217,12 @@ def test_baseline_promoted_only_when_the_targets_load_passed(tmp_path: Path) -> 
     baselines.record_candidate(tmp_path, "web", data)
     baselines.record_candidate(tmp_path, "api", data)
     assert baselines.read_baseline(tmp_path, "web") is None
-    signoff = {"verdict": "NO-GO", "items": [{"id": "load.thresholds", "results": [
-        {"subject": "web", "status": "passed"}, {"subject": "web", "status": "passed"},
-        {"subject": "api", "status": "passed"}, {"subject": "api", "status": "failed"}]}]}
+    signoff = {"profile": "p", "environment": "staging", "started_at": "2026-11-22T10:00:00Z",
+               "finished_at": "2026-11-22T10:01:00Z", "verdict": "NO-GO",
+               "items": [{"id": "load.thresholds", "title": "t", "category": "load", "severity": "high",
+                          "status": "failed", "results": [
+                              {"subject": "web", "status": "passed"}, {"subject": "web", "status": "passed"},
+                              {"subject": "api", "status": "passed"}, {"subject": "api", "status": "failed"}]}]}
     (tmp_path / "signoff.json").write_text(json.dumps(signoff))
     assert baselines.passed_targets(tmp_path) == {"web"}
     assert baselines.settle(tmp_path, baselines.passed_targets(tmp_path)) == ["web"]
