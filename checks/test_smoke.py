@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import pytest
 
+from golive.fixtures import cutover
 from golive.fixtures.smoke import expected_version, probe_fetcher, record_readiness, redacted_body
 from golive.probes import inputs, ratelimit, tokens
 from golive.probes import websocket as ws_probe
 from golive.registry import check
 from golive.rules import auth_probes as auth_rules
+from golive.rules import cutover as cutover_rules
 from golive.rules import guard as guard_rules
 from golive.rules import input_validation as input_rules
 from golive.rules import rate_limit as rate_rules
@@ -160,6 +162,19 @@ def test_websocket(target, http, settings, evidence, smoke_ready):
     if observation.echo_seconds is not None:
         evidence.metric("echo_ms", round(observation.echo_seconds * 1000, 1))
     evidence.judge(ws_rules.websocket(observation, spec.message, spec.latency, spec.expect_echo).about(target.name))
+
+
+@check("smoke.blue_green_cutover", over="candidate_targets")
+def test_blue_green_cutover(target, profile, http, header_audit, tls_scan, settings, evidence, smoke_ready):
+    live = next(t for t in profile.targets if t.name == target.compare_to)
+    smoke_ready(target)
+    before = cutover.observe(live, http, header_audit, tls_scan, settings)
+    after = cutover.observe(target, http, header_audit, tls_scan, settings)
+    verdict = cutover_rules.cutover(before, after, expected_version(settings.smoke))
+    evidence.text(f"{live.name} (live) vs {target.name} (candidate)", cutover_rules.table(verdict, live.name,
+                                                                                           target.name))
+    evidence.metric("version", after.version)
+    evidence.judge(verdict.about(target.name))
 
 
 @check("smoke.rate_limit", over="rate_limited_targets")

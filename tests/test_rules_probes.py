@@ -189,3 +189,23 @@ def test_asset_discovery_keeps_same_origin_scripts_and_styles() -> None:
                     b'<script src="main.5678ef90.js"></script><script src="https://cdn.example/x.js"></script>'
                     b"<script>inline()</script>", 0.0)
     assert asset_links(page, "https://h.test") == ["/s/a.1234abcd.css", "/app/main.5678ef90.js"]
+
+
+def test_cutover_verdicts() -> None:
+    from golive.rules import cutover
+
+    live = cutover.Side("blue", "1.4.1", True, "ok", {"headers.hsts": True, "tls.protocols": False}, "A+", 125)
+    same = cutover.Side("green", "1.4.2", True, "ok", {"headers.hsts": True, "tls.protocols": False}, "A+", 125)
+    ready = cutover.cutover(live, same, "1.4.2")
+    assert ready.passed and "serves 1.4.2" in ready.message
+    assert "| tls.protocols | FAIL | FAIL |  |" in cutover.table(ready, "blue", "green")
+    weaker = cutover.Side("green", "1.4.2", True, "ok", {"headers.hsts": False, "tls.protocols": False}, "B", 75)
+    verdict = cutover.cutover(live, weaker, "1.4.2")
+    assert not verdict.passed and "weaker than blue on headers.hsts" in verdict.message
+    assert "header grade: A+ (125) → B (75)" in verdict.message
+    old = cutover.cutover(live, cutover.Side("green", "1.4.1", False, "health answered 503"), "1.4.2")
+    assert "serves version 1.4.1, not the expected 1.4.2" in old.message and "answered 503" in old.message
+    unjudged = cutover.cutover(live, same, None)
+    assert unjudged.passed and "version not judged" in unjudged.message
+    blind = cutover.cutover(live, cutover.Side("green", "1.4.2", True, "ok", errors=("TLS not observed (x)",)), None)
+    assert not blind.passed and "TLS not observed" in blind.message
