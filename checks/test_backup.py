@@ -68,7 +68,8 @@ def test_verify(database, backup_drill, evidence):
     source = backup_drill.source(database)
     copy = backup_drill.copy_snapshot(database)
     evidence.json("source vs restored", {"source": _plain(source), "restored": _plain(copy)})
-    verdict = rules.verify(database.name, source, copy)
+    verdict = rules.verify(database.name, source, copy, extra=backup_drill.extra_differences(database),
+                           counts=backup_drill.compares_counts(database))
     evidence.judge(verdict)
 
 

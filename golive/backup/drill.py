@@ -126,6 +126,8 @@ class BackupDrill:
 
     def located(self, db: Any) -> Located:
         """The listing of the backup location (cached)."""
+        if self.kind(db) == Kind.PGBACKREST:
+            return self.pgbackrest().located(db)
         with self._lock:
             if db.name not in self._located:
                 self._located[db.name] = locate(db.backup.location, self._host(db))
@@ -154,6 +156,8 @@ class BackupDrill:
         """The drill of ``db``: ``backup.kind``, else pg_dump with a dsn, else what the newest file is."""
         if db.backup.kind is not None:
             return Kind(db.backup.kind)
+        if db.backup.pgbackrest is not None:
+            return Kind.PGBACKREST
         if db.dsn:
             return Kind.PG_DUMP
         if db.name not in self._kinds:
@@ -166,7 +170,10 @@ class BackupDrill:
         return self._kinds[db.name]
 
     def decrypted(self, db: Any) -> DecryptObservation:
-        """The newest backup, decrypted into the scratch place when it is encrypted (cached)."""
+        """The newest backup, decrypted into the scratch place when it is encrypted (cached); for
+        pgBackRest, the repository's own encryption."""
+        if self.kind(db) == Kind.PGBACKREST:
+            return self.pgbackrest().encryption(db)
         with self._db_lock(db):
             if db.name not in self._decrypted:
                 path = self.newest_local(db)
@@ -177,13 +184,13 @@ class BackupDrill:
     def mismatch(self, db: Any) -> str | None:
         """Why the newest backup cannot be drilled as its kind (encrypted without a working key, or a
         file of another kind), or None. One sentence, shared by integrity, restore and verify."""
+        if self.kind(db) == Kind.PGBACKREST:
+            return None
         plain = self.decrypted(db)
         name = Path(plain.path.rstrip("/")).name
         if not plain.ok:
             return f"newest backup {name} {plain.detail}"
         kind = self.kind(db)
-        if kind == Kind.PGBACKREST:
-            return None
         fmt = plain.inner or plain.format
         if fmt in ("empty", "missing") or fmt in BELONGS[kind]:
             return None
@@ -227,6 +234,9 @@ class BackupDrill:
                     self._integrity[db.name] = IntegrityObservation(plain.path, _size(Path(plain.path)),
                                                                     DumpInfo(plain.inner or plain.format), False,
                                                                     wrong, kind=str(self.kind(db)))
+                    return self._integrity[db.name]
+                if self.kind(db) == Kind.PGBACKREST:
+                    self._integrity[db.name] = self.pgbackrest().integrity(db)
                     return self._integrity[db.name]
                 if self.kind(db) != Kind.PG_DUMP:
                     self._integrity[db.name] = self._as_backup(db, self.others(db).integrity(db))
@@ -285,6 +295,12 @@ class BackupDrill:
         wrong = self.mismatch(db)
         if wrong:
             self._restored[db.name] = Restored(RestoreObservation(False, 0.0, "", error=wrong), None, None)
+            return self._restored[db.name]
+        if self.kind(db) == Kind.PGBACKREST:
+            if db.dsn and not db.backup.pgbackrest.target_time:
+                self.source_snapshot(db)
+            cluster = self.pgbackrest().restore(db)
+            self._restored[db.name] = Restored(cluster.observation, cluster.dsn, cluster.install)
             return self._restored[db.name]
         if self.kind(db) != Kind.PG_DUMP:
             self._restored[db.name] = Restored(self.others(db).restore(db), None, None)
@@ -400,6 +416,31 @@ class BackupDrill:
         from golive.backup.drills.archive import matching
 
         return {g: matching(members, g) for g in globs}
+
+    def pgbackrest(self) -> Any:
+        """The session cache of the pgBackRest steps (created on first use)."""
+        from golive.backup.pgbackrest import PgBackRest
+
+        with self._lock:
+            if self._pgbackrest is None:
+                self._pgbackrest = PgBackRest(self)
+            return self._pgbackrest
+
+    def keep_server(self, db: Any, server: scratch.ScratchServer) -> None:
+        """A scratch server a kind started (pgBackRest's restored cluster): stopped in ``close()``."""
+        with self._lock:
+            self._servers[f"restored:{db.name}"] = server
+
+    def extra_differences(self, db: Any) -> list[str]:
+        """Differences beyond the snapshot compare: pgBackRest's recovery target."""
+        restored = self.restored(db)
+        if self.kind(db) != Kind.PGBACKREST or restored.dsn is None:
+            return []
+        return self.pgbackrest().target_differences(db, restored.dsn)
+
+    def compares_counts(self, db: Any) -> bool:
+        """Row counts are compared with the live source unless the restore stopped at a past target."""
+        return not (self.kind(db) == Kind.PGBACKREST and db.backup.pgbackrest.target_time)
 
     def compare(self, db: Any) -> Any:
         """backup.verify of the file and Redis kinds: the restored copy vs the live source."""
