@@ -126,7 +126,7 @@ class BackupDrill:
 
     def located(self, db: Any) -> Located:
         """The listing of the backup location (cached)."""
-        if self.kind(db) == Kind.PGBACKREST:
+        if _is_pgbackrest(db):  # not kind(): detecting a kind lists the location first
             return self.pgbackrest().located(db)
         with self._lock:
             if db.name not in self._located:
@@ -172,7 +172,7 @@ class BackupDrill:
     def decrypted(self, db: Any) -> DecryptObservation:
         """The newest backup, decrypted into the scratch place when it is encrypted (cached); for
         pgBackRest, the repository's own encryption."""
-        if self.kind(db) == Kind.PGBACKREST:
+        if _is_pgbackrest(db):
             return self.pgbackrest().encryption(db)
         with self._db_lock(db):
             if db.name not in self._decrypted:
@@ -459,6 +459,10 @@ class BackupDrill:
         for place in list(self._scratch.values()):
             place.close()
         self._scratch.clear()
+
+
+def _is_pgbackrest(db: Any) -> bool:
+    return db.backup.kind == Kind.PGBACKREST or db.backup.pgbackrest is not None
 
 
 def _size(path: Path) -> int:
