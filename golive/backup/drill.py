@@ -26,6 +26,7 @@ from golive.backup.formats import detect
 from golive.backup.integrity import read_backup, read_by_restore
 from golive.backup.locate import fetch_local, locate
 from golive.backup.model import (
+    Comparison,
     DecryptObservation,
     DumpInfo,
     IntegrityObservation,
@@ -74,6 +75,7 @@ class PreDeploy:
     restore: RestoreObservation | None
     source: Snapshot | None
     copy: Snapshot | None
+    comparison: Comparison | None = None  # the file and Redis kinds
 
 
 class BackupDrill:
@@ -354,8 +356,12 @@ class BackupDrill:
                              unreachable=True) from None
 
     def pre_deploy(self, db: Any) -> PreDeploy:
-        """pg_dump the source now, read the dump to its end, restore it and snapshot both sides."""
+        """pg_dump the source now, read the dump to its end, restore it and snapshot both sides (the
+        other kinds: their own snapshot of ``source``, then the same kind drill on it)."""
         from golive.backup import predeploy
+
+        if self.kind(db) not in (Kind.PG_DUMP, Kind.PGBACKREST):
+            return self._pre_deploy_file(db)
 
         if db.backup.host:
             raise DrillError(f"{db.name}: backup.pre_deploy writes the dump locally; "
@@ -384,6 +390,34 @@ class BackupDrill:
                       jobs=db.backup.jobs, timeout=max(db.backup.rto * 1.5, db.backup.rto + 60.0))
         copy = snapshot.take(target, db.backup.invariants) if obs.ok else None
         return PreDeploy(result, check, obs, source.result(), copy)
+
+    def _pre_deploy_file(self, db: Any) -> PreDeploy:
+        from golive.backup import snapshots
+        from golive.backup.drills import SourceUnreadable, drill_for
+
+        kind = self.kind(db)
+        taken = snapshots.take(db.name, kind, db.backup, self.timeout(db))
+        if not taken.ok or taken.path is None:
+            return PreDeploy(taken, None, None, None, None)
+        place = scratch.scratch_dir(f"{db.name}-predeploy")
+        try:
+            drill = drill_for(kind, db.backup, place.path, self.timeout(db))
+            try:
+                check = drill.integrity(taken.path)
+                if not check.readable:
+                    return PreDeploy(taken, check, None, None, None)
+                obs = drill.restore(taken.path)
+                if not obs.ok:
+                    return PreDeploy(taken, check, obs, None, None)
+                try:
+                    comparison = drill.compare()
+                except SourceUnreadable as exc:
+                    raise DrillError(f"{db.name}: {exc}", unreachable=True) from None
+                return PreDeploy(taken, check, obs, None, None, comparison)
+            finally:
+                drill.close()
+        finally:
+            place.close()
 
     # ---------------------------------------------------------------- end
 

@@ -149,9 +149,12 @@ class Backup(StrictModel):
             raise ValueError("pgbackrest: kind pgbackrest needs pgbackrest: {stanza: NAME}")
         if self.pgbackrest is not None and kind not in (Kind.PGBACKREST, None):
             raise ValueError(f"pgbackrest: only for kind pgbackrest (kind is {kind})")
-        if kind in FILE_KINDS and not self.source:
+        if kind in FILE_KINDS and not self.source and not (kind == Kind.ARCHIVE and self.contents):
             raise ValueError(f"source: kind {kind} needs the live file or directory the restored copy "
-                             "is compared with")
+                             "is compared with" + (" (or contents: the member globs it must hold)"
+                                                   if kind == Kind.ARCHIVE else ""))
+        if self.pre_deploy and kind in (*FILE_KINDS, Kind.REDIS) and not self.source:
+            raise ValueError(f"source: pre_deploy snapshots the source; kind {kind} needs it")
         if kind == Kind.REDIS and not (self.source or "").startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("source: kind redis needs the live server's URL (redis://[:password@]host:port)")
         if self.schemas and kind != Kind.JSON_STATE:
