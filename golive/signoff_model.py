@@ -20,7 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
 from golive.status import FINDINGS, Status, blocks
 
@@ -197,6 +197,14 @@ class SignOff(_Model):
     ignored_attestations: list[IgnoredAttestation] = []
     expiring_soon: list[ExpiringRecord] = []
     run: RunScope = Field(default_factory=RunScope)
+
+    @field_validator("started_at", "finished_at")
+    @classmethod
+    def _whole_seconds_utc(cls, moment: datetime) -> datetime:
+        """As written (UTC, whole seconds): a document in memory equals the one read back."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).replace(microsecond=0)
 
     @field_serializer("started_at", "finished_at")
     def _timestamp(self, moment: datetime) -> str:

@@ -83,7 +83,8 @@ def test_attested_manual_item_and_markdown_sections() -> None:
     doc = build(rec)
     item = doc.item(manual.id)
     assert item is not None and item.status == "attested" and item.attestation.by == "jane@example.com"
-    assert "## Attestations" in render(doc)
+    assert f"| [x] | {manual.id}: {manual.title} | {manual.severity} | attested | attested by jane@example.com" \
+        in render(doc)
 
 
 def test_result_notes_reach_signoff_md() -> None:
@@ -92,7 +93,7 @@ def test_result_notes_reach_signoff_md() -> None:
     rec.record("n1", payload("load.thresholds", "web", "passed", evidence=evidence))
     text = render(build(rec))
     assert "## Notes" in text
-    assert "| load.thresholds | web | results unreliable: generator CPU at 97 % |" in text
+    assert "- load.thresholds on web: results unreliable: generator CPU at 97 %" in text
 
 
 def test_document_round_trips_through_read_and_write(tmp_path) -> None:
