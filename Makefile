@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 TEST_ARGS ?=
 
-.PHONY: demo test system-deps lint bench clean
+.PHONY: demo test system-deps lint bench clean seed-coverage
 
 $(VENV): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ demo: $(VENV)
 test: $(VENV) system-deps
 	PY=$(PY) bash scripts/install-allure.sh
 	$(PY) -m pytest tests -n 2 --dist loadgroup -p no:locust -p no:cacheprovider -q $(TEST_ARGS)
+
+seed-coverage: $(VENV)
+	$(PY) scripts/seed_coverage.py
 
 lint: $(VENV)
 	$(VENV)/bin/ruff check golive checks tests load bench

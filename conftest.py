@@ -1,3 +1,3 @@
-"""Loads the golive plugin (also registered through the pytest11 entry point); no logic here."""
+"""Loads golive's pytest entry point (also registered through the pytest11 entry point); no logic here."""
 
-pytest_plugins = ["golive.plugin"]
+pytest_plugins = ["golive.activation"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 
-import golive.backup.kinds  # noqa: F401  (registers the pre_deploy_backups subject kind)
+import golive.backup.kinds  # noqa: F401  (registers the opt-in subject kinds)
 from golive.backup.drill import now
 from golive.durations import format_duration
 from golive.registry import check
@@ -33,7 +33,7 @@ def test_fresh(database, backup_drill, evidence):
 @check("backup.integrity", over="backups")
 def test_integrity(database, backup_drill, evidence):
     obs = backup_drill.integrity(database)
-    evidence.json("integrity", {"path": obs.path, "format": obs.info.format, "size": obs.size,
+    evidence.json("integrity", {"path": obs.path, "kind": obs.kind, "format": obs.info.format, "size": obs.size,
                                 "dumped_by": obs.info.dumped_by, "server_version": obs.info.server_version,
                                 "data_entries": obs.data_entries, "detail": obs.detail,
                                 "seconds": round(obs.seconds, 3)})
@@ -56,13 +56,20 @@ def test_restore(database, backup_drill, evidence):
 @check("backup.verify", over="backups")
 def test_verify(database, backup_drill, evidence):
     restored = backup_drill.restored(database)
-    if restored.dsn is None:
+    if not restored.observation.ok:
         verdict = rules.nothing_to_verify(database.name, restored.observation.error or "no restored copy")
         evidence.judge(verdict)
+    if restored.dsn is None:  # the file and Redis kinds
+        comparison = backup_drill.compare(database)
+        evidence.json("source vs restored", {"summary": comparison.summary,
+                                             "differences": list(comparison.differences), **comparison.detail})
+        evidence.judge(rules.compared(database.name, comparison))
+        return
     source = backup_drill.source(database)
     copy = backup_drill.copy_snapshot(database)
     evidence.json("source vs restored", {"source": _plain(source), "restored": _plain(copy)})
-    verdict = rules.verify(database.name, source, copy)
+    verdict = rules.verify(database.name, source, copy, extra=backup_drill.extra_differences(database),
+                           counts=backup_drill.compares_counts(database))
     evidence.judge(verdict)
 
 
@@ -76,10 +83,28 @@ def test_retention(database, backup_drill, evidence):
     evidence.judge(verdict)
 
 
+@check("backup.encryption", over="encrypted_backups")
+def test_encryption(database, backup_drill, evidence):
+    obs = backup_drill.decrypted(database)
+    evidence.json("encryption", {"path": obs.path, "format": obs.format, "encrypted": obs.encrypted,
+                                 "decrypted": obs.ok, "plaintext": obs.inner, "seconds": round(obs.seconds, 3)})
+    verdict = rules.encryption(database.name, obs, database.backup.encryption.required)
+    evidence.judge(verdict)
+
+
+@check("backup.contents", over="backups_with_contents")
+def test_contents(database, backup_drill, evidence):
+    members, what = backup_drill.members(database)
+    evidence.json("members", list(members[:500]))
+    globs = database.backup.contents
+    verdict = rules.contents(database.name, members, globs, backup_drill.matches(members, globs), what)
+    evidence.judge(verdict)
+
+
 @check("backup.pre_deploy", over="pre_deploy_backups")
 def test_pre_deploy(database, backup_drill, evidence):
     outcome = backup_drill.pre_deploy(database)
-    assert outcome.dump.ok, f"{database.name}: pre-deploy pg_dump failed: {outcome.dump.error}"
+    assert outcome.dump.ok, f"{database.name}: pre-deploy snapshot failed: {outcome.dump.error}"
     evidence.metric("dump_seconds", round(outcome.dump.seconds, 2))
     evidence.note(f"pre-deploy dump {outcome.dump.path}")
     assert outcome.integrity is not None
@@ -88,6 +113,9 @@ def test_pre_deploy(database, backup_drill, evidence):
     assert outcome.restore is not None
     verdict = rules.restore(database.name, outcome.restore, database.backup.rto)
     evidence.judge(verdict)
+    if outcome.comparison is not None:  # the file and Redis kinds
+        evidence.judge(rules.compared(database.name, outcome.comparison))
+        return
     assert outcome.source is not None and outcome.copy is not None
     verdict = rules.verify(database.name, outcome.source, outcome.copy)
     evidence.judge(verdict)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from golive.fixtures.headers import attach_page
 from golive.registry import check
 from golive.rules import grade as grade_rules
+from golive.rules import headers as rules
 
 
 def _judge(check_id, target, header_audit, evidence):
@@ -73,6 +74,16 @@ def test_cookies(target, header_audit, evidence):
             f"response headers {path}", response.headers, f"{response.http_version} {response.status}"
         )
     verdict = header_audit.verdicts(target)["headers.cookies"].about(target.name)
+    evidence.judge(verdict)
+
+
+@check("headers.xss_protection", over="targets")
+def test_xss_protection(target, header_audit, evidence):
+    page = header_audit.page(target)
+    verdict = rules.xss_protection(page.headers).about(target.name)
+    evidence.inline("verdict", verdict.message)
+    if not verdict.passed:
+        attach_page(header_audit, target, evidence)
     evidence.judge(verdict)
 
 

@@ -15,10 +15,14 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-REPO = Path(__file__).resolve().parent.parent
-STATE_DIR = REPO / ".golive" / "demo"
+if TYPE_CHECKING:
+    from golive.signoff_model import SignOff
+
+from golive.paths import bundled_profiles_dir, state_dir
+
+STATE_DIR = state_dir() / "demo"
 
 
 @contextlib.contextmanager
@@ -33,6 +37,7 @@ def demo_environment(flaws: Sequence[str] = ()) -> Iterator[dict[str, str]]:
             "GOLIVE_DEMO_HTTP_PORT": str(demo.http_port),
             "GOLIVE_DEMO_CA": str(demo.ca_bundle),
             "GOLIVE_DEMO_TOKEN": demo.token,
+            "GOLIVE_DEMO_JWT_KEY": demo.jwt_key,
             "GOLIVE_DEMO_STATE": str(STATE_DIR),
         }
         env.update(_demo_database(stack))
@@ -59,23 +64,27 @@ def run_demo(report_dir: Path, flaws: Sequence[str] = (), pytest_args: Sequence[
                 while True:
                     time.sleep(3600)
             return 0
-        command = [sys.executable, "-m", "pytest", str(REPO / "checks"), "-p", "no:locust",
-                   "--rootdir", str(REPO), "--profile", str(REPO / "profiles" / "demo.yaml"),
-                   "--report-dir", str(report_dir), "-q", "--no-header", *pytest_args]
-        print(f"golive demo: running the gate: pytest checks --profile profiles/demo.yaml "
-              f"--report-dir {report_dir}", flush=True)
-        done = subprocess.run(command, cwd=REPO, env={**os.environ, **env}, check=False)
+        from golive.gate import pytest_arguments
+
+        profile = bundled_profiles_dir() / "demo.yaml"
+        command = [sys.executable, "-m", "pytest",
+                   *pytest_arguments(str(profile), report_dir.resolve(), ["-q", "--no-header", *pytest_args])]
+        print(f"golive demo: running the gate: golive run --profile {profile} --report-dir {report_dir}",
+              flush=True)
+        done = subprocess.run(command, env={**os.environ, **env}, check=False)
     signoff = _read_signoff(report_dir)
     took = time.monotonic() - started
     if signoff is None:
         print(f"golive demo: no sign-off written (pytest exit {done.returncode})", file=sys.stderr)
         return done.returncode or 1
-    print(f"golive demo: done in {took:.1f}s; verdict {signoff['verdict']}")
-    return 0 if signoff["verdict"] == "GO" else 1
+    print(f"golive demo: done in {took:.1f}s; verdict {signoff.verdict}")
+    return 0 if signoff.go else 1
 
 
-def _read_signoff(report_dir: Path) -> dict[str, Any] | None:
-    path = report_dir / "signoff.json"
-    if not path.exists():
+def _read_signoff(report_dir: Path) -> SignOff | None:
+    from golive.signoff_model import SignOffError, read
+
+    try:
+        return read(report_dir)
+    except SignOffError:
         return None
-    return json.loads(path.read_text())

@@ -25,6 +25,8 @@ from golive.status import Status
 from golive.verdict import Verdict
 
 USER_PROPERTY = "golive_evidence"
+ADVISORY_TAG = "golive:advisory"
+"""Allure tag of an advisory result (a pass in Allure's terms): the "Advisory" category matches it."""
 
 
 class NotApplicable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
@@ -77,6 +79,9 @@ class Evidence:
             raise NotApplicable(f"not applicable: {message}", _use_item_location=True)
         if verdict.kind == "advisory":
             self.status = Status.ADVISORY
+            if self.attachments:  # Allure: the finding on the test's page, and its "Advisory" category
+                allure.dynamic.tag(ADVISORY_TAG)
+                self.inline("advisory finding", message)
             warnings.warn(GoliveAdvisory(message), stacklevel=2)
             return
         if not verdict.passed:
@@ -85,25 +90,28 @@ class Evidence:
     @_attachment
     def text(self, name: str, text: str) -> None:
         """Attach plain text (redacted)."""
-        allure.attach(self.redactor.text(text), name=name, attachment_type=allure.attachment_type.TEXT)
+        allure.attach(self.redactor.text(text), name=self.redactor.text(name),
+                      attachment_type=allure.attachment_type.TEXT)
 
     @_attachment
     def json(self, name: str, data: Any) -> None:
         """Attach structured data as JSON (redacted key by key)."""
         body = json.dumps(self.redactor.data(_plain(data)), indent=2, default=str, sort_keys=False)
-        allure.attach(body, name=name, attachment_type=allure.attachment_type.JSON)
+        allure.attach(body, name=self.redactor.text(name), attachment_type=allure.attachment_type.JSON)
 
     @_attachment
     def headers(self, name: str, pairs: Any, status_line: str = "") -> None:
         """Attach response/request headers, secret header values masked."""
         lines = [status_line] if status_line else []
         lines += [f"{k}: {v}" for k, v in self.redactor.headers(pairs)]
-        allure.attach("\n".join(lines), name=name, attachment_type=allure.attachment_type.TEXT)
+        allure.attach("\n".join(lines), name=self.redactor.text(name),
+                      attachment_type=allure.attachment_type.TEXT)
 
     @_attachment
     def file(self, name: str, path: Path | str, kind: str = "text") -> None:
         """Attach a file: text kinds (text, json, csv, html) are redacted, others attached as-is."""
         path = Path(path)
+        name = self.redactor.text(name)
         types = {"text": allure.attachment_type.TEXT, "json": allure.attachment_type.JSON,
                  "csv": allure.attachment_type.CSV, "html": allure.attachment_type.HTML,
                  "png": allure.attachment_type.PNG}
@@ -121,7 +129,7 @@ class Evidence:
         For facts that fit on one line (the header value a check judged): thousands of checks
         then cost no attachment files, while the full response is attached where it is needed.
         """
-        allure.dynamic.parameter(name, self.redactor.text(value), excluded=True)
+        allure.dynamic.parameter(self.redactor.text(name), self.redactor.text(value), excluded=True)
 
     def metric(self, key: str, value: Any) -> None:
         """A figure the sign-off shows next to the result (a grade, a percentile, a restore time)."""

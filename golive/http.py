@@ -159,7 +159,7 @@ class HttpFetcher:
                     self._contexts[(ca, verify)] = ssl_context(ca, verify)
                 self._clients[key] = http_transport.client(
                     self.timeout_for(target), verify=self._contexts[(ca, verify)], follow_redirects=False,
-                    headers={"User-Agent": self.user_agent},
+                    headers={"User-Agent": self.user_agent}, cookies=_no_cookies(),
                 )
             return self._clients[key]
 
@@ -295,6 +295,14 @@ def endpoint_of(url: str, resolve: str | None) -> Endpoint:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return Endpoint(parts.hostname or "", port, resolve)
+
+
+def _no_cookies() -> Any:
+    """A cookie jar that keeps nothing: every request is observed as a first visit, whatever ran
+    before (a session cookie stored by one check would hide the Set-Cookie another check judges)."""
+    import http.cookiejar
+
+    return http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
 
 def _ssl_cause(exc: BaseException) -> str | None:

@@ -18,6 +18,7 @@ import pytest
 from golive.evidence import NotApplicable
 from golive.profile import Profile, Waiver
 from golive.redact import Redactor
+from golive.signoff_model import RunScope
 from golive.status import RESULT_RANK, Status
 
 MESSAGE_LIMIT = 600
@@ -150,8 +151,10 @@ def plain_nodeid(nodeid: str) -> str:
 class Recorder:
     """Controller-side collector of outcomes (a plugin object registered by golive's plugin)."""
 
-    def __init__(self, profile: Profile) -> None:
+    def __init__(self, profile: Profile, scope: RunScope | None = None) -> None:
         self.profile = profile
+        self.scope = scope
+        """What the run covers (command line, subjects, release, versions): the sign-off's ``run``."""
         self.started_at = datetime.now(UTC)
         self.results: dict[str, Result] = {}
         self.not_applicable: set[str] = set()

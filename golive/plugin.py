@@ -1,6 +1,8 @@
 """golive's pytest plugin: hooks only; each delegates to the module that owns the logic.
 
-- ``pytest_addoption``: --profile, --report-dir, --allow-load, --target, --host.
+Loaded by ``golive.activation`` (the pytest entry point, which owns the options) only for runs that
+ask for golive, so that none of this touches another project's pytest run.
+
 - ``pytest_configure``: load and validate the profile once (exit 4 on errors), stash it, set up the
   report directory and allure output, and register the domain fixture modules.
 - ``pytest_generate_tests``: parametrize every ``@check`` over its subjects.
@@ -27,6 +29,7 @@ import pytest
 
 from golive import evidence_labels, observe_plugin
 from golive import outcomes as outcome_rules
+from golive.activation import PROFILE_ENV, SUBJECT_FILTERS
 from golive.evidence import USER_PROPERTY, Evidence
 from golive.profile import Profile, ProfileError, load_profile
 from golive.redact import Redactor
@@ -44,26 +47,11 @@ EVIDENCE = pytest.StashKey[Evidence]()
 CHECK_ID = pytest.StashKey[str]()
 SUBJECT = pytest.StashKey[str]()
 
-PROFILE_ENV = "GOLIVE_PROFILE"
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("golive", "golive production readiness checks")
-    group.addoption("--profile", dest="golive_profile", default=None, metavar="NAME|PATH",
-                    help=f"profile to check: a name in profiles/ or a YAML path (env {PROFILE_ENV})")
-    group.addoption("--report-dir", dest="golive_report_dir", default=None, metavar="DIR",
-                    help="where allure-results, junit.xml and signoff.json/md go (default: reports/)")
-    group.addoption("--allow-load", dest="allow_load", action="store_true", default=False,
-                    help="allow load tests against a production profile (which must also say allow_load: true)")
-    group.addoption("--target", dest="golive_targets", action="append", default=[], metavar="NAME",
-                    help="only check this target (repeatable)")
-    group.addoption("--host", dest="golive_hosts", action="append", default=[], metavar="NAME",
-                    help="only check this host (repeatable)")
-
 
 def _profile_search_dirs(config: pytest.Config) -> list[Path]:
-    dirs = [Path.cwd() / "profiles", Path(str(config.rootpath)) / "profiles"]
-    return list(dict.fromkeys(d.resolve() for d in dirs))
+    from golive.paths import profile_search_dirs
+
+    return profile_search_dirs(Path(str(config.rootpath)) / "profiles")
 
 
 def _load(config: pytest.Config) -> Profile | None:
@@ -78,22 +66,25 @@ def _load(config: pytest.Config) -> Profile | None:
 
 
 def _filtered(profile: Profile, config: pytest.Config) -> Profile:
-    """Apply --target/--host; an unknown name is a usage error listing the known ones."""
+    """Apply the subject filters (--golive-target/-host/-database).
+
+    With any filter given, each kind keeps only the subjects named for it, and kinds nobody named
+    keep none: ``--golive-target web`` runs web's checks and no host or database check. An unknown
+    name is a usage error listing the known ones.
+    """
+    wanted = {kind: config.getoption(option) for option, kind in SUBJECT_FILTERS.items()}
+    if not any(wanted.values()):
+        return profile
     update: dict[str, Any] = {}
-    for option, kind in (("golive_targets", "targets"), ("golive_hosts", "hosts")):
-        wanted = config.getoption(option)
-        if not wanted:
-            continue
+    for kind, names in wanted.items():
         known = {s.name for s in getattr(profile, kind)}
-        unknown = [w for w in wanted if w not in known]
+        unknown = [n for n in names if n not in known]
         if unknown:
             raise pytest.UsageError(
-                f"golive: --{kind[:-1]} {', '.join(unknown)}: not in profile {profile.name!r} "
-                f"(known: {', '.join(sorted(known)) or 'none'})"
+                f"golive: --golive-{kind[:-1]} {', '.join(unknown)}: not in profile {profile.name!r} "
+                f"(known {kind}: {', '.join(sorted(known)) or 'none'})"
             )
-        update[kind] = [s for s in getattr(profile, kind) if s.name in wanted]
-    if not update:
-        return profile
+        update[kind] = [s for s in getattr(profile, kind) if s.name in names]
     filtered = profile.model_copy(update=update)
     filtered._source = profile.source
     filtered._secret_values = profile.secret_values
@@ -127,39 +118,24 @@ def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
-MARKERS = {
-    "prereq": "host prerequisites (testinfra)",
-    "security": "security audit: headers + tls + exposure",
-    "headers": "HTTP security headers",
-    "tls": "TLS certificate, protocols, ciphers (sslyze)",
-    "http": "HTTP behaviour: HTTPS redirect, exposed files",
-    "smoke": "post-deploy smoke requests",
-    "monitoring": "Prometheus / Alertmanager / Grafana probes",
-    "load": "load thresholds (locust)",
-    "backup": "backup freshness, integrity and restore drill",
-    "critical": "critical-path items (the seeds' warning-sign items)",
-    "manual": "manual items, attested in the profile",
-    "intrusive": "probes that send bursts or unusual requests",
-    "golive_check(id)": "set by golive's @check decorator: the checklist id",
-}
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    for name, text in MARKERS.items():
-        config.addinivalue_line("markers", f"{name}: {text}")
     profile = _load(config)
     config.stash[PROFILE] = profile
     config.stash[NOT_APPLICABLE] = set()
-    report_dir = Path(config.getoption("golive_report_dir") or Path(str(config.rootpath)) / "reports")
+    report_dir = Path(config.getoption("golive_report_dir") or Path.cwd() / "reports")
     config.stash[REPORT_DIR] = report_dir.resolve()
-    config.stash[REDACTOR] = Redactor(profile.secret_values if profile else ())
+    redactor = Redactor(profile.secret_values if profile else ())
+    config.stash[REDACTOR] = redactor
     config.stash[ALLURE_ACTIVE] = config.pluginmanager.has_plugin(ALLURE_PLUGIN)
     for module in _fixture_modules():
         if not config.pluginmanager.has_plugin(module):
             config.pluginmanager.import_plugin(module)
     if profile is None:
         return
+    config.add_cleanup(redactor.install_logging())  # captured logs, --log-level output, allure's log
     if getattr(config.option, "dist", "no") == "load":
         # xdist turns -n into --dist load; golive groups checks by subject (see generate_tests).
         config.option.dist = "loadgroup"
@@ -179,6 +155,10 @@ def pytest_configure(config: pytest.Config) -> None:
     observe_plugin.register(config, profile)
     config.pluginmanager.register(ShortReports(CHECK_ID, config.stash[REDACTOR]), "golive-short-reports")
     recorder = outcome_rules.Recorder(profile)
+    if not _is_worker(config):
+        from golive.run_scope import scope_of
+
+        recorder.scope = scope_of(config, profile, config.stash[REDACTOR])
     config.stash[RECORDER] = recorder
     if not _is_worker(config):
         config.pluginmanager.register(ControllerHooks(config, recorder), "golive-signoff")
@@ -225,13 +205,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     found = subjects_for(spec.over, profile, spec.roles)
     if not found:
         metafunc.config.stash[NOT_APPLICABLE].add(spec.id)
+    # Test ids are built from profile values (an endpoint's path, a threshold's scenario): redacted, as
+    # they end up in node ids, junit.xml, allure results and the terminal.
+    redactor = metafunc.config.stash[REDACTOR]
+    ids = [redactor.text(s.id) for s in found]
     # xdist_group: under -n (golive's --dist loadgroup) every check of one subject runs on one worker,
     # so a host keeps one connection, a TLS endpoint is scanned once and a URL fetched once.
-    metafunc.parametrize(kind.argname, [pytest.param(s.value, id=s.id, marks=pytest.mark.xdist_group(
-        f"{outcome_rules.GROUP_PREFIX}{s.name}")) for s in found], scope="session")
+    metafunc.parametrize(kind.argname, [pytest.param(s.value, id=test_id, marks=pytest.mark.xdist_group(
+        f"{outcome_rules.GROUP_PREFIX}{s.name}")) for s, test_id in zip(found, ids, strict=True)], scope="session")
     metafunc.function.__dict__.setdefault("_golive_subject_names", {})
-    for s in found:
-        metafunc.function._golive_subject_names[s.id] = s.name
+    for s, test_id in zip(found, ids, strict=True):
+        metafunc.function._golive_subject_names[test_id] = s.name
 
 
 @pytest.hookimpl(trylast=True)  # after -m/-k deselection: label only the checks that will run
@@ -275,7 +259,7 @@ def golive_config(request: pytest.FixtureRequest) -> pytest.Config:
 
 @pytest.fixture(scope="session")
 def profile(request: pytest.FixtureRequest) -> Profile:
-    """The loaded profile, filtered by --target/--host."""
+    """The loaded profile, filtered by --golive-target/-host/-database."""
     loaded = request.config.stash.get(PROFILE, None)
     if loaded is None:
         raise pytest.UsageError(f"golive: no profile given: pass --profile NAME|PATH or set {PROFILE_ENV}")
@@ -358,6 +342,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report: pytest.TestReport = yield
     config = item.config
     redactor = config.stash[REDACTOR]
+    if report.sections:  # captured stdout/stderr/log: junit.xml, allure attachments, the terminal
+        report.sections = [(title, redactor.text(content)) for title, content in report.sections]
     if call.excinfo is not None:
         outcome_rules.redact_exception(call.excinfo.value, redactor)
         if report.longrepr is not None and CHECK_ID not in item.stash:
@@ -435,7 +421,7 @@ class ControllerHooks:
     def __init__(self, config: pytest.Config, recorder: outcome_rules.Recorder) -> None:
         self.config = config
         self.recorder = recorder
-        self.signoff: dict[str, Any] | None = None
+        self.signoff: Any = None  # the written golive.signoff_model.SignOff
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:

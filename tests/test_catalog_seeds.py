@@ -1,13 +1,17 @@
-"""The catalog is derived from the five seed guides, and docs/seed-coverage.md is the evidence.
+"""The catalog is derived from the five seed guides; docs/seed-coverage.md is the evidence, generated
+from data (docs/seed-items/*.yaml, one entry per checklist item of a seed) by scripts/seed_coverage.py.
 
-These tests keep the manual and planned items (golive/catalog/manual.yaml, planned.yaml) honest:
-each names the seeds it comes from, those seeds are exactly the ones whose coverage rows cite it,
-and a seed's critical-path (⚠️) item never maps only to non-critical manual or planned items.
+These tests keep data, catalog, document and README in agreement: the document and the README totals
+are what the generator makes of the data today; every id a row cites exists; every catalog item's
+``seeds`` are exactly the seeds whose rows cite it (so no row cites an item that does not name that
+seed); and a seed's critical-path (⚠️) item never maps only to non-critical manual or planned items.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -18,7 +22,12 @@ from golive.catalog import SEED_FILES, load_catalog
 
 REPO = Path(__file__).resolve().parent.parent
 CATALOG_DIR = REPO / "golive" / "catalog"
-COVERAGE = REPO / "docs" / "seed-coverage.md"
+GENERATOR = REPO / "scripts" / "seed_coverage.py"
+_spec = importlib.util.spec_from_file_location("seed_coverage", GENERATOR)
+assert _spec is not None and _spec.loader is not None
+seed_coverage = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("seed_coverage", seed_coverage)  # dataclasses look their module up there
+_spec.loader.exec_module(seed_coverage)
 OWN_FILES = ("manual.yaml", "planned.yaml")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 WARNING_SIGN = "⚠️"
@@ -52,19 +61,8 @@ def own_entries() -> list[dict]:
 
 
 def coverage_rows() -> list[tuple[str, str, list[str]]]:
-    """(seed, checklist item text, cited ids) for every row of the coverage table.
-
-    A row cites ids in backticks, or says `—` and why the line is no go-live gate.
-    """
-    rows = []
-    for line in COVERAGE.read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 4 or cells[0] not in SEED_FILES:
-            continue
-        ids = re.findall(r"`([^`]+)`", cells[3])
-        assert ids or (cells[3].startswith("—") and len(cells[3]) > 5), f"row without id or reason: {line}"
-        rows.append((cells[0], cells[2], ids))
-    return rows
+    """(seed, checklist item text, cited ids) for every entry of docs/seed-items/*.yaml."""
+    return [(row.seed, row.item, list(row.ids)) for row in seed_coverage.load_rows()]
 
 
 def cited_seeds() -> dict[str, set[str]]:
@@ -115,12 +113,40 @@ def test_manual_and_planned_ids_do_not_take_automated_ids() -> None:
 
 
 def test_seeds_match_the_coverage_table() -> None:
+    """Every item (automated, manual, planned) names exactly the seeds whose rows cite it: a row
+    citing an id from a seed the item does not claim is a row claiming more than the item judges."""
     cited = cited_seeds()
-    for entry in own_entries():
-        assert entry["id"] in cited, f"{entry['id']} is cited by no row of docs/seed-coverage.md"
-        assert set(entry["seeds"]) == cited[entry["id"]], (
-            f"{entry['id']}: seeds {entry['seeds']} but the coverage table cites it from "
-            f"{sorted(cited[entry['id']])}")
+    for item in load_catalog().values():
+        if not item.seeds:
+            continue
+        assert item.id in cited, f"{item.id} is cited by no entry of docs/seed-items"
+        assert set(item.seeds) == cited[item.id], (
+            f"{item.id}: seeds {list(item.seeds)} but docs/seed-items cites it from {sorted(cited[item.id])}")
+
+
+def test_coverage_document_and_readme_totals_are_generated_from_the_data() -> None:
+    rows = seed_coverage.load_rows()
+    assert seed_coverage.DOCUMENT.read_text(encoding="utf-8") == seed_coverage.render(rows), (
+        "docs/seed-coverage.md is out of date: run .venv/bin/python scripts/seed_coverage.py")
+    readme = seed_coverage.README.read_text(encoding="utf-8")
+    assert readme == seed_coverage.readme_with_totals(readme, rows), (
+        "README.md seed-coverage totals are out of date: run .venv/bin/python scripts/seed_coverage.py")
+
+
+def test_a_row_class_follows_from_the_catalog_modes() -> None:
+    """Planned ids judge nothing: a row resting on one is never 'automated'; 'partial' names what is
+    missing; 'not covered' says why."""
+    modes = {i: item.mode for i, item in load_catalog().items()}
+    for row in seed_coverage.load_rows():
+        automated = [i for i in row.ids if modes[i] == "automated"]
+        if row.cls == "automated":
+            assert automated and not row.missing and not row.planned, row
+        elif row.cls == "partial":
+            assert automated and row.missing, row
+        elif row.cls == "manual":
+            assert not automated and row.judging, row
+        else:
+            assert not row.judging and row.reason, row
 
 
 def test_coverage_table_cites_only_known_ids_and_covers_every_seed() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from golive import diff
 from golive.cli import main
+from golive.signoff_model import SignOff
 from tests.signoff_runs import evidence_run
 
 
@@ -56,8 +57,10 @@ def test_missing_or_foreign_file_is_a_usage_error(tmp_path: Path) -> None:
     assert main(["diff", str(other), str(other)]) == 4
 
 
-def _doc(verdict: str, items: list[dict]) -> dict:
-    return {"profile": "p", "environment": "e", "finished_at": "t", "verdict": verdict, "items": items}
+def _doc(verdict: str, items: list[dict]) -> SignOff:
+    return SignOff.model_validate({"profile": "p", "environment": "e", "started_at": "2026-11-22T10:00:00Z",
+                                   "finished_at": "2026-11-22T10:01:00Z", "verdict": verdict,
+                                   "items": [{"category": "x", **i} for i in items]})
 
 
 def test_absent_items_and_verdict_change() -> None:

@@ -154,11 +154,11 @@ def test_marker_and_keyword_selection(tmp_path: Path, checks_dir: Path) -> None:
 
 
 def test_target_filter_and_unknown_target(tmp_path: Path, checks_dir: Path) -> None:
-    result = run(tmp_path, checks_dir, profile(), "--target", "api")
+    result = run(tmp_path, checks_dir, profile(), "--golive-target", "api")
     assert [r["subject"] for r in result.item("selftest.alpha")["results"]] == ["api"]
-    unknown = run(tmp_path, checks_dir, profile(), "--target", "nope")
+    unknown = run(tmp_path, checks_dir, profile(), "--golive-target", "nope")
     assert unknown.returncode == 4
-    assert "--target nope: not in profile 'plug'" in unknown.output
+    assert "--golive-target nope: not in profile 'plug'" in unknown.output
 
 
 def test_xdist_signoff_is_complete_and_equal(tmp_path: Path, checks_dir: Path) -> None:

@@ -10,13 +10,14 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from golive import report, signoff_md
 from golive.cli import main
-from golive.signoff import approval
+from golive.signoff_model import Decision, SignOff, read
 from tests.signoff_runs import evidence_profile, evidence_run, have_node20
 
 needs_node = pytest.mark.skipif(not have_node20(), reason="node >= 20 and npm needed for Allure 3")
@@ -28,7 +29,7 @@ def no_go_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     profile = evidence_profile(waivers=[{"check": "evidence.beta", "reason": "HSTS after cutover OPS-12",
                                          "expires": "2099-01-01"}])
     run = evidence_run(tmp, profile, env={"EVIDENCE_FAIL_ALPHA": "api", "EVIDENCE_FAIL_BETA": "1",
-                                          "GOLIVE_APPROVED_BY": "", "GOLIVE_RELEASE_VERSION": "v1.4.2"})
+                                          "GOLIVE_RELEASE": "v1.4.2"})
     assert run.signoff["verdict"] == "NO-GO", run.output[-2000:]
     return run.report_dir
 
@@ -73,7 +74,8 @@ def test_no_tool_says_what_to_install(no_go_run: Path, tmp_path: Path, monkeypat
 
 
 def test_allure3_config_is_offline_with_history_and_categories(tmp_path: Path) -> None:
-    doc = {"profile": "shop", "environment": "production", "verdict": "GO"}
+    doc = SignOff(profile="shop", environment="production", verdict=Decision.GO,
+                  started_at=datetime(2026, 11, 22, tzinfo=UTC), finished_at=datetime(2026, 11, 22, tzinfo=UTC))
     config = report.allure3_config(tmp_path, doc)
     assert config["historyPath"] == str(tmp_path / "history.jsonl")
     assert config["output"] == str(tmp_path / "html" / "allure")
@@ -81,7 +83,9 @@ def test_allure3_config_is_offline_with_history_and_categories(tmp_path: Path) -
     assert options["singleFile"] is True
     assert options["reportName"] == "golive sign-off: shop (production) — GO"
     rules = config["categories"]["rules"]
-    assert [r["name"] for r in rules][:2] == ["Target unreachable", "Waived"]
+    assert [r["name"] for r in rules] == ["Advisory", "Target unreachable", "Product defect", "golive error",
+                                          "Waived", "Not applicable", "Skipped"]
+    assert rules[0]["matchers"] == {"statuses": ["passed"], "labels": {"tag": "^golive:advisory$"}}
     regexes = [r["messageRegex"] for r in rules if "messageRegex" in r]
     assert all("(?s)" not in r for r in regexes)  # JavaScript has no inline (?s) flag
     assert re.search(regexes[0], "GET /\nweb: unreachable\nafter 1s timeout")  # across lines
@@ -91,48 +95,49 @@ def test_allure3_config_is_offline_with_history_and_categories(tmp_path: Path) -
 
 
 def test_landing_page_escapes_messages() -> None:
-    doc = {"profile": "p", "environment": "e", "verdict": "NO-GO", "started_at": "s", "finished_at": "f",
-           "reasons": ["x.y (high) failed on web"], "counts": {"failed": 1},
-           "items": [{"id": "x.y", "title": "T", "severity": "high", "status": "failed",
-                      "results": [{"subject": "web", "status": "failed",
-                                   "message": "<script>alert(1)</script>"}]}]}
-    page = report.render_landing(doc, "Allure 3", "# md")
+    doc = SignOff.model_validate({
+        "profile": "p", "environment": "e", "verdict": "NO-GO", "started_at": "2026-11-22T10:00:00Z",
+        "finished_at": "2026-11-22T10:01:00Z", "reasons": ["x.y (high) failed on web"], "counts": {"failed": 1},
+        "items": [{"id": "x.y", "title": "T", "category": "x", "severity": "high", "status": "failed",
+                   "results": [{"subject": "web", "status": "failed", "message": "<script>alert(1)</script>"}]}]})
+    page = report.render_landing(doc, "Allure 3")
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
     assert 'id="verdict" class="verdict NO-GO"' in page
 
 
 def test_signoff_md_for_people(no_go_run: Path) -> None:
-    doc = json.loads((no_go_run / "signoff.json").read_text())
+    """Decision first: verdict, scope, blocking failures with their fix; then the rest."""
+    doc = read(no_go_run)
     text = (no_go_run / "signoff.md").read_text()
     assert text == signoff_md.render(doc)
-    sections = [line for line in text.splitlines() if line.startswith("## ")]
-    assert sections[:3] == ["## Why NO-GO", "## Failed items", "## Sign-off checklist"]
-    assert sections[-1] == "## Approval"
-    assert ("| evidence.alpha | critical | api | api: alpha answered 503 (observed: 503; expected: 200) |"
-            in text)
+    lines = text.splitlines()
+    assert lines[0] == "# golive sign-off: evidence (staging): NO-GO"
+    assert lines[2] == "**Verdict: NO-GO**: 1 blocking failure"
+    first_screen = "\n".join(lines[:25])
+    assert "- Release: v1.4.2 (from GOLIVE_RELEASE)" in first_screen
+    assert "- Subjects: web https://web.invalid.test; api https://api.invalid.test" in first_screen
+    assert "- **evidence.alpha** (critical) on **api**: api: alpha answered 503 (observed: 503; expected: 200)" \
+        in first_screen
+    assert ("  - Fix: Restart the alpha service and check its upstream before the release goes out. "
+            "(<https://example.com/runbooks/alpha>)") in first_screen
+    sections = [line for line in lines if line.startswith("## ")]
+    assert sections[:2] == ["## Blocking failures (1)", "## Waived (2)"]
+    assert sections.index("## Manual items") < sections.index("## Passed") < sections.index("## Details")
+    assert sections[-2:] == ["## How to fix", "## Approval"]
     assert "| evidence.beta | HSTS after cutover OPS-12 | 2099-01-01 | active | yes |" in text
-    assert re.search(r"\| \[x\] \| signoff\.rollback_tested: .* \| attested \| release-manager@example.com "
-                     r"\| 2026-11-20 \|", text)
+    assert re.search(r"\| \[x\] \| signoff\.rollback_tested: .* \| attested \| attested by "
+                     r"release-manager@example.com on 2026-11-20 \|", text)
     assert "| [ ] | signoff.stakeholder_approval:" in text
-    assert "- Version: v1.4.2" in text
-    assert "- Approved by: ____" in text  # left blank to fill by hand
-    assert doc["approval"] == {"approved_by": None, "date": None, "version": "v1.4.2"}
-
-
-def test_approval_sources() -> None:
-    assert approval({"GITHUB_SHA": "abc"}) == {"approved_by": None, "date": None, "version": "abc"}
-    assert approval({"CI_COMMIT_SHA": "def"})["version"] == "def"
-    filled = approval({"GOLIVE_APPROVED_BY": "Jane", "GOLIVE_APPROVED_AT": "2026-11-23",
-                       "GOLIVE_RELEASE_VERSION": "2.0", "GITHUB_SHA": "abc"})
-    assert filled == {"approved_by": "Jane", "date": "2026-11-23", "version": "2.0"}
-    assert approval({}, approved_by="Ann", version="3.1")["approved_by"] == "Ann"
+    assert "upstream alpha { server 127.0.0.1:8081; }" in text  # the full snippet, in "How to fix"
+    assert doc.run.release == "v1.4.2" and doc.run.release_source == "GOLIVE_RELEASE"
+    assert "approved_by" not in (no_go_run / "signoff.json").read_text()  # approval is a separate record
 
 
 def test_verdict_command_gates_ci(no_go_run: Path, tmp_path: Path,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verdict", str(no_go_run)]) == 1
     out = capsys.readouterr().out
-    assert "VERDICT: NO-GO (profile evidence, staging)" in out
+    assert "VERDICT: NO-GO (profile evidence, staging, release v1.4.2)" in out
     assert "evidence.alpha (critical) failed on api" in out
     go = tmp_path / "go"
     go.mkdir()

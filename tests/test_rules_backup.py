@@ -209,3 +209,75 @@ def test_backup_settings_defaults_and_hidden_scratch_dsn() -> None:
     assert "pw@" not in repr(backup)
     with pytest.raises(ValueError):
         Backup(location="/x", retention={"keep": 0})
+
+
+@pytest.mark.parametrize(("backup", "key", "words"), [
+    ({"location": "/x", "kind": "mysql"}, "databases[0].backup.kind", "'pg_dump', 'pgbackrest', 'sqlite'"),
+    ({"location": "/x", "kind": "sqlite"}, "databases[0].backup.source", "kind sqlite needs the live file"),
+    ({"location": "/x", "kind": "redis", "source": "/var/lib/redis"}, "databases[0].backup.source",
+     "redis://"),
+    ({"location": "/x", "kind": "pgbackrest"}, "databases[0].backup.pgbackrest", "stanza"),
+    ({"location": "/x", "kind": "json_state", "source": "/s",
+      "schemas": [{"glob": "*.json", "schema_file": "nope.json"}]},
+     "databases[0].backup.schemas[0].schema_file", "No such file"),
+    ({"location": "/x", "encryption": {}}, "databases[0].backup.encryption.identity_file", "passphrase"),
+    ({"location": "/x", "kind": "sqlite", "source": "/s", "host": "h"}, "databases[0].backup.host",
+     "pg_dump only"),
+])
+def test_backup_kind_keys_are_validated_with_their_key_path(tmp_path: Path, backup: dict, key: str,
+                                                            words: str) -> None:
+    import yaml
+
+    from golive.profile import ProfileError, load_profile
+
+    path = tmp_path / "p.yaml"
+    hosts = [{"name": "h", "connection": "local://"}]
+    path.write_text(yaml.safe_dump({"name": "p", "hosts": hosts, "databases": [{"name": "db", "backup": backup}]}))
+    with pytest.raises(ProfileError) as caught:
+        load_profile(str(path))
+    assert caught.value.key == key, caught.value
+    assert words in caught.value.problem, caught.value.problem
+
+
+def test_sniff_names_every_kind_from_its_first_bytes(tmp_path: Path) -> None:
+    from golive.backup.sniff import sniff
+
+    samples = {"a.db": b"SQLite format 3\x00" + b"\x00" * 100, "b.age": b"age-encryption.org/v1\n-> X25519 x\n",
+               "c.asc": b"-----BEGIN PGP MESSAGE-----\n", "d.rdb": b"REDIS0011\xfa\x09redis-ver",
+               "e.aof": b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n", "f.zip": b"PK\x03\x04rest",
+               "g.json": b'  {"a": 1}', "h.dump": b"PGDMP\x01\x0e", "i": b"", "j.bin": b"\x00\x01garbage"}
+    for name, data in samples.items():
+        (tmp_path / name).write_bytes(data)
+    found = {name: sniff(tmp_path / name) for name in samples}
+    assert found == {"a.db": "sqlite", "b.age": "age", "c.asc": "gpg", "d.rdb": "rdb", "e.aof": "aof",
+                     "f.zip": "zip", "g.json": "json", "h.dump": "pg_dump", "i": "empty", "j.bin": "unknown"}
+
+
+def test_encryption_rule_both_ways() -> None:
+    from golive.backup.model import DecryptObservation
+
+    good = DecryptObservation("/b/app.db.age", "age", True, True, "is an age-encrypted file and decrypts to a "
+                              "SQLite database", inner="sqlite")
+    assert rules.encryption("main", good).passed
+    plain = DecryptObservation("/b/app.db", "sqlite", False, True, "is a SQLite database, not encrypted")
+    verdict = rules.encryption("main", plain)
+    assert not verdict.passed and "main: newest backup app.db is a SQLite database, not encrypted" in verdict.message
+    assert rules.encryption("main", plain, required=False).kind == "not_applicable"
+    wrong = DecryptObservation("/b/x.gpg", "gpg", True, False, "cannot be decrypted: gpg could not decrypt it: "
+                               "wrong passphrase")
+    assert "wrong passphrase" in rules.encryption("main", wrong).message
+
+
+def test_contents_and_compared_rules() -> None:
+    from golive.backup.drills.archive import matching
+    from golive.backup.model import Comparison
+
+    members = ("top/", "top/app.db", "top/uploads/a.png", "top/.env.production")
+    globs = ["app.db", "uploads/*", "config/*"]
+    matches = {g: matching(members, g) for g in globs}
+    verdict = rules.contents("files", members, globs, matches)
+    assert not verdict.passed and "no members matching 'config/*'" in verdict.message
+    assert rules.contents("files", members, globs[:2], matches).passed
+    assert rules.compared("files", Comparison((), "3 files")).passed
+    failed = rules.compared("files", Comparison(("a missing",), "3 files"))
+    assert not failed.passed and "files: restored copy differs from the source: a missing" in failed.message

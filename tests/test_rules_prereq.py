@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from golive.host_facts import parse_env
+from golive.prereq import observations as o
+from golive.prereq.facts import parse_env
 from golive.rules import prereq as r
 from golive.settings import prerequisites as s
 
@@ -43,15 +44,15 @@ def test_commands_both_ways() -> None:
         s.Command(name="jq"),
     ]
     good = [
-        r.CommandObs("docker", True, "Docker version 24.0.7, build afdd53b"),
-        r.CommandObs("node", True, "v20.10.0"),
-        r.CommandObs("jq", True),
+        o.CommandObs("docker", True, "Docker version 24.0.7, build afdd53b"),
+        o.CommandObs("node", True, "v20.10.0"),
+        o.CommandObs("jq", True),
     ]
     assert r.commands(good, wanted).passed
     bad = [
-        r.CommandObs("docker", True, "Docker version 19.03.1"),
-        r.CommandObs("node", True, "garbage"),
-        r.CommandObs("jq", False),
+        o.CommandObs("docker", True, "Docker version 19.03.1"),
+        o.CommandObs("node", True, "garbage"),
+        o.CommandObs("jq", False),
     ]
     message = r.commands(bad, wanted).message
     assert "docker 19.3.1 is too old" in message and "docker ≥ 20.10" in message
@@ -68,9 +69,9 @@ def test_mode_within_is_bitwise() -> None:
 
 def test_secrets_never_look_at_content_and_judge_metadata() -> None:
     spec = [s.SecretFile(path="/s/key", owner="app")]
-    good = {"/s/key": r.FileObs("/s/key", True, True, False, "app", "app", 0o600, 32)}
+    good = {"/s/key": o.FileObs("/s/key", True, True, False, "app", "app", 0o600, 32)}
     assert r.secrets(good, spec).passed
-    bad = {"/s/key": r.FileObs("/s/key", True, True, False, "root", "root", 0o644, 0)}
+    bad = {"/s/key": o.FileObs("/s/key", True, True, False, "root", "root", 0o644, 0)}
     message = r.secrets(bad, spec).message
     assert (
         "is empty" in message and "mode 644" in message and "mode ≤ 600" in message and "owner app" in message
@@ -80,9 +81,9 @@ def test_secrets_never_look_at_content_and_judge_metadata() -> None:
 def test_paths_exact_mode_type_and_missing() -> None:
     spec = [s.PathSpec(path="/d", mode="750"), s.PathSpec(path="/f", type="file"), s.PathSpec(path="/m")]
     observed = {
-        "/d": r.FileObs("/d", True, False, True, "root", "root", 0o755),
-        "/f": r.FileObs("/f", True, False, True, "root", "root", 0o755),
-        "/m": r.FileObs("/m", False),
+        "/d": o.FileObs("/d", True, False, True, "root", "root", 0o755),
+        "/f": o.FileObs("/f", True, False, True, "root", "root", 0o755),
+        "/m": o.FileObs("/m", False),
     }
     message = r.paths(observed, spec).message
     assert "mode 755" in message and "mode 750" in message
@@ -124,16 +125,16 @@ def test_parse_env_handles_export_quotes_and_comments() -> None:
 def test_certificates_expiry_key_mode_and_mismatch() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     spec = [s.Certificate(cert="/c", key="/k", min_days=30)]
-    key = r.FileObs("/k", True, True, False, "root", "root", 0o600, 200)
-    good = r.CertObs("/c", True, now + timedelta(days=90), "PUB", key="/k", key_file=key, key_public="PUB")
+    key = o.FileObs("/k", True, True, False, "root", "root", 0o600, 200)
+    good = o.CertObs("/c", True, now + timedelta(days=90), "PUB", key="/k", key_file=key, key_public="PUB")
     assert r.certificates([good], spec, now).passed
-    bad = r.CertObs(
+    bad = o.CertObs(
         "/c",
         True,
         now + timedelta(days=3),
         "PUB",
         key="/k",
-        key_file=r.FileObs("/k", True, True, False, "root", "root", 0o644, 200),
+        key_file=o.FileObs("/k", True, True, False, "root", "root", 0o644, 200),
         key_public="OTHER",
     )
     message = r.certificates([bad], spec, now).message
@@ -143,9 +144,9 @@ def test_certificates_expiry_key_mode_and_mismatch() -> None:
 
 def test_ports_forbidden_only_on_non_loopback() -> None:
     wanted = s.Ports(listening=["tcp://0.0.0.0:443"], forbidden_public=[5432, 6379])
-    ok = r.PortsObs({"tcp://0.0.0.0:443": True}, [("tcp", "127.0.0.1", 5432), ("tcp", "::1", 6379)])
+    ok = o.PortsObs({"tcp://0.0.0.0:443": True}, [("tcp", "127.0.0.1", 5432), ("tcp", "::1", 6379)])
     assert r.ports(ok, wanted).passed
-    bad = r.PortsObs({"tcp://0.0.0.0:443": False}, [("tcp", "0.0.0.0", 6379), ("tcp", "::", 5432)])
+    bad = o.PortsObs({"tcp://0.0.0.0:443": False}, [("tcp", "0.0.0.0", 6379), ("tcp", "::", 5432)])
     message = r.ports(bad, wanted).message
     assert "nothing listens on tcp://0.0.0.0:443" in message
     assert "tcp://0.0.0.0:6379" in message and "tcp://:::5432" in message
@@ -153,7 +154,7 @@ def test_ports_forbidden_only_on_non_loopback() -> None:
 
 def test_redis_rule_both_ways() -> None:
     wanted = s.Redis(url="redis://x")
-    sound = r.RedisObs(
+    sound = o.RedisObs(
         False,
         {
             "appendonly": "yes",
@@ -163,14 +164,14 @@ def test_redis_rule_both_ways() -> None:
         },
     )
     assert r.redis(sound, wanted).passed
-    rdb_only = r.RedisObs(False, {**sound.config, "appendonly": "no", "save": "3600 1"})
+    rdb_only = o.RedisObs(False, {**sound.config, "appendonly": "no", "save": "3600 1"})
     assert r.redis(rdb_only, s.Redis(url="redis://x", appendonly=False)).passed
     assert not r.redis(rdb_only, wanted).passed
 
 
 def test_postgres_rule_distinguishes_available_from_missing() -> None:
     wanted = s.Postgres(extensions=["vector", "pg_trgm"], min_max_connections=200, indexes=["idx"])
-    obs = r.PgObs({"plpgsql"}, {"pg_trgm"}, 100, "md5", set())
+    obs = o.PgObs({"plpgsql"}, {"pg_trgm"}, 100, "md5", set())
     message = r.postgres(obs, wanted).message
     assert "vector missing (not available on the server)" in message
     assert "pg_trgm missing (available, not created)" in message
@@ -178,17 +179,7 @@ def test_postgres_rule_distinguishes_available_from_missing() -> None:
     assert "password_encryption md5" in message and "scram-sha-256" in message
 
 
-def test_cron_logrotate_docker_dns_sysctl_limits() -> None:
-    cron = s.Cron(backup_pattern="pg_dump|backup", cert_renewal_pattern="certbot")
-    assert r.cron(
-        [("/etc/crontab", "0 2 * * * root pg_dump app"), ("t", "timer certbot.timer ExecStart=x")], cron
-    ).passed
-    assert (
-        "no scheduled certificate renewal job"
-        in r.cron([("/etc/crontab", "0 2 * * * backup.sh")], cron).message
-    )
-    assert r.logrotate(["/var/log/app/*.log"], ["/var/log/app/x.log"]).passed
-    assert not r.logrotate(["/var/log/nginx/*.log"], ["/var/log/app/x.log"]).passed
+def test_docker_dns_sysctl_limits() -> None:
     daemon = s.DockerDaemon()
     assert r.docker_daemon("/d", {"log-opts": {"max-size": "10m", "max-file": "3"}}, None, daemon).passed
     assert "log-driver syslog" in r.docker_daemon("/d", {"log-driver": "syslog"}, None, daemon).message
@@ -197,8 +188,40 @@ def test_cron_logrotate_docker_dns_sysctl_limits() -> None:
     assert "does not resolve" in r.dns({}, [s.DnsName(name="a")]).message
     assert r.sysctl({"vm.swappiness": 10}, {"vm.swappiness": "10"}).passed
     assert "unreadable" in r.sysctl({"x": None}, {"x": 1}).message
-    assert r.limits("unlimited", "65536", s.Limits()).passed
-    assert "nofile limit of user app is 1024" in r.limits("1024", "65536", s.Limits(user="app")).message
+
+
+def _limits(source: str, nofile: tuple[float | None, float | None], nproc: tuple[float | None, float | None],
+            pid: int | None = None) -> o.LimitsObs:
+    return o.LimitsObs(source, o.LimitValue(*nofile), o.LimitValue(*nproc), pid)
+
+
+def test_limits_soft_and_hard_for_user_and_processes() -> None:
+    inf = float("inf")
+    wanted = s.Limits(nofile=65536, nproc=65536, hard_nofile=65536, process="node server")
+    proc = o.ProcessObs(42, "app", "node server.js")
+    sound = [_limits("user app", (65536, 65536), (inf, inf)), _limits("process 42", (65536, 524288), (65536, inf), 42)]
+    verdict = r.limits(sound, [proc], wanted)
+    assert verdict.passed and "process 42: nofile 65536/524288" in verdict.message
+    low = [_limits("process 42 (node server.js)", (1024, 4096), (65536, inf), 42)]
+    message = r.limits(low, [proc], wanted).message
+    assert "soft nofile limit of process 42 (node server.js) is 1024" in message and "≥ 65536" in message
+    assert "hard nofile limit of process 42 (node server.js) is 4096" in message
+    assert "no running process matches /node server/" in r.limits([], [], wanted).message
+    unreadable = [_limits("user app", (None, None), (None, None))]
+    assert "is unreadable" in r.limits(unreadable, [], s.Limits(user="app")).message
+
+
+def test_recursive_paths_list_the_first_offenders_and_refuse_a_cut_walk() -> None:
+    top = {"/d": o.FileObs("/d", True, False, True, "app", "app", 0o750)}
+    spec = s.PathSpec(path="/d", owner="app", max_mode="640", glob="*.json", recursive=True)
+    entries = tuple(o.EntryObs("f", 0o644 if i % 2 else 0o600, "app", "app", f"/d/s{i}.json") for i in range(14))
+    message = r.paths(top, [spec], {"/d": o.TreeObs("/d", entries, False, 100)}).message
+    assert "7 of 14 entries below /d matching *.json not mode ≤ 640: s1.json (644)" in message
+    assert "and 2 more" in message
+    good = tuple(o.EntryObs("f", 0o640, "app", "app", f"/d/s{i}.json") for i in range(3))
+    assert r.paths(top, [spec], {"/d": o.TreeObs("/d", good, False, 100)}).passed
+    cut = r.paths(top, [spec], {"/d": o.TreeObs("/d", good, True, 3)})
+    assert not cut.passed and "stopped at max_entries 3" in cut.message
 
 
 def test_os_release() -> None:
@@ -226,6 +249,8 @@ def test_roles_override_deep_merges_and_decides_applicability() -> None:
     assert settings.for_roles(["db"]).min_cpus == 2
     assert not settings.configured("redis") and not settings.configured("cron")
     assert s.HostPrerequisites(cron=s.Cron(backup_pattern="b")).configured("cron")
+    assert s.HostPrerequisites(cron=s.Cron(jobs=[s.CronJob(command="x")])).configured("cron")
+    assert not s.HostPrerequisites(cron=s.Cron()).configured("cron")
 
 
 def test_unknown_key_and_relative_root_are_refused() -> None:
@@ -233,3 +258,17 @@ def test_unknown_key_and_relative_root_are_refused() -> None:
         s.PrerequisitesSettings.model_validate({"min_cpu": 2})
     with pytest.raises(ValueError, match="absolute"):
         s.PrerequisitesSettings.model_validate({"root": "relative/dir"})
+
+
+def test_prereq_package_never_imports_the_rules() -> None:
+    """One direction: rules import the observation types; the fetchers never import a rule."""
+    import ast
+    from pathlib import Path
+
+    import golive.prereq
+
+    for module in Path(golive.prereq.__file__).parent.glob("*.py"):
+        tree = ast.parse(module.read_text())
+        imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert not [m for m in imported if m.startswith("golive.rules")], module

@@ -69,6 +69,8 @@ class IntegrityObservation:
     data_entries: int = 0
     bytes_read: int = 0
     seconds: float = 0.0
+    kind: str = "pg_dump"
+    members: tuple[str, ...] = ()  # archive members / tables: what backup.contents judges
 
 
 @dataclass(frozen=True)
@@ -98,3 +100,34 @@ class Snapshot:
     extensions: dict[str, str] = field(default_factory=dict)
     invariants: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class DecryptObservation:
+    """The newest backup's encryption: its detected format, and whether the profile's key opened it.
+
+    ``plain`` is the decrypted copy in the scratch place (or the file itself when not encrypted);
+    ``inner`` the format of the plaintext.
+    """
+
+    path: str
+    format: str
+    encrypted: bool
+    ok: bool
+    detail: str = ""
+    plain: Path | None = None
+    inner: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A restored copy compared with its live source (file kinds, Redis, pgBackRest's WAL target).
+
+    ``differences``: one short phrase each ("table notes: 12 in source, 10 restored");
+    ``summary``: what was compared, for the passing message.
+    """
+
+    differences: tuple[str, ...]
+    summary: str
+    detail: dict[str, object] = field(default_factory=dict)

@@ -8,7 +8,9 @@ an existing server is used instead; a scratch DSN naming the source database is 
 
 Every scratch database is named ``golive_scratch_*`` and dropped afterwards; every ephemeral
 server is stopped by its PID and its directory removed — from the session fixture's finalizer,
-and, for a run that dies another way, from ``atexit`` and a SIGTERM handler.
+and, for a run that dies another way, from ``atexit`` and a SIGTERM handler (external servers
+too: a SIGTERM mid-restore drops the ``golive_scratch_`` database it was filling). Scratch
+directories and processes of the other kinds (``scratch_dir``, ``track``) get the same clean-up.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class ScratchServer:
     process: subprocess.Popen[bytes] | None = None
     work: Path | None = None
     databases: list[str] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def __repr__(self) -> str:  # the admin DSN may carry a password
         return f"ScratchServer(owned={self.owned}, databases={self.databases})"
@@ -114,17 +116,35 @@ class ScratchServer:
     __hash__ = object.__hash__
 
 
-_LIVE: set[ScratchServer] = set()  # per process: what atexit/SIGTERM must clean up
+_LIVE: set[Any] = set()  # per process: scratch things (anything with close()) atexit/SIGTERM clean up
+
+
+def track(thing: Any) -> Any:
+    """Register a scratch server, directory or process for clean-up if the run dies; returns it."""
+    _install_cleanup()
+    _LIVE.add(thing)
+    return thing
+
+
+def untrack(thing: Any) -> None:
+    _LIVE.discard(thing)
 
 
 def _cleanup_all() -> None:
-    for server in list(_LIVE):
+    for thing in list(_LIVE):
         with contextlib.suppress(Exception):
-            server.close()
+            thing.close()
+
+
+_previous_sigterm: Any = None
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
+    """Clean up every scratch thing, then let the previous handler (or the default) end the run."""
     _cleanup_all()
+    if callable(_previous_sigterm):
+        _previous_sigterm(signum, frame)
+        return
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.kill(os.getpid(), signal.SIGTERM)
 
@@ -133,14 +153,37 @@ _installed = False
 
 
 def _install_cleanup() -> None:
-    global _installed
+    """atexit, plus a SIGTERM handler chained in front of whatever handler is there (CI cancels a
+    job with SIGTERM; Ctrl-C unwinds through the fixtures' finalizers and atexit)."""
+    global _installed, _previous_sigterm
     if _installed:
         return
     _installed = True
     atexit.register(_cleanup_all)
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) in (
-            signal.SIG_DFL, None):
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    if threading.current_thread() is threading.main_thread():
+        current = signal.getsignal(signal.SIGTERM)
+        if current is not _on_sigterm:
+            _previous_sigterm = current if callable(current) else None
+            signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+@dataclass(eq=False)
+class ScratchDir:
+    """A throw-away directory (``golive-scratch-<label>-*``) for a restore; removed by ``close()``."""
+
+    path: Path
+
+    def close(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        _LIVE.discard(self)
+
+
+def scratch_dir(label: str, parent: Path | None = None) -> ScratchDir:
+    """A new private scratch directory, tracked for clean-up."""
+    safe = "".join(ch if ch.isalnum() else "-" for ch in label.lower())[:30]
+    path = Path(tempfile.mkdtemp(prefix=f"golive-scratch-{safe}-", dir=parent))
+    os.chmod(path, 0o700)
+    return track(ScratchDir(path))
 
 
 def start_ephemeral(install: PgInstall, timeout: float = 60.0, tcp_port: int | None = None,
@@ -163,7 +206,6 @@ def start_ephemeral(install: PgInstall, timeout: float = 60.0, tcp_port: int | N
         for path in (work, sock, pwfile):
             os.chown(path, entry.pw_uid, entry.pw_gid)
     os.chmod(work, 0o700)
-    log = work / "server.log"
     init = subprocess.run([*_drop_privileges(), install.tool("initdb"), "-D", str(data), "-U", "golive",
                            f"--pwfile={pwfile}", "--auth-local=trust", "--auth-host=scram-sha-256",
                            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
@@ -174,27 +216,40 @@ def start_ephemeral(install: PgInstall, timeout: float = 60.0, tcp_port: int | N
         why = (init.stderr or init.stdout).strip()[-500:]
         raise ScratchError(f"initdb ({install.bin_dir}) failed: {why}")
     port = tcp_port or 5432
-    listen = "127.0.0.1" if tcp_port else ""
-    argv = [*_drop_privileges(), install.tool("postgres"), "-D", str(data), "-p", str(port), "-k", str(sock),
-            "-c", f"listen_addresses={listen}", "-c", "fsync=off", "-c", "synchronous_commit=off",
-            "-c", "full_page_writes=off", "-c", "max_wal_size=4GB", "-c", "checkpoint_timeout=1h",
-            "-c", "maintenance_work_mem=256MB", "-c", "logging_collector=off"]
-    with open(os.devnull, "wb") as devnull:
-        process = subprocess.Popen(argv, stdout=devnull, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
     if tcp_port:
         admin = f"postgresql://golive:{password}@127.0.0.1:{port}/postgres"
     else:
         admin = conn.with_db(f"host={sock} port={port} user=golive", "postgres")
-    server = ScratchServer(admin, install, owned=True, process=process, work=work)
-    _install_cleanup()
-    _LIVE.add(server)
+    return _launch(install, work, data, admin, port, "127.0.0.1" if tcp_port else "", timeout)
+
+
+FAST = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_wal_size=4GB",
+        "checkpoint_timeout=1h", "maintenance_work_mem=256MB", "logging_collector=off")
+"""A throw-away server needs no durability."""
+
+
+def _launch(install: PgInstall, work: Path, data: Path, admin: str, port: int, listen: str, timeout: float,
+            settings: tuple[str, ...] = ()) -> ScratchServer:
+    """Start ``postgres`` on ``data`` (socket in ``work/sock``) and wait until ``admin`` logs in."""
+    sock = work / "sock"
+    argv = [*_drop_privileges(), install.tool("postgres"), "-D", str(data), "-p", str(port), "-k", str(sock),
+            "-c", f"listen_addresses={listen}"]
+    for setting in (*FAST, *settings):
+        argv += ["-c", setting]
+    log = work / "server.log"
+    with open(os.devnull, "wb") as devnull:
+        process = subprocess.Popen(argv, stdout=devnull, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
+    server = track(ScratchServer(admin, install, owned=True, process=process, work=work))
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
             err = process.stderr.read().decode(errors="replace") if process.stderr else ""
             server.close()
-            raise ScratchError(f"scratch postgres exited with {process.returncode}: {err.strip()[-500:]}")
+            fatal = [line for line in err.splitlines() if ("FATAL" in line or "PANIC" in line)
+                     and "starting up" not in line and "not yet accepting" not in line]
+            raise ScratchError(f"scratch postgres exited with {process.returncode}: "
+                               f"{(fatal[-1] if fatal else err.strip()[-500:]).strip()}")
         if _ready(admin):
             break
         if time.monotonic() > deadline:
@@ -204,6 +259,26 @@ def start_ephemeral(install: PgInstall, timeout: float = 60.0, tcp_port: int | N
     if process.stderr is not None:  # keep draining the log so the server never blocks on a full pipe
         threading.Thread(target=_drain, args=(process.stderr, log), daemon=True).start()
     return server
+
+
+def start_restored(install: PgInstall, work: Path, data: Path, user: str, dbname: str, timeout: float,
+                   settings: tuple[str, ...] = ()) -> ScratchServer:
+    """A scratch server on a restored data directory (pgBackRest): socket only, trust through a
+    private hba file (the source's pg_hba.conf is not used), no TLS, no archiving."""
+    sock = work / "sock"
+    sock.mkdir(exist_ok=True)
+    hba = work / "scratch_hba.conf"
+    hba.write_text("local all all trust\n")
+    if not (data / "postgresql.conf").exists():  # Debian keeps it in /etc/postgresql/N/main
+        (data / "postgresql.conf").write_text("")
+    if os.geteuid() == 0:
+        entry = pwd.getpwnam("postgres")
+        for path in (sock, hba, data / "postgresql.conf"):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+    admin = conn.with_db(f"host={sock} port=5432 user={user}", dbname)
+    return _launch(install, work, data, admin, 5432, "", timeout,
+                   (f"hba_file={hba}", "ssl=off", "archive_mode=off", "archive_command=", "hot_standby=on",
+                    *settings))
 
 
 def _drain(stream: Any, log: Path) -> None:
@@ -227,4 +302,4 @@ def external(scratch_dsn: str, source_dsn: str | None) -> ScratchServer:
     if source_dsn and conn.same_database(scratch_dsn, source_dsn):
         raise ScratchError("scratch_dsn names the source database itself; refusing to restore into it "
                            "(point scratch_dsn at another database or server, or leave it empty)")
-    return ScratchServer(scratch_dsn, None, owned=False)
+    return track(ScratchServer(scratch_dsn, None, owned=False))

@@ -66,13 +66,15 @@ def settle(report_dir: Path, passed_targets: set[str]) -> list[str]:
 
 def passed_targets(report_dir: Path, check_id: str = "load.thresholds") -> set[str]:
     """Targets whose every ``check_id`` result passed in the sign-off just written."""
+    from golive.signoff_model import SignOffError, read
+    from golive.status import Status
+
     try:
-        signoff = json.loads((report_dir / "signoff.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        signoff = read(report_dir)
+    except SignOffError:
         return set()
-    statuses: dict[str, set[str]] = {}
-    for item in signoff.get("items", []):
-        if item.get("id") == check_id:
-            for result in item.get("results", []):
-                statuses.setdefault(str(result.get("subject")), set()).add(str(result.get("status")))
-    return {subject for subject, seen in statuses.items() if seen == {"passed"}}
+    statuses: dict[str, set[Status]] = {}
+    item = signoff.item(check_id)
+    for result in item.results if item else []:
+        statuses.setdefault(result.subject, set()).add(result.status)
+    return {subject for subject, seen in statuses.items() if seen == {Status.PASSED}}

@@ -8,9 +8,25 @@ from __future__ import annotations
 
 import os
 
-from golive.backup.model import IntegrityObservation, Located, RestoreObservation, Snapshot
+from golive.backup.model import (
+    Comparison,
+    DecryptObservation,
+    IntegrityObservation,
+    Located,
+    RestoreObservation,
+    Snapshot,
+)
 from golive.durations import format_duration
-from golive.verdict import Verdict, fail, ok
+from golive.verdict import Verdict, fail, not_applicable, ok
+
+EXPECTED_INTEGRITY = {
+    "pg_dump": "a complete, readable pg_dump backup",
+    "pgbackrest": "a pgBackRest backup set whose files and WAL verify",
+    "sqlite": "PRAGMA integrity_check = ok",
+    "archive": "every member readable to its end, safe paths, manifest matching",
+    "json_state": "every state file parses (and validates)",
+    "redis": "redis-check-rdb / redis-check-aof pass",
+}
 
 DAY = 86400.0
 
@@ -39,9 +55,11 @@ def fresh(db: str, located: Located, now: float, max_age: float) -> Verdict:
 def integrity(db: str, obs: IntegrityObservation) -> Verdict:
     """backup.integrity: non-empty and readable to its end (every data block)."""
     name = os.path.basename(obs.path.rstrip("/"))
-    expected = "a complete, readable pg_dump backup"
-    if obs.size == 0 or obs.info.format == "empty":
+    expected = EXPECTED_INTEGRITY.get(obs.kind, EXPECTED_INTEGRITY["pg_dump"])
+    if obs.info.format == "empty" or (obs.size == 0 and obs.kind not in ("pgbackrest", "json_state")):
         return fail("backup-empty", f"{db}: backup {name} is empty", "0 bytes", expected)
+    if not obs.readable and obs.detail.startswith("newest backup "):  # wrong kind / cannot decrypt
+        return fail("backup-wrong-kind", f"{db}: {obs.detail}", obs.detail, expected)
     if not obs.readable:
         return fail("backup-unreadable",
                     f"{db}: backup {name} ({obs.info.format}) is not readable to its end: {obs.detail}",
@@ -57,8 +75,9 @@ def restore(db: str, obs: RestoreObservation, rto: float) -> Verdict:
         return fail("restore-not-attempted", f"{db}: restore not attempted: {obs.error}", obs.error,
                     "a backup restored into a scratch database")
     if not obs.ok:
-        return fail("restore-failed", f"{db}: restore into scratch database failed after {took}: {obs.error}",
-                    obs.error, "pg_restore/psql exit 0")
+        into = "scratch database" if obs.scratch_db.startswith("golive_scratch_") else "the scratch place"
+        return fail("restore-failed", f"{db}: restore into {into} failed after {took}: {obs.error}",
+                    obs.error, "a restore that completes")
     if obs.seconds > rto:
         return fail("restore-over-rto", f"{db}: restore took {took}, over the RTO of {format_duration(rto)}",
                     took, f"at most {format_duration(rto)}", seconds=obs.seconds)
@@ -94,10 +113,13 @@ def differences(source: Snapshot, restored: Snapshot) -> list[str]:
     return diffs
 
 
-def verify(db: str, source: Snapshot, restored: Snapshot, limit: int = 12) -> Verdict:
+def verify(db: str, source: Snapshot, restored: Snapshot, limit: int = 12, extra: list[str] | None = None,
+           counts: bool = True) -> Verdict:
     """backup.verify: same tables and exact row counts, extensions, sequences not behind, indexes,
-    invariants equal."""
-    diffs = differences(source, restored)
+    invariants equal; ``extra`` differences found elsewhere (a recovery target not reached);
+    ``counts=False`` (a restore to a past target time): tables and extensions by name only."""
+    diffs = differences(source, restored) if counts else names_differ(source, restored)
+    diffs += extra or []
     expected = "restored copy matches the source"
     summary = (f"{len(source.tables)} tables, {sum(source.tables.values())} rows, {len(source.indexes)} "
                f"indexes, {len(source.sequences)} sequences, {len(source.extensions)} extensions")
@@ -106,6 +128,55 @@ def verify(db: str, source: Snapshot, restored: Snapshot, limit: int = 12) -> Ve
         return fail("restore-differs", f"{db}: restored copy differs from the source: {shown}",
                     f"{len(diffs)} difference(s)", expected, differences=diffs)
     return ok("restore-matches", f"{db}: restored copy matches the source ({summary})", summary, expected)
+
+
+def compared(db: str, comparison: Comparison, limit: int = 12) -> Verdict:
+    """backup.verify of the file and Redis kinds: the restored copy holds what the live source holds."""
+    diffs = list(comparison.differences)
+    expected = "restored copy matches the source"
+    if diffs:
+        shown = "; ".join(diffs[:limit]) + (f"; and {len(diffs) - limit} more" if len(diffs) > limit else "")
+        return fail("restore-differs", f"{db}: restored copy differs from the source: {shown}",
+                    f"{len(diffs)} difference(s)", expected, differences=diffs)
+    return ok("restore-matches", f"{db}: restored copy matches the source ({comparison.summary})",
+              comparison.summary, expected)
+
+
+def encryption(db: str, obs: DecryptObservation, required: bool = True) -> Verdict:
+    """backup.encryption: the newest backup is encrypted at rest (age or OpenPGP) and the profile's
+    key decrypts it."""
+    name = os.path.basename(obs.path.rstrip("/"))
+    expected = "encrypted (age or OpenPGP) and decrypting with the profile's key"
+    if not obs.encrypted:
+        if not required:
+            return not_applicable("not-encrypted-allowed", f"{db}: newest backup {name} {obs.detail} "
+                                  "(encryption.required is off)", obs.detail)
+        return fail("backup-not-encrypted", f"{db}: newest backup {name} {obs.detail}; it must be "
+                    "encrypted at rest (age -r / gpg --encrypt)", obs.detail, expected)
+    if not obs.ok:
+        return fail("backup-undecryptable", f"{db}: newest backup {name} {obs.detail}", obs.detail, expected)
+    return ok("backup-encrypted", f"{db}: newest backup {name} {obs.detail} with the profile's key",
+              obs.detail, expected)
+
+
+def contents(db: str, members: list[str] | tuple[str, ...], globs: list[str], matches: dict[str, list[str]],
+             what: str = "members") -> Verdict:
+    """backup.contents: every declared pattern matches at least one member of the newest backup."""
+    expected = f"{len(globs)} declared patterns present"
+    missing = [g for g in globs if not matches.get(g)]
+    if missing:
+        return fail("backup-content-missing",
+                    f"{db}: newest backup has no {what} matching {', '.join(repr(g) for g in missing)} "
+                    f"({len(members)} {what} in it)", f"missing {', '.join(missing)}", expected)
+    found = ", ".join(f"{g} ({len(matches[g])})" for g in globs)
+    return ok("backup-contents", f"{db}: newest backup holds {found}", found, expected)
+
+
+def names_differ(source: Snapshot, restored: Snapshot) -> list[str]:
+    """Tables and extensions by name: the source has moved on since a past recovery target."""
+    diffs = [f"table {_short(t)} missing" for t in source.tables if t not in restored.tables]
+    diffs += [f"extension {e} missing" for e in source.extensions if e not in restored.extensions]
+    return diffs
 
 
 def nothing_to_verify(db: str, why: str) -> Verdict:

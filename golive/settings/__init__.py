@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from golive.settings.base import StrictModel
 from golive.settings.headers import HeadersSettings
+from golive.settings.http import HttpSettings
 from golive.settings.load import LoadSettings
 from golive.settings.monitoring import MonitoringSettings
 from golive.settings.prerequisites import PrerequisitesSettings
@@ -19,6 +20,7 @@ class ChecksSettings(StrictModel):
 
     tls: TlsSettings = TlsSettings()
     headers: HeadersSettings = HeadersSettings()
+    http: HttpSettings = HttpSettings()
     smoke: SmokeSettings = SmokeSettings()
     load: LoadSettings = LoadSettings()
     prerequisites: PrerequisitesSettings = PrerequisitesSettings()

@@ -14,6 +14,7 @@ import re
 
 from pydantic import Field, field_validator
 
+from golive.durations import Duration
 from golive.settings.base import StrictModel
 
 GRADES: tuple[str, ...] = ("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F")
@@ -40,6 +41,16 @@ class HeadersSettings(StrictModel):
     - ``min_grade``: lowest acceptable Observatory-style grade (``headers.grade``); none by default.
     - ``permissions_policy_required``: make a missing Permissions-Policy a failure (advisory item).
     - ``redirect_max_hops``: redirects followed by ``http.https_redirect``.
+    - ``csp_require_object_src``: object-src must be restricted even when script-src is 'none'
+      (CSP Evaluator's view, default); false accepts it, as the HTTP Observatory does.
+    - ``allow_temporary_redirect``: accept a 302/307 redirect to HTTPS (the Observatory does);
+      default false: browsers do not remember a temporary redirect, so 301/308 is asked for.
+    - ``cors_allowed_methods`` / ``cors_allowed_headers``: what a CORS preflight may grant
+      (``*`` and methods outside the set fail); ``cors_max_age``: the longest preflight cache.
+    - ``cors_admin_paths``: paths that must send no CORS grant at all, even to allowed origins.
+    - ``session_cookies``: regex of the cookie names whose lifetime is bounded;
+      ``cookie_max_age`` (default 7d) / ``admin_cookie_max_age`` (default 1h, for cookies set on
+      ``admin_cookie_paths``): the longest Max-Age/Expires they may carry.
     """
 
     hsts_min_age: int = Field(31536000, ge=0)
@@ -56,6 +67,44 @@ class HeadersSettings(StrictModel):
     min_grade: str | None = None
     permissions_policy_required: bool = False
     redirect_max_hops: int = Field(3, ge=1, le=10)
+    csp_require_object_src: bool = True
+    allow_temporary_redirect: bool = False
+    cors_allowed_methods: list[str] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    cors_allowed_headers: list[str] | None = None
+    cors_max_age: Duration = Field(86400.0, ge=0)
+    cors_admin_paths: list[str] = []
+    session_cookies: str = r"(?i)(sess|sid|auth|token|jwt|login)"
+    cookie_max_age: Duration = Field(7 * 86400.0, gt=0)
+    admin_cookie_paths: list[str] = []
+    admin_cookie_max_age: Duration = Field(3600.0, gt=0)
+
+    @field_validator("cors_allowed_methods")
+    @classmethod
+    def _methods(cls, value: list[str]) -> list[str]:
+        upper = [v.strip().upper() for v in value]
+        bad = [v for v in upper if not re.fullmatch(r"[A-Z]+", v)]
+        if bad:
+            raise ValueError(f"expected HTTP method names (GET, POST...); got {bad}")
+        return upper
+
+    @field_validator("cors_allowed_headers")
+    @classmethod
+    def _header_names(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return value
+        bad = [v for v in value if not re.fullmatch(r"[A-Za-z0-9-]+", v.strip())]
+        if bad:
+            raise ValueError(f"expected header names (Content-Type, Authorization...); got {bad}")
+        return [v.strip().lower() for v in value]
+
+    @field_validator("session_cookies")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"expected a regular expression; {exc}") from None
+        return value
 
     @field_validator("csp_allow")
     @classmethod

@@ -72,6 +72,19 @@ def plan_for(profile: Any) -> ScanPlan:
     return plan
 
 
+def scan_commands(http: bool) -> set[Any]:
+    """What the one sslyze scan runs per server: everything sslyze's Mozilla checker needs (versions,
+    suites, curves, certificate, Heartbleed, CCS, ROBOT, renegotiation, compression, fallback SCSV,
+    extended master secret), plus the TLS 1.3 early-data probe on HTTP servers (it speaks HTTP)."""
+    from sslyze import ScanCommand
+    from sslyze.mozilla_tls_profile.tls_config_checker import SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER
+
+    commands = set(SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER)
+    if http:
+        commands.add(ScanCommand.TLS_1_3_EARLY_DATA)
+    return commands
+
+
 class TlsUnreachable(Exception):
     """The TLS endpoint could not be scanned; classified "target unreachable" by the plugin."""
 
@@ -103,9 +116,7 @@ def mozilla_checker(
     if path is not None:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if "configurations" in data:
-            data = data["configurations"][
-                settings.policy if settings.policy in MOZILLA_POLICIES else "intermediate"
-            ]
+            data = data["configurations"][settings.policy if settings.policy in MOZILLA_POLICIES else "intermediate"]
         config = TlsConfigurationAsJson(**data)
         label = f"custom policy {Path(path).name}"
     else:
@@ -239,7 +250,6 @@ class TlsScan:
             ServerNetworkLocation,
             ServerScanRequest,
         )
-        from sslyze.mozilla_tls_profile.tls_config_checker import SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER
 
         from golive.tls.trust import combined_store
 
@@ -261,7 +271,7 @@ class TlsScan:
             request = ServerScanRequest(
                 server_location=location,
                 network_configuration=network,
-                scan_commands=set(SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER),
+                scan_commands=scan_commands(http=True),
                 scan_commands_extra_arguments=ScanCommandsExtraArguments(
                     certificate_info=CertificateInfoExtraArgument(custom_ca_file=store)
                 ),

@@ -1,0 +1,1 @@
+"""Load scenarios (locustfiles), installed as golive.locustfiles."""

@@ -1,0 +1,1 @@
+"""Shipped profiles (demo.yaml, example.yaml): data, installed as golive.profiles."""
