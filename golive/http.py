@@ -237,6 +237,8 @@ class HttpFetcher:
                  ) -> tuple[int, list[tuple[bytes, bytes]], bytes, str, bool]:
         """One request: status, raw header pairs, the body's first ``BODY_LIMIT`` bytes, version,
         truncated. Reading stops at the limit: a huge or endless body costs no more than that."""
+        import httpx  # lazily: plugin start-up stays light
+
         with self._lock:
             self.requests_sent += 1
         client = self._client(target, verify)
@@ -252,6 +254,9 @@ class HttpFetcher:
                 if size > BODY_LIMIT:
                     break
             content = b"".join(chunks)
+        except httpx.TimeoutException as exc:
+            exc.golive_answering = True  # type: ignore[attr-defined]  # the answer had begun: it crawled
+            raise
         finally:
             response.close()
         return (response.status_code, list(response.headers.raw), content[:BODY_LIMIT], response.http_version,
@@ -275,8 +280,12 @@ class HttpFetcher:
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
             return self._down(target, url, endpoint, exc)
         if isinstance(exc, httpx.TimeoutException):
-            if not self.reachability.has_answered(endpoint):
-                return self._down(target, url, endpoint, exc)
+            if not self.reachability.has_answered(endpoint):  # never a complete answer this run: down
+                timeout = self.timeout_for(target)
+                reason = (f"no complete answer within the {timeout:g}s timeout (the answer was still arriving)"
+                          if getattr(exc, "golive_answering", False)
+                          else f"no answer within the {timeout:g}s timeout ({type(exc).__name__})")
+                return FetchError(target.name, url, self.reachability.mark_down(endpoint, reason))
             return FetchError(target.name, url, _describe(exc, self.timeout_for(target)))
         if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError):
             return FetchError(target.name, url, f"the connection broke before a complete answer ({_text(exc)})")

@@ -235,8 +235,9 @@ def test_refused_plain_http_is_not_applicable_and_says_why(run: GoliveRun) -> No
 
 
 def test_silent_plain_http_listener_fails(run: GoliveRun) -> None:
-    """A listener that accepts and never answers is not "no listener": it fails, distinctly."""
-    assert run.status("http.https_redirect", "http-silent") == "failed"
+    """A listener that accepts and never answers is not "no listener": it errs (target unreachable), distinctly."""
+    assert run.status("http.https_redirect", "http-silent") == "error"
+    assert run.result("http.https_redirect", "http-silent")["category"] == "target unreachable"
     message = run.message("http.https_redirect", "http-silent")
     assert "no answer within" in message and "nothing listens" not in message, message
 

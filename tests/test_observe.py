@@ -42,8 +42,13 @@ def _order(run: GoliveRun) -> list[str]:
 
 def _outcomes(run: GoliveRun) -> list[tuple[str, str, str, str]]:
     """Every result; measured durations (latency figures) blanked, they differ between any two runs."""
-    return sorted((item["id"], r["subject"], r["status"], re.sub(r"\d+(\.\d+)?ms", "Nms", r["message"]))
+    return sorted((item["id"], r["subject"], r["status"], _steady(r["message"]))
                   for item in run.signoff["items"] for r in item["results"])
+
+
+def _steady(message: str) -> str:
+    """A message without what differs between any two runs: durations, the probes' random tokens."""
+    return re.sub(r"golive-[0-9a-f]{8,}", "golive-TOKEN", re.sub(r"\d+(\.\d+)?ms", "Nms", message))
 
 
 @pytest.mark.parametrize("value", [0, MAX_CONCURRENCY + 1, "many", -3])
@@ -124,8 +129,8 @@ def test_an_unreachable_tls_target_is_one_line_per_check(tmp_path: Path) -> None
     section = section[:section.index(next(x for x in section if x.startswith("golive sign-off")))]
     headers = [x for x in section if x.startswith("____")]
     messages = [x for x in section if x.strip() and not x.startswith("____")]
-    assert len(headers) == 12, run.output[-3000:]
-    assert len(messages) == 12 and all(
+    assert len(headers) >= 12, run.output[-3000:]
+    assert len(messages) == len(headers) and all(
         x.startswith("gone: TLS connection to 127.0.0.1:") and x.endswith("failed: connection refused")
         for x in messages), messages
     assert "Traceback" not in run.output and "def test_" not in run.output and "tls_observation" not in run.output
