@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 TEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: demo test system-deps lint bench clean seed-coverage
 
@@ -26,6 +27,10 @@ test: $(VENV) system-deps
 
 seed-coverage: $(VENV)
 	$(PY) scripts/seed_coverage.py
+
+# every bench, then one table (figure, target, measured, ok); BENCH_ARGS=--quick for a first look
+bench: $(VENV) system-deps
+	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 lint: $(VENV)
 	$(VENV)/bin/ruff check golive checks tests load bench

@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+from bench_summary import record  # bench/ is on sys.path: run as a script
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -139,6 +141,8 @@ def main() -> None:
               f"rules), mean: {drill_s:.1f}s -> ratio {drill_s / raw_s:.2f}x (target <= 1.10x)")
         print("golive -m backup end to end (pytest start-up, plugin, sign-off included), "
               f"mean: {golive_s:.1f}s -> ratio {golive_s / raw_s:.2f}x")
+        record(f"backup: restore drill / raw tools ({rows} rows)", "<= 1.1x", f"{drill_s / raw_s:.2f}x",
+               drill_s / raw_s <= 1.1)
 
 if __name__ == "__main__":
     main()

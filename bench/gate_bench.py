@@ -8,7 +8,8 @@ Figures printed:
 - the raw tool: bare httpx sending the same number of sequential requests to the demo target's
   health path, measured in the same run, and the ratio gate / raw.
 
-Run: ``.venv/bin/python bench/gate_bench.py`` (starts and stops its own demo target).
+Run: ``.venv/bin/python bench/gate_bench.py [ROUNDS]`` (starts and stops its own demo target; the
+subprocess figures are medians of ROUNDS interleaved rounds, default 5).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import cProfile
 import os
 import pstats
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,6 +26,7 @@ import time
 from pathlib import Path
 
 import yaml
+from bench_summary import record  # bench/ is on sys.path: run as a script
 
 REPO = Path(__file__).resolve().parent.parent
 MARKEXPR = "smoke or security"
@@ -50,11 +53,15 @@ def _args(profile: Path, reports: Path, markexpr: str = MARKEXPR) -> list[str]:
             "-q", "--no-header", "-m", markexpr]
 
 
+def _env() -> dict[str, str]:
+    """The environment of the timed runs: byte-code caching on, as on users' machines."""
+    return {k: v for k, v in os.environ.items() if k not in ("GOLIVE_PROFILE", "PYTHONDONTWRITEBYTECODE")}
+
+
 def subprocess_gate(profile: Path, reports: Path, markexpr: str = MARKEXPR) -> tuple[float, int]:
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "pytest", *_args(profile, reports, markexpr)], cwd=REPO,
-                          capture_output=True, text=True, check=False,
-                          env={k: v for k, v in os.environ.items() if k != "GOLIVE_PROFILE"})
+                          capture_output=True, text=True, check=False, env=_env())
     return time.perf_counter() - start, done.returncode
 
 
@@ -105,30 +112,45 @@ def raw_httpx(demo: object, count: int) -> float:
     return time.perf_counter() - start
 
 
+def _version(env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pytest", "--version"], capture_output=True, check=False, env=env)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     from golive.demo import start_demo
 
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    env = _env()
+    gates, smokes, versions = [], [], []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         with start_demo(flaws=set(), state_dir=tmp / "demo") as demo:
             profile = _profile(demo, tmp)
-            sub_wall, code = subprocess_gate(profile, tmp / "reports-sub")
-            smoke_wall, _ = subprocess_gate(profile, tmp / "reports-smoke", "smoke")
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "pytest", "--version"], capture_output=True, check=False)
-            bare = time.perf_counter() - start
+            subprocess_gate(profile, tmp / "reports-warm")  # byte-code caches, the demo's first answers
+            for index in range(rounds):  # interleaved: the machine's load drifts
+                wall, code = subprocess_gate(profile, tmp / f"reports-sub{index}")
+                gates.append(wall)
+                smokes.append(subprocess_gate(profile, tmp / f"reports-smoke{index}", "smoke")[0])
+                versions.append(_version(env))
             wall, waits, requests = profiled_gate(profile, tmp / "reports-prof")
             raw = raw_httpx(demo, requests)
+    sub_wall, smoke_wall, bare = (statistics.median(x) for x in (gates, smokes, versions))
     outside = wall - waits
-    print(f"gate -m '{MARKEXPR}' against the demo target (exit {code})")
-    print(f"  wall, subprocess as CI runs it : {sub_wall:8.3f} s")
+    beyond = sub_wall - bare
+    print(f"gate -m '{MARKEXPR}' against the demo target (exit {code}); medians of {rounds} interleaved rounds")
+    print(f"  wall, subprocess as CI runs it : {sub_wall:8.3f} s  {[round(x, 2) for x in gates]}")
     print(f"  wall, -m smoke alone           : {smoke_wall:8.3f} s")
     print(f"  bare 'pytest --version' start  : {bare:8.3f} s")
+    print(f"  gate beyond pytest's start-up  : {beyond:8.3f} s  (target <= 1.0 s)")
     print(f"  wall, in-process under cProfile: {wall:8.3f} s  ({requests} HTTP requests via HttpFetcher)")
     print(f"  network waits                  : {waits:8.3f} s  ({waits / wall:6.1%})")
     print(f"  outside network waits          : {outside:8.3f} s  ({outside / wall:6.1%})")
     print(f"  raw httpx, {requests} sequential GETs : {raw:8.3f} s")
     print(f"  ratio gate wall (subprocess) / raw httpx: {sub_wall / raw:6.1f}x")
+    record(f"gate: demo -m '{MARKEXPR}' wall beyond pytest --version", "<= 1.0 s", f"{beyond:.2f} s",
+           beyond <= 1.0)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import yaml
+from bench_summary import record  # bench/ is on sys.path: run as a script
 
 REPO = Path(__file__).resolve().parent.parent
 ROUNDS = 3
@@ -229,6 +230,11 @@ def main(count: int = 200) -> None:
           f"/ bare per check {quiet_s / per_check_s:.2f}x (golive's own cost per check)")
     print(f"floor: bare per check / bare = {per_check_s / bare_s:.2f}x (pytest alone, at one test per URL and "
           f"check, with no plugin); with allure-pytest's outputs {per_check_reports_s / bare_s:.2f}x")
+    same = golive_s / per_check_reports_s
+    record(f"headers: golive -m headers / bare pytest, same tests and outputs ({count} URLs)", "<= 1.1x",
+           f"{same:.2f}x", same <= 1.1)
+    record(f"headers: golive -m headers / bare pytest, {count} tests ({count} URLs)", "<= 1.25x (issue 2)",
+           f"{golive_s / bare_s:.2f}x", golive_s / bare_s <= 1.25)
 
 
 if __name__ == "__main__":

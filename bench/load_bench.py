@@ -40,6 +40,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench_summary import record  # bench/ is on sys.path: run as a script
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -154,6 +156,8 @@ def throughput(args: argparse.Namespace, host: str, workdir: Path) -> None:
     two = best["golive remote_workers: 2"]["rps"] / best["bare locust master + 2 workers"]["rps"]
     print(f"  golive / bare locust, 1 process:                 {one:.2f}x (target >= 0.9x)")
     print(f"  golive remote_workers: 2 / bare master + 2:      {two:.2f}x (target >= 0.9x)")
+    record("load: golive / bare locust, 1 process (req/s)", ">= 0.9x", f"{one:.2f}x", one >= 0.9)
+    record("load: golive remote_workers 2 / bare master + 2 (req/s)", ">= 0.9x", f"{two:.2f}x", two >= 0.9)
     print(f"  golive remote_workers: 2 / golive 1 process:     "
           f"{best['golive remote_workers: 2']['rps'] / best['golive (1 process)']['rps']:.2f}x")
 

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import yaml
+from bench_summary import record  # bench/ is on sys.path: run as a script
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -99,6 +100,10 @@ def main() -> None:
     print(f"  ratio golive without allure / bare: {q / b:5.2f}x  (golive's own cost)")
     print(f"  ratio golive / bare+reports: {g / r:5.2f}x")
     print(f"  floor: bare+reports / bare : {r / b:6.2f}x  (allure-pytest's own cost, before any golive code)")
+    record(f"plugin: golive / bare pytest writing the same Allure + JUnit, N={n}", "<= 1.1x", f"{g / r:.2f}x",
+           g / r <= 1.1)
+    record(f"plugin: golive with Allure / -p no:allure_pytest, N={n}", "<= 1.25x" if n >= 2000 else "(for scale)",
+           f"{g / q:.2f}x", g / q <= 1.25 if n >= 2000 else None)
 
 
 if __name__ == "__main__":

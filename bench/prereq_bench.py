@@ -27,6 +27,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from bench_summary import record  # bench/ is on sys.path: run as a script
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -169,6 +171,8 @@ def main() -> None:
     print(f"4. raw: same commands over one paramiko session per host:  {raw:.2f}s")
     print(f"ratio 2/4 (ssh backend vs raw): {ssh_time / raw:.2f}x;  3/4 (paramiko backend vs raw): "
           f"{paramiko_time / raw:.2f}x;  summed check time / raw: {summed / raw:.2f}x")
+    record(f"prereq: golive facts over ssh / raw commands, {hosts} hosts", "<= 1.3x", f"{ssh_time / raw:.2f}x",
+           ssh_time / raw <= 1.3)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from bench_summary import record  # bench/ is on sys.path: run as a script
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -163,6 +165,8 @@ def main() -> None:
         f"ratio golive / bare sslyze: {g / b:.2f}x (target <= 1.1x); "
         f"golive check time / bare: {many_check / b:.2f}x"
     )
+    record("TLS: 1 host, tls.* check time (pytest)", "<= 1.0 s", f"{one_check:.3f} s", one_check <= 1.0)
+    record(f"TLS: {hosts} hosts, golive scan + rules / bare sslyze Scanner", "<= 1.1x", f"{g / b:.2f}x", g / b <= 1.1)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,9 @@ from golive.memo import SingleFlight
 from golive.profile import Target
 from golive.reach import Endpoint, Reachability
 
+ALREADY_DOWN = "target already found unreachable this run"
+"""Said by every request to an endpoint found down earlier in the run (it was not tried again)."""
+
 BODY_LIMIT = 256 * 1024
 """Bytes of a body kept in an observation: enough for error pages and JSON, bounded for memory."""
 
@@ -193,7 +196,7 @@ class HttpFetcher:
         endpoint = endpoint_of(url, target.resolve)
         down = self.reachability.down(endpoint)
         if down is not None:
-            raise FetchError(target.name, url, f"{down} (target already found unreachable this run)")
+            raise FetchError(target.name, url, f"{down} ({ALREADY_DOWN})")
         token = deadlines.CURRENT.set(Deadline.after(self.timeout_for(target)))
         try:
             return self._send(target, url, endpoint, method, headers, body, json_body, verify)

@@ -53,3 +53,26 @@ class Reachability:
 
     def has_answered(self, endpoint: Endpoint) -> bool:
         return endpoint in self._answered
+
+    def view(self) -> Reachability:
+        """A record of its own that also sees this one: an endpoint down here is down there, an
+        answer there counts here, but a timeout met there stays there. For probes that provoke a
+        target on purpose (an oversized body, a burst): their silence is their finding, not proof
+        that the target is down for every other check."""
+        return _View(self)
+
+
+class _View(Reachability):
+    def __init__(self, parent: Reachability) -> None:
+        super().__init__()
+        self._parent = parent
+
+    def down(self, endpoint: Endpoint) -> str | None:
+        return self._parent.down(endpoint) or super().down(endpoint)
+
+    def answered(self, endpoint: Endpoint) -> None:
+        self._parent.answered(endpoint)
+        super().answered(endpoint)
+
+    def has_answered(self, endpoint: Endpoint) -> bool:
+        return self._parent.has_answered(endpoint) or super().has_answered(endpoint)

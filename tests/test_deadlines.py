@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import http.server
-import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -77,42 +76,9 @@ def test_tls_handshake_that_stalls_ends_at_the_deadline() -> None:
     assert error.unreachable and "no answer within the 1.5s timeout (ConnectTimeout)" in error.reason
 
 
-@contextlib.contextmanager
-def tls_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    """A real TLS server (OpenSSL through the ssl module) answering 200 to everything."""
-    from tests.pki import build_pki
-
-    pki = build_pki(tmp_path / "pki", "http://127.0.0.1:9")
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(pki.cert("sound"), pki.key("sound"))
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Length", "3")
-            self.end_headers()
-            self.wfile.write(b"ok\n")
-
-        def log_message(self, format: str, *args: object) -> None:
-            """quiet"""
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], pki.ca_bundle
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(2)
-
-
 def test_tls_handshake_that_crawls_ends_at_the_deadline(tmp_path: Path) -> None:
     """Every byte of the server's handshake arrives, one per 0.3 s: each read is in time, the whole is not."""
-    with tls_server(tmp_path) as (upstream, ca), stalling.serve(stalling.trickle_proxy(upstream, 0.3)) as port:
+    with stalling.tls_server(tmp_path) as (upstream, ca), stalling.serve(stalling.trickle_proxy(upstream, 0.3)) as port:
         fetcher = HttpFetcher(default_timeout=TIMEOUT)
         target = Target(name="crawl", url=f"https://www.golive.test:{port}", resolve="127.0.0.1", ca_bundle=ca)
         error, took = _fetch_fails(fetcher, target)
@@ -123,7 +89,7 @@ def test_tls_handshake_that_crawls_ends_at_the_deadline(tmp_path: Path) -> None:
 
 def test_the_same_tls_server_answers_through_a_plain_relay(tmp_path: Path) -> None:
     """Control for the test above: the relay at full speed gives a normal, verified answer."""
-    with tls_server(tmp_path) as (upstream, ca), stalling.serve(stalling.trickle_proxy(upstream, 0.0)) as port:
+    with stalling.tls_server(tmp_path) as (upstream, ca), stalling.serve(stalling.trickle_proxy(upstream, 0.0)) as port:
         fetcher = HttpFetcher(default_timeout=5)
         target = Target(name="relay", url=f"https://www.golive.test:{port}", resolve="127.0.0.1", ca_bundle=ca)
         response = fetcher.fetch(target, "/")
@@ -214,3 +180,23 @@ def test_a_huge_body_is_read_only_up_to_the_limit() -> None:
         server.shutdown()
         server.server_close()
     assert response.truncated and len(response.body) == BODY_LIMIT
+
+
+def test_a_tls_scan_that_hangs_midway_ends_at_its_deadline(tmp_path: Path) -> None:
+    """The server passes the pre-flight and sslyze's first handshakes, then stalls every later one:
+    each handshake ends at the timeout, the server's whole scan at ``scan_timeout``."""
+    from golive.settings.tls import TlsSettings
+    from golive.tls.scan import ScanKey, ScanPlan, TlsScan
+
+    with stalling.tls_server(tmp_path) as (upstream, ca), \
+            stalling.serve(stalling.relay_then_stall(upstream, relayed=8)) as port:
+        key = ScanKey("www.golive.test", port, "127.0.0.1")
+        plan = ScanPlan()
+        plan.add(key, ca, 1.0)
+        scan = TlsScan(plan, TlsSettings(scan_timeout="3s", network_retries=0), workdir=tmp_path)
+        start = time.monotonic()
+        observation = scan.observe(key)
+        took = time.monotonic() - start
+        scan.close()
+    assert "scan did not finish within 3s (checks.tls.scan_timeout)" in (observation.error or ""), observation
+    assert took < 3.0 + 1.0 + MARGIN, took  # the deadline, one handshake's timeout, the hang detector's margin

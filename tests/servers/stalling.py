@@ -9,7 +9,8 @@ Each is a real TCP server on loopback (one thread per connection) with one behav
 - ``trickle_proxy(port)``: relays to a real server, but its answers one byte a second (a TLS
   handshake that crawls, a response that crawls);
 - ``silent``: accepts and never says a word (``tests.servers.nginx_tls.silent_listener`` is the
-  same for TLS labs).
+  same for TLS labs);
+- ``tls_server(root)``: a well-behaved TLS server, the upstream a ``trickle_proxy`` slows down.
 
 ``serve(behaviour)`` runs one; on exit every connection is closed and every thread joined.
 """
@@ -17,12 +18,15 @@ Each is a real TCP server on loopback (one thread per connection) with one behav
 from __future__ import annotations
 
 import contextlib
+import http.server
 import select
 import socket
+import ssl
 import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 Behaviour = Callable[[socket.socket, threading.Event], None]
 
@@ -119,6 +123,66 @@ def trickle_proxy(upstream: int, interval: float = 1.0) -> Behaviour:
                     next_byte = time.monotonic() + interval
 
     return behave
+
+
+def relay_then_stall(upstream: int, relayed: int) -> Behaviour:
+    """Relay the first ``relayed`` connections to ``127.0.0.1:upstream`` at full speed, then stall
+    every later one mid-handshake: a server that passes the pre-flight and the scanner's first
+    probes, then hangs (a TLS terminator whose worker pool is exhausted)."""
+    seen = [0]
+    lock = threading.Lock()
+    relay = trickle_proxy(upstream, 0.0)
+
+    def behave(conn: socket.socket, stop: threading.Event) -> None:
+        with lock:
+            seen[0] += 1
+            mine = seen[0]
+        if mine <= relayed:
+            relay(conn, stop)
+        else:
+            stall_handshake(conn, stop)
+
+    return behave
+
+
+@contextlib.contextmanager
+def tls_server(root: Path) -> Iterator[tuple[int, Path]]:
+    """A well-behaved TLS server (OpenSSL through the ssl module, the test PKI's sound certificate)
+    answering 200 to every GET: the upstream of ``trickle_proxy``. Yields (port, CA bundle)."""
+    from tests.pki import build_pki
+
+    pki = build_pki(root / "pki", "http://127.0.0.1:9")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki.cert("sound"), pki.key("sound"))
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "3")
+            self.end_headers()
+            self.wfile.write(b"ok\n")
+
+        def log_message(self, format: str, *args: object) -> None:
+            """quiet"""
+
+    class Quiet(http.server.ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request: object, client_address: object) -> None:
+            """Scanners' failed handshakes are expected here."""
+
+    server = Quiet(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], pki.ca_bundle
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(2)
 
 
 @contextlib.contextmanager
