@@ -197,7 +197,7 @@ class HttpFetcher:
         down = self.reachability.down(endpoint)
         if down is not None:
             raise FetchError(target.name, url, f"{down} ({ALREADY_DOWN})")
-        token = deadlines.CURRENT.set(Deadline.after(self.timeout_for(target)))
+        token = deadlines.CURRENT.set(None)  # the deadline starts with the first request sent (_request)
         try:
             return self._send(target, url, endpoint, method, headers, body, json_body, verify)
         finally:
@@ -247,6 +247,8 @@ class HttpFetcher:
         client = self._client(target, verify)
         request = client.build_request(method, url, headers=headers, content=body, json=json_body,
                                        extensions=extensions)
+        if deadlines.CURRENT.get() is None:  # one deadline for the fetch (a retry without verification shares it),
+            deadlines.CURRENT.set(Deadline.after(self.timeout_for(target)))  # from the moment it is sent
         response = client.send(request, stream=True)
         try:
             chunks: list[bytes] = []

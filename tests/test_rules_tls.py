@@ -449,7 +449,7 @@ def test_plan_scans_each_endpoint_once_and_stays_lazy(tmp_path: Path) -> None:
     ]
     assert plan.bundles[key_of(profile.targets[1])] == [bundle]
     scan = TlsScan(plan, TlsSettings())
-    assert scan._thread is None  # nothing runs until the first check asks
+    assert scan.waiting() == []  # nothing runs until the observation phase or a check asks
 
 
 def test_importing_the_fixture_does_not_import_sslyze() -> None:
