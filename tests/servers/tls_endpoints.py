@@ -68,7 +68,7 @@ def postgres_tls(root: Path, pki: TestPki, legacy: bool = False, ssl: bool = Tru
                 "ssl_min_protocol_version": "TLSv1" if legacy else "TLSv1.2",
                 "ssl_ciphers": "DEFAULT:@SECLEVEL=0" if legacy else MOZILLA_INTERMEDIATE_CIPHERS,
             }
-        with running_postgres(root, settings=settings) as server:
+        with running_postgres(root, settings=tuple(f"{k}={v}" for k, v in settings.items())) as server:
             yield server
 
 
