@@ -225,6 +225,11 @@ def cmd_verdict(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     for reason in document.reasons:
         print(f"  {reason}")
+    from golive.status import Status
+
+    advisories = document.in_status(Status.ADVISORY)
+    if advisories:
+        print(f"  {len(advisories)} advisory finding(s), not blocking: {', '.join(i.id for i in advisories)}")
     release = f", release {document.run.release}" if document.run.release else ""
     print(f"VERDICT: {document.verdict} (profile {document.profile}, {document.environment}{release})")
     _print_approvals(Path(args.dir))
