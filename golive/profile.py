@@ -310,7 +310,7 @@ class _PathFrom(str):
 
 
 _PATH_KEYS = {"ca_bundle", "ssh_config", "ssh_identity_file", "policy_file", "locustfile", "key_file",
-              "identity_file", "schema_file"}
+              "identity_file", "schema_file", "migrations_dir"}
 """Keys naming files on the machine golive runs on (resolved against the profile's directory).
 Paths on the checked hosts (``prerequisites.root``, ``paths``, ``secrets``…) stay as written."""
 
