@@ -116,7 +116,7 @@ def _standby(primary: PgServer, root: Path) -> Any:
     process = start_process("replica", [*_as_postgres(), str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port),
                                         "-k", str(sock), "-c", "listen_addresses=127.0.0.1",
                                         "-c", "cluster_name=replica1"],
-                            root / "replica.log", lambda: _ready(dsn), timeout=60)
+                            root / "replica.log", lambda: _ready(dsn), timeout=180)
     return process, work
 
 
@@ -198,7 +198,7 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GoliveRun,
             ]
             profile = {"name": "pgstate", "environment": "staging", "timeout": "3s", "databases": databases,
                        "checks": {"prerequisites": {"roles": roles}}}
-            run = run_golive(profile, "-m", "prereq", tmp_path=root / "run", timeout=600)
+            run = run_golive(profile, "-m", "prereq", tmp_path=root / "run", timeout=900)
         finally:
             stalling.close()
             replica.stop()
