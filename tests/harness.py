@@ -103,17 +103,21 @@ def write_profile(profile: dict[str, Any] | Path, directory: Path) -> Path:
 def run_golive(profile: dict[str, Any] | Path, *pytest_args: str, tmp_path: Path,
                env: dict[str, str] | None = None, timeout: float = 300, checks: Path | None = None,
                report_dir: Path | None = None) -> GoliveRun:
-    """Run ``pytest checks/ --profile P --report-dir D *pytest_args`` in a subprocess."""
+    """Run ``pytest CHECKS --profile P --report-dir D *pytest_args`` in a subprocess, as a user would.
+
+    From a working directory outside the repository, with the profile and the reports there too,
+    and without golive's ini flags (``-c``, ``--rootdir``, ``-p no:...``) on the command line: a
+    crash that only users outside the checkout would meet shows here first.
+    """
     profile_path = write_profile(profile, tmp_path / "profile")
     reports = report_dir or tmp_path / "reports"
-    command = [sys.executable, "-m", "pytest", str(checks or CHECKS), "-p", "no:locust", "-p", "no:cacheprovider",
-               "--rootdir", str(REPO), "-c", str(REPO / "pyproject.toml"),
+    command = [sys.executable, "-m", "pytest", str(checks or CHECKS),
                "--profile", str(profile_path), "--report-dir", str(reports), "-q", "--no-header",
                *pytest_args]
     # The run is not an xdist worker even when these tests run under xdist: drop what workers inherit.
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}
     full_env.update(env or {})
     full_env.pop("GOLIVE_PROFILE", None) if "GOLIVE_PROFILE" not in (env or {}) else None
-    done = subprocess.run(command, cwd=REPO, env=full_env, capture_output=True, text=True, timeout=timeout,
+    done = subprocess.run(command, cwd=tmp_path, env=full_env, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL, check=False)
     return GoliveRun(done.returncode, done.stdout + done.stderr, reports, profile_path)
