@@ -1,10 +1,27 @@
-"""Smoke checks: does the release that was just deployed serve? (``-m smoke``)."""
+"""Smoke checks: does the release that was just deployed serve, and behave? (``-m smoke``).
+
+The behaviour probes (input validation, forged credentials, WebSocket, the rate-limit burst) send a
+fixed, small number of requests to the paths the profile names, each through a fetcher of its own;
+the burst, the only one above a handful of requests, comes last so that its limit cannot starve the
+other checks of a target, and asks the production guard first.
+"""
 
 from __future__ import annotations
 
-from golive.fixtures.smoke import expected_version, record_readiness, redacted_body
+import pytest
+
+from golive.fixtures import cutover
+from golive.fixtures.smoke import expected_version, probe_fetcher, record_readiness, redacted_body
+from golive.probes import inputs, ratelimit, tokens
+from golive.probes import websocket as ws_probe
 from golive.registry import check
+from golive.rules import auth_probes as auth_rules
+from golive.rules import cutover as cutover_rules
+from golive.rules import guard as guard_rules
+from golive.rules import input_validation as input_rules
+from golive.rules import rate_limit as rate_rules
 from golive.rules import smoke as rules
+from golive.rules import websocket as ws_rules
 
 
 @check("smoke.health", over="targets")
@@ -101,3 +118,83 @@ def test_version(target, http, settings, evidence, smoke_ready):
     evidence.metric("version", observed)
     verdict = rules.version(observed, expected, smoke.version_source, path).about(target.name)
     evidence.judge(verdict)
+
+
+@check("smoke.input_validation", over="input_endpoints")
+def test_input_validation(input_case, http, evidence, redactor, smoke_ready):
+    target, spec = input_case.target, input_case.spec
+    smoke_ready(target)
+    with probe_fetcher(http) as fetcher:
+        answers = inputs.send(fetcher, target, spec)
+    evidence.json(f"{spec.method} {spec.path} malformed requests", [
+        {"case": a.case, "sent": a.what, "status": a.status, "ms": round(a.elapsed * 1000, 1), "error": a.error,
+         "headers": [f"{k}: {v}" for k, v in redactor.headers(a.headers)], "body": a.text[:2000]}
+        for a in answers])
+    evidence.judge(input_rules.input_validation(f"{spec.method} {spec.path}", answers).about(target.name))
+
+
+@check("smoke.auth_probes", over="auth_probe_endpoints")
+def test_auth_probes(auth_case, http, evidence, smoke_ready):
+    target, spec = auth_case.target, auth_case.spec
+    smoke_ready(target)
+    body, json_body = spec.content()
+    outcomes = []
+    with probe_fetcher(http) as fetcher:
+        for credential in tokens.credentials(spec):
+            headers = dict(spec.headers)
+            if credential.value is not None:
+                headers[spec.header] = credential.value
+            response = fetcher.fetch(target, spec.path, method=spec.method, headers=headers or None, body=body,
+                                     json_body=json_body, cached=False)
+            outcomes.append(auth_rules.Outcome(credential.probe, credential.what, response.status, credential.control))
+    evidence.json(f"{spec.method} {spec.path} forged credentials (tokens not recorded)",
+                  [{"probe": o.probe, "sent": o.what, "status": o.status} for o in outcomes])
+    verdict = auth_rules.auth_probes(f"{spec.method} {spec.path}", outcomes, spec.refuse, tokens.skipped(spec))
+    evidence.judge(verdict.about(target.name))
+
+
+@check("smoke.websocket", over="websocket_targets")
+def test_websocket(target, http, settings, evidence, smoke_ready):
+    smoke_ready(target)
+    spec = settings.smoke.websocket
+    observation = ws_probe.probe(target, spec, http.timeout_for(target))
+    evidence.json(f"WebSocket {spec.path}", observation.__dict__)
+    if observation.echo_seconds is not None:
+        evidence.metric("echo_ms", round(observation.echo_seconds * 1000, 1))
+    evidence.judge(ws_rules.websocket(observation, spec.message, spec.latency, spec.expect_echo).about(target.name))
+
+
+@check("smoke.blue_green_cutover", over="candidate_targets")
+def test_blue_green_cutover(target, profile, http, header_audit, tls_scan, settings, evidence, smoke_ready):
+    live = next(t for t in profile.targets if t.name == target.compare_to)
+    smoke_ready(target)
+    before = cutover.observe(live, http, header_audit, tls_scan, settings)
+    after = cutover.observe(target, http, header_audit, tls_scan, settings)
+    verdict = cutover_rules.cutover(before, after, expected_version(settings.smoke))
+    evidence.text(f"{live.name} (live) vs {target.name} (candidate)", cutover_rules.table(verdict, live.name,
+                                                                                           target.name))
+    evidence.metric("version", after.version)
+    evidence.judge(verdict.about(target.name))
+
+
+@check("smoke.rate_limit", over="rate_limited_targets")
+def test_rate_limit(target, profile, http, settings, golive_config, evidence, smoke_ready):
+    limit = settings.smoke.rate_limit
+    guard = guard_rules.probe_guard(f"the rate-limit burst to {limit.path}", limit.max_requests
+                                    + ratelimit.RECOVERY_POLLS, profile.is_production, profile.allow_load,
+                                    bool(golive_config.getoption("allow_load")))
+    if not guard.passed:
+        pytest.skip(guard.about(target.name).message)
+    smoke_ready(target)
+    body, json_body = limit.content()
+    with probe_fetcher(http) as fetcher:
+        burst = ratelimit.burst(fetcher, target, limit.path, method=limit.method, headers=limit.headers, body=body,
+                                json_body=json_body, budget=limit.max_requests, limited=limit.limited_status,
+                                recovery=limit.recovery, max_wait=limit.max_recovery_wait)
+    evidence.json(f"rate-limit burst {burst.request}", {
+        "budget": burst.budget, "sent": burst.sent, "seconds": round(burst.elapsed, 3), "statuses": burst.statuses,
+        "limited_at": burst.limited_at, "limit_headers": dict(burst.limit_headers), "error": burst.error,
+        "recovery": burst.recovery.__dict__ if burst.recovery else None, "requests": burst.log})
+    evidence.metric("requests", burst.sent)
+    evidence.metric("limited_at", burst.limited_at)
+    evidence.judge(rate_rules.rate_limit(burst, limit.limited_status, limit.require_headers).about(target.name))

@@ -23,15 +23,22 @@ from golive.signoff_model import SignOff
 LIBRARIES = ("pytest", "pytest-xdist", "pytest-testinfra", "httpx", "locust", "sslyze", "psycopg",
              "allure-pytest", "pydantic")
 
+UNREACHABLE = (r"(?s).*(unreachable|connection refused|timed out|timeout|cannot be reached|"
+               r"failed to connect|Name or service not known).*")
 CATEGORIES = [
-    {"name": "Target unreachable", "matchedStatuses": ["failed", "broken"],
-     "messageRegex": r"(?s).*(unreachable|connection refused|timed out|timeout|cannot be reached|"
-                     r"failed to connect|Name or service not known).*"},
-    {"name": "Waived", "matchedStatuses": ["skipped"], "messageRegex": r"(?s).*waived.*"},
-    {"name": "Not applicable / skipped", "matchedStatuses": ["skipped"]},
+    {"name": "Target unreachable", "matchedStatuses": ["failed", "broken"], "messageRegex": UNREACHABLE},
     {"name": "Product defect", "matchedStatuses": ["failed"]},
     {"name": "golive error", "matchedStatuses": ["broken"]},
+    {"name": "Waived", "matchedStatuses": ["skipped"], "messageRegex": r"(?s).*waived.*"},
+    {"name": "Not applicable", "matchedStatuses": ["skipped"], "messageRegex": r"(?s).*not applicable.*"},
+    {"name": "Skipped", "matchedStatuses": ["skipped"]},
 ]
+"""categories.json (Allure 2's format, also read by Allure 3): the first rule that matches wins.
+A failed check is a product defect unless its target could not be reached; a broken one (an
+exception other than a failed assertion) is golive's own error."""
+
+ADVISORY_CATEGORY = {"name": "Advisory", "matchers": {"statuses": ["passed"], "labels": {"tag": "^golive:advisory$"}}}
+"""Allure 3 only (its matchers read labels): passes that carry an advisory finding."""
 
 
 def git_sha(cwd: Path | None = None) -> str | None:
@@ -72,25 +79,68 @@ def executor() -> dict[str, Any] | None:
 
 
 def write(results_dir: Path, profile: Profile, signoff: SignOff) -> None:
+    """environment.properties (the run's scope), categories.json, executor.json; fixture noise pruned."""
     results_dir.mkdir(parents=True, exist_ok=True)
-    props = {
+    redactor = Redactor(profile.secret_values)
+    run = signoff.run
+    props: dict[str, Any] = {
         "profile": profile.name,
         "environment": profile.environment,
         "verdict": str(signoff.verdict),
-        "targets": Redactor(profile.secret_values).text(", ".join(f"{t.name}={t.url}" for t in profile.targets)),
-        "hosts": ", ".join(h.name for h in profile.hosts),
-        "databases": ", ".join(d.name for d in profile.databases),
-        **{f"version.{k}": v for k, v in versions().items()},
+        "release": run.release,
+        "run": f"{signoff.started_at:%Y-%m-%dT%H:%M:%SZ} to {signoff.finished_at:%Y-%m-%dT%H:%M:%SZ}",
+        "selection.markers": run.markers,
+        "selection.keyword": run.keyword,
+        **{f"selection.{kind}": ", ".join(names) for kind, names in run.subject_filters.items()},
+        "command": " ".join(run.command_line),
+        **{f"subject.{s.kind}.{s.name}": s.where for s in run.subjects},
+        **{f"version.{k}": v for k, v in (run.versions or versions()).items()},
+        "git.sha": run.git_sha or git_sha(),
     }
-    sha = git_sha()
-    if sha:
-        props["git.sha"] = sha
-    lines = [f"{k}={_escape(str(v))}" for k, v in props.items() if v]
+    lines = [f"{k}={_escape(redactor.text(str(v)))}" for k, v in props.items() if v]
     (results_dir / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (results_dir / "categories.json").write_text(json.dumps(CATEGORIES, indent=2), encoding="utf-8")
     info = executor()
     if info:
         (results_dir / "executor.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+    prune_fixture_noise(results_dir)
+
+
+def prune_fixture_noise(results_dir: Path) -> int:
+    """Drop the fixture set-up/tear-down entries that say nothing from Allure's containers.
+
+    allure-pytest records every fixture a check used (profile, settings, evidence, the shared scan)
+    as a set-up and tear-down step on the check's page: a reader sees a dozen "passed" fixture
+    lines before the check's own evidence. Entries that passed (or never set a status) without
+    attachments, steps or details are removed; a failed or broken fixture, or one that attached
+    evidence, stays. Returns how many entries were removed.
+    """
+    removed = 0
+    for path in results_dir.glob("*-container.json"):
+        try:
+            container = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        changed = False
+        for key in ("befores", "afters"):
+            entries = container.get(key) or []
+            kept = [e for e in entries if not _noise(e)]
+            if len(kept) != len(entries):
+                removed += len(entries) - len(kept)
+                container[key] = kept
+                changed = True
+        if not changed:
+            continue
+        if not container.get("befores") and not container.get("afters"):
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(json.dumps(container), encoding="utf-8")
+    return removed
+
+
+def _noise(entry: dict[str, Any]) -> bool:
+    return (entry.get("status") in (None, "passed") and not entry.get("attachments") and not entry.get("steps")
+            and not entry.get("statusDetails"))
 
 
 def _escape(value: str) -> str:

@@ -142,28 +142,60 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     from golive import bundle
     from golive.signoff_model import SignOffError
 
-    report_dir = Path(args.dir)
-    if not (report_dir / "signoff.json").exists():
-        print(f"golive bundle: {report_dir / 'signoff.json'} does not exist: run the gate first",
-              file=sys.stderr)
-        return EXIT_USAGE
-    output = Path(args.output)
+    report_dir, output = Path(args.dir), Path(args.output)
+    key = Path(args.sign) if args.sign else None
+    if key is not None and key.exists() and not bundle.file_mode_ok(key):
+        print(f"golive bundle: warning: {key} is readable by others than its owner (chmod 600 it)", file=sys.stderr)
     try:
-        digest = bundle.create(report_dir, output)
-    except SignOffError as exc:
+        created = bundle.create(report_dir, output, sign_key=key)
+    except (SignOffError, bundle.BundleError) as exc:
         print(f"golive bundle: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"golive bundle: {output} written (manifest sha256 {digest}; check it with golive verify-bundle)")
+    signed = f"; signed by {created.signing_key}" if created.signing_key else "; UNSIGNED (--sign KEY to sign)"
+    print(f"golive bundle: {output} written: {created.files} files{signed}")
+    print(f"  bundle sha256   {created.bundle_sha256}  (publish it: golive verify-bundle --expect-sha256 checks it)")
+    print(f"  manifest sha256 {created.manifest_sha256}")
+    return EXIT_OK
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    from golive import bundle
+
+    try:
+        private, public, print_ = bundle.keygen(Path(args.output), force=args.force)
+    except (bundle.BundleError, OSError) as exc:
+        print(f"golive keygen: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"golive keygen: private key {private} (mode 600: keep it secret, e.g. a CI secret), "
+          f"public key {public} (give it to whoever verifies bundles); {print_}")
     return EXIT_OK
 
 
 def cmd_verify_bundle(args: argparse.Namespace) -> int:
     from golive import bundle
 
-    result = bundle.verify(Path(args.file))
-    for line in bundle.report_lines(Path(args.file), result):
+    file = Path(args.file)
+    try:
+        key = bundle.load_public(Path(args.public_key)) if args.public_key else None
+    except bundle.BundleError as exc:
+        print(f"golive verify-bundle: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.expect_sha256 is not None and not _is_sha256(args.expect_sha256):
+        print(f"golive verify-bundle: --expect-sha256 wants 64 hex digits; got {args.expect_sha256!r}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if not file.is_file():
+        print(f"golive verify-bundle: {file}: no such file", file=sys.stderr)
+        return EXIT_USAGE
+    result = bundle.verify(file, public_key=key, expect_sha256=args.expect_sha256)
+    for line in bundle.report_lines(file, result):
         print(line)
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _is_sha256(text: str) -> bool:
+    text = text.strip().lower()
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -289,15 +321,23 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(func=cmd_report)
 
     bundle = sub.add_parser("bundle", help="pack a report dir into one evidence archive with a "
-                            "SHA-256 manifest")
+                            "SHA-256 manifest, signed with --sign KEY")
     bundle.add_argument("dir", nargs="?", default="reports")
     bundle.add_argument("-o", "--output", default="golive-evidence.tar.gz", help="archive to write (tar.gz)")
+    bundle.add_argument("--sign", metavar="KEY", help="Ed25519 private key (golive keygen) to sign the manifest")
     bundle.set_defaults(func=cmd_bundle)
 
-    verify = sub.add_parser("verify-bundle", help="re-check every hash of an evidence bundle "
-                            "(exit 1 if altered)")
+    verify = sub.add_parser("verify-bundle", help="re-check every hash of an evidence bundle and its "
+                            "signature (exit 1 if altered)")
     verify.add_argument("file")
+    verify.add_argument("--public-key", metavar="KEY.pub", help="check the signature with this public key")
+    verify.add_argument("--expect-sha256", metavar="HEX", help="the bundle's SHA-256 as published elsewhere")
     verify.set_defaults(func=cmd_verify_bundle)
+
+    keygen = sub.add_parser("keygen", help="create an Ed25519 key pair for signing bundles (KEY, KEY.pub)")
+    keygen.add_argument("-o", "--output", required=True, metavar="KEY", help="private key file (KEY.pub next to it)")
+    keygen.add_argument("--force", action="store_true", help="replace an existing key")
+    keygen.set_defaults(func=cmd_keygen)
 
     drift = sub.add_parser("diff", help="items whose status differs between two sign-offs (exit 1 if any)")
     drift.add_argument("a", help="signoff.json (or a report dir)")

@@ -37,6 +37,7 @@ def demo_environment(flaws: Sequence[str] = ()) -> Iterator[dict[str, str]]:
             "GOLIVE_DEMO_HTTP_PORT": str(demo.http_port),
             "GOLIVE_DEMO_CA": str(demo.ca_bundle),
             "GOLIVE_DEMO_TOKEN": demo.token,
+            "GOLIVE_DEMO_JWT_KEY": demo.jwt_key,
             "GOLIVE_DEMO_STATE": str(STATE_DIR),
         }
         env.update(_demo_database(stack))

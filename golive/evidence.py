@@ -25,6 +25,8 @@ from golive.status import Status
 from golive.verdict import Verdict
 
 USER_PROPERTY = "golive_evidence"
+ADVISORY_TAG = "golive:advisory"
+"""Allure tag of an advisory result (a pass in Allure's terms): the "Advisory" category matches it."""
 
 
 class NotApplicable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
@@ -77,6 +79,9 @@ class Evidence:
             raise NotApplicable(f"not applicable: {message}", _use_item_location=True)
         if verdict.kind == "advisory":
             self.status = Status.ADVISORY
+            if self.attachments:  # Allure: the finding on the test's page, and its "Advisory" category
+                allure.dynamic.tag(ADVISORY_TAG)
+                self.inline("advisory finding", message)
             warnings.warn(GoliveAdvisory(message), stacklevel=2)
             return
         if not verdict.passed:

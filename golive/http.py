@@ -138,7 +138,7 @@ class HttpFetcher:
                 self._contexts[(ca, verify)] = ssl_context(ca, verify)
             self._clients[key] = httpx.Client(
                 verify=self._contexts[(ca, verify)], follow_redirects=False, timeout=self.timeout_for(target),
-                headers={"User-Agent": self.user_agent}, trust_env=False,
+                headers={"User-Agent": self.user_agent}, trust_env=False, cookies=_no_cookies(),
             )
         return self._clients[key]
 
@@ -228,6 +228,14 @@ class HttpFetcher:
         for client in self._clients.values():
             client.close()
         self._clients.clear()
+
+
+def _no_cookies() -> Any:
+    """A cookie jar that keeps nothing: every request is observed as a first visit, whatever ran
+    before (a session cookie stored by one check would hide the Set-Cookie another check judges)."""
+    import http.cookiejar
+
+    return http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
 
 def _ssl_cause(exc: BaseException) -> str | None:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 
 from golive.durations import Duration
 from golive.settings import ChecksSettings
@@ -157,13 +157,37 @@ class Waiver(StrictModel):
 
 
 class Attestation(StrictModel):
-    """A manual checklist item, signed by a person."""
+    """A manual checklist item, signed by a person: done (``attested``), or ``not_applicable`` here.
+
+    ``release`` binds it to one release: a run verifying another release (or naming none) does not
+    count it, and the sign-off says so. Without ``release`` it holds for every release until
+    ``expires``.
+    """
 
     check: str
     by: str = Field(min_length=1)
     at: date
+    status: Literal["attested", "not_applicable"] = "attested"
+    reason: str | None = Field(default=None, validate_default=True)
+    """Why the item does not apply (required with ``status: not_applicable``)."""
     note: str | None = None
     expires: date | None = None
+    release: str | None = None
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_for_not_applicable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("status") == "not_applicable" and not (value or "").strip():
+            raise ValueError("status not_applicable needs a reason: why the item does not apply here "
+                             "(the sign-off shows it with who decided)")
+        return value.strip() if value else value
+
+    @field_validator("release")
+    @classmethod
+    def _release_id(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("expected a release id (e.g. v1.4.2 or a commit SHA); leave the key out for any release")
+        return value.strip() if value else value
 
 
 class Profile(StrictModel):
@@ -442,6 +466,12 @@ def load_profile(name_or_path: str | Path, search_dirs: list[Path] | None = None
     return profile
 
 
+_MANUAL_WAIVER = (
+    "{id} is a manual item: nothing runs, so there is no failure to waive. Attest it under attestations "
+    "(check, by, at), or, when it does not apply here, attest it not applicable: "
+    "{{check: {id}, by: NAME, at: DATE, status: not_applicable, reason: WHY}}")
+
+
 def _check_references(profile: Profile, path: Path) -> None:
     """Waivers and attestations must name checklist ids that exist."""
     from golive.catalog import load_catalog
@@ -455,6 +485,8 @@ def _check_references(profile: Profile, path: Path) -> None:
                 suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
                 raise ProfileError(path, f"{kind}[{index}].check",
                                    f"unknown checklist id {check_id!r}{suggestion} (see `golive checklist`)")
+            if kind == "waivers" and catalog[check_id].mode == "manual":
+                raise ProfileError(path, f"{kind}[{index}].check", _MANUAL_WAIVER.format(id=check_id))
 
 
 def dump_profile(profile: Profile, mask: bool = True) -> dict[str, Any]:

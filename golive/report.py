@@ -2,9 +2,10 @@
 
 Layout written under ``<DIR>/html/``:
 
-- ``index.html`` — a small landing page made here from ``signoff.json``: the verdict, why, the
-  failed items, pending manual items and what expires soon, then a link to the Allure report and
-  the full ``signoff.md``. A release manager sees GO / NO-GO without a click, even offline.
+- ``index.html`` — the sign-off for people (``golive.signoff_html``, the same story as signoff.md):
+  verdict and why, blocking failures with their fix, pending critical manual items, advisories,
+  manual items, passes per category, details, then a link to the Allure report. A release manager
+  sees GO / NO-GO and what to fix without a click, even offline.
 - ``allure/index.html`` — the Allure report itself. Allure 3 (npm package ``allure``, Node ≥ 20)
   with the awesome plugin in single-file mode, so it opens from disk (file://) without a server;
   history/trend carried from earlier runs in ``<DIR>/history.jsonl``. Allure 2 (Java CLI) is the
@@ -17,7 +18,6 @@ Allure 3 is installed on first use into ``.golive/node`` (git-ignored, overridab
 from __future__ import annotations
 
 import fcntl
-import html
 import json
 import os
 import re
@@ -29,8 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from golive import allure_env
-from golive.signoff_model import SIGNOFF_JSON, SignOff, SignOffError, iso, read
-from golive.status import Status
+from golive.signoff_model import SIGNOFF_JSON, SignOff, SignOffError, read
 
 ALLURE_NPM_SPEC = "allure@3.18.0"
 NODE_MIN_MAJOR = 20
@@ -118,8 +117,9 @@ def report_name(doc: SignOff | None) -> str:
 
 
 def js_categories() -> list[dict[str, Any]]:
-    """allure_env.CATEGORIES with regexes JavaScript understands (no inline ``(?s)`` flag)."""
-    out = []
+    """allure_env.CATEGORIES with regexes JavaScript understands (no inline ``(?s)`` flag), and the
+    Advisory category that only Allure 3's label matchers can express (first: it matches passes)."""
+    out: list[dict[str, Any]] = [allure_env.ADVISORY_CATEGORY]
     for category in allure_env.CATEGORIES:
         rule = dict(category)
         if "messageRegex" in rule:
@@ -215,7 +215,7 @@ def generate(report_dir: Path) -> int:
         print(f"golive report: {exc}", file=sys.stderr)
         return EXIT_FAILED
     landing = report_dir / "html" / "index.html"
-    landing.write_text(render_landing(doc, engine, _signoff_md(report_dir)), encoding="utf-8")
+    landing.write_text(render_landing(doc, engine), encoding="utf-8")
     verdict = doc.verdict if doc else "unknown (no signoff.json)"
     print(f"golive report: {landing} (verdict {verdict}; Allure report by {engine}: "
           f"{report_dir / 'html' / 'allure' / 'index.html'})")
@@ -240,66 +240,11 @@ def _generate_allure(report_dir: Path, doc: SignOff | None) -> str:
         "(allure command line) with a Java runtime. signoff.md/signoff.json are complete without it.")
 
 
-def _signoff_md(report_dir: Path) -> str:
-    path = report_dir / "signoff.md"
-    return path.read_text(encoding="utf-8") if path.exists() else ""
-
-
 # --------------------------------------------------------------------------- landing page
 
-_STYLE = """
-body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem;color:#222}
-.verdict{font-size:2.2rem;font-weight:700;padding:.6rem 1rem;border-radius:.4rem;display:inline-block}
-.GO{background:#d9f7d9;color:#145214}.NO-GO{background:#fbd5d5;color:#7a1010}.unknown{background:#eee}
-table{border-collapse:collapse;margin:.5rem 0 1.2rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;
-text-align:left;vertical-align:top}th{background:#f4f4f4}pre{background:#f8f8f8;padding:1rem;overflow:auto}
-"""
 
+def render_landing(doc: SignOff | None, engine: str) -> str:
+    """The index page (``golive.signoff_html``): verdict first, then the Allure link."""
+    from golive.signoff_html import render_landing as render
 
-def _table(headers: list[str], rows: list[list[Any]], table_id: str) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table id="{table_id}"><tr>{head}</tr>{body}</table>'
-
-
-def render_landing(doc: SignOff | None, engine: str, signoff_md: str) -> str:
-    """The page that opens first: verdict, reasons, failures, pending items, then the links."""
-    verdict = html.escape(str(doc.verdict) if doc else "unknown")
-    title = html.escape(report_name(doc))
-    parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title>"
-             f"<style>{_STYLE}</style></head><body>", f"<h1>{title}</h1>",
-             f'<p><span id="verdict" class="verdict {verdict}">Verdict: {verdict}</span></p>']
-    if doc:
-        parts += _landing_sections(doc)
-    parts.append(f'<h2>Reports</h2><ul><li><a id="allure-link" href="allure/index.html">Allure report</a> '
-                 f"({html.escape(engine)}: history, categories, environment, attachments)</li>"
-                 '<li><a href="../signoff.md">signoff.md</a> · '
-                 '<a href="../signoff.json">signoff.json</a></li></ul>')
-    if signoff_md:
-        parts.append(f"<h2>signoff.md</h2><pre id=signoff-md>{html.escape(signoff_md)}</pre>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
-
-
-def _landing_sections(doc: SignOff) -> list[str]:
-    bad = (Status.FAILED, Status.ERROR)
-    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in doc.counts.items() if v)
-    parts = [f"<p>Run {html.escape(iso(doc.started_at))} → {html.escape(iso(doc.finished_at))}; "
-             f"items: {html.escape(counts)}</p>"]
-    if doc.reasons:
-        parts.append("<h2>Why NO-GO</h2><ul id=reasons>"
-                     + "".join(f"<li>{html.escape(r)}</li>" for r in doc.reasons) + "</ul>")
-    failed = [[i.id, i.severity, r.subject, r.message] for i in doc.in_status(*bad) for r in i.results_in(*bad)]
-    if failed:
-        parts.append("<h2>Failed items</h2>"
-                     + _table(["id", "severity", "subject", "message"], failed, "failed"))
-    pending = [[i.id, i.severity, i.title] for i in doc.in_status(Status.MANUAL_PENDING)]
-    if pending:
-        parts.append("<h2>Manual items still pending</h2>"
-                     + _table(["id", "severity", "title"], pending, "pending"))
-    soon = [[e.when, e.what, "EXPIRED" if e.expired else ""] for e in doc.expiring_soon]
-    if soon:
-        parts.append("<h2>Expiring soon</h2>" + _table(["when", "what", ""], soon, "expiring"))
-    tests = [[i.id, r.subject, r.status] for i in doc.items for r in i.results]
-    parts.append("<h2>Checks run</h2>" + _table(["id", "subject", "status"], tests, "tests"))
-    return parts
+    return render(doc, engine, report_name(doc))

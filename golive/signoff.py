@@ -16,11 +16,12 @@ import pytest
 from golive.catalog import CatalogItem, load_catalog
 from golive.outcomes import Recorder
 from golive.outcomes import Result as Outcome
-from golive.profile import Profile
+from golive.profile import Attestation, Profile
 from golive.signoff_model import (
     AttestationRecord,
     Decision,
     ExpiringRecord,
+    IgnoredAttestation,
     Item,
     Remediation,
     Result,
@@ -44,11 +45,37 @@ def item_status(results: list[Outcome]) -> Status:
     return worst([r.status for r in results])
 
 
-def _attestation_for(profile: Profile, check_id: str, today: date) -> AttestationRecord | None:
+def _record(att: Attestation) -> AttestationRecord:
+    return AttestationRecord(check=att.check, by=att.by, at=att.at, status=Status(att.status), reason=att.reason,
+                             note=att.note, expires=att.expires, release=att.release)
+
+
+def judge_attestations(profile: Profile, release: str | None,
+                       today: date) -> tuple[dict[str, AttestationRecord], list[IgnoredAttestation]]:
+    """The attestation that counts for each item in this run, and the ones that do not, with why.
+
+    An attestation counts when it has not expired and, if it names a release, that release is the
+    one this run verifies. Among several that count for one item, the latest decides.
+    """
+    counted: dict[str, AttestationRecord] = {}
+    ignored: list[IgnoredAttestation] = []
     for att in profile.attestations:
-        if att.check.split("[", 1)[0] == check_id and (att.expires is None or att.expires >= today):
-            return AttestationRecord(by=att.by, at=att.at, note=att.note, expires=att.expires)
-    return None
+        why = None
+        if att.expires is not None and att.expires < today:
+            why = f"expired on {att.expires}"
+        elif att.release is not None and release is None:
+            why = (f"bound to release {att.release}, but this run names no release "
+                   "(give --release, the profile's release or GOLIVE_RELEASE)")
+        elif att.release is not None and att.release != release:
+            why = f"for release {att.release}; this run verifies release {release}"
+        if why is not None:
+            ignored.append(IgnoredAttestation(check=att.check, by=att.by, at=att.at, release=att.release,
+                                              expires=att.expires, why=why))
+            continue
+        check_id = att.check.split("[", 1)[0]
+        if check_id not in counted or att.at >= counted[check_id].at:
+            counted[check_id] = _record(att)
+    return counted, ignored
 
 
 def build(recorder: Recorder, finished_at: datetime | None = None, today: date | None = None) -> SignOff:
@@ -57,7 +84,9 @@ def build(recorder: Recorder, finished_at: datetime | None = None, today: date |
     today = today or date.today()
     catalog = load_catalog()
     grouped = recorder.by_check()
-    items = [_item(entry, grouped.get(check_id, []), recorder, profile, today) for check_id, entry in catalog.items()]
+    scope = recorder.scope or RunScope()
+    attested, ignored = judge_attestations(profile, scope.release, today)
+    items = [_item(entry, grouped.get(check_id, []), recorder, attested) for check_id, entry in catalog.items()]
     for check_id, results in grouped.items():  # results of ids missing from the catalog: still shown
         if check_id not in catalog:
             items.append(Item(id=check_id, title=check_id, category=check_id.split(".")[0], severity="high",
@@ -78,10 +107,10 @@ def build(recorder: Recorder, finished_at: datetime | None = None, today: date |
         counts=counts,
         items=items,
         waivers=_waivers(profile, grouped, today),
-        attestations=[AttestationRecord(check=a.check, by=a.by, at=a.at, note=a.note, expires=a.expires)
-                      for a in profile.attestations],
+        attestations=[_record(a) for a in profile.attestations],
+        ignored_attestations=ignored,
         expiring_soon=_expiring(profile, grouped, today),
-        run=recorder.scope or RunScope(),
+        run=scope,
     )
 
 
@@ -92,13 +121,20 @@ def _remediation(entry: CatalogItem) -> Remediation | None:
     return Remediation(fix=fix.fix, references=list(fix.references), snippets=dict(fix.snippets))
 
 
-def _item(entry: CatalogItem, results: list[Outcome], recorder: Recorder, profile: Profile,
-          today: date) -> Item:
+def _item(entry: CatalogItem, results: list[Outcome], recorder: Recorder,
+          attested: dict[str, AttestationRecord]) -> Item:
     item = Item(id=entry.id, title=entry.title, category=entry.category, severity=entry.severity,
                 mode=entry.mode, status=Status.NOT_RUN)
     if entry.mode == "manual":
-        item.attestation = _attestation_for(profile, entry.id, today)
-        item.status = Status.ATTESTED if item.attestation else Status.MANUAL_PENDING
+        attestation = attested.get(entry.id)
+        item.attestation = attestation
+        if attestation is None:
+            item.status = Status.MANUAL_PENDING
+        elif attestation.status is Status.NOT_APPLICABLE:
+            item.status = Status.NOT_APPLICABLE
+            item.note = f"{attestation.reason} (decided by {attestation.by} on {attestation.at})"
+        else:
+            item.status = Status.ATTESTED
         return item
     if results:
         item.status = item_status(results)
@@ -110,7 +146,7 @@ def _item(entry: CatalogItem, results: list[Outcome], recorder: Recorder, profil
         item.status = Status.PLANNED
     elif entry.id in recorder.not_applicable:
         item.status = Status.NOT_APPLICABLE
-        item.note = "no subject of this kind in the profile"
+        item.note = "nothing to check in this profile (no subject of its kind, or its settings are empty)"
     return item
 
 

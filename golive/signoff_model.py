@@ -20,7 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
 from golive.status import FINDINGS, Status, blocks
 
@@ -198,6 +198,14 @@ class SignOff(_Model):
     expiring_soon: list[ExpiringRecord] = []
     run: RunScope = Field(default_factory=RunScope)
 
+    @field_validator("started_at", "finished_at")
+    @classmethod
+    def _whole_seconds_utc(cls, moment: datetime) -> datetime:
+        """As written (UTC, whole seconds): a document in memory equals the one read back."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).replace(microsecond=0)
+
     @field_serializer("started_at", "finished_at")
     def _timestamp(self, moment: datetime) -> str:
         return iso(moment)
@@ -227,7 +235,8 @@ class SignOff(_Model):
         return {r.subject: r.status for r in item.results} if item else {}
 
     def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json", exclude_none=True), indent=2) + "\n"
+        """signoff.json's text (pydantic's own serializer: a 5000-result run in a few ms)."""
+        return self.model_dump_json(indent=2, exclude_none=True) + "\n"
 
 
 def signoff_path(path: Path) -> Path:

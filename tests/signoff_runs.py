@@ -14,7 +14,15 @@ from typing import Any
 from tests.harness import GoliveRun, run_golive
 
 CATALOG = """\
-- {id: evidence.alpha, title: Alpha answers, severity: critical, markers: [smoke], mode: automated}
+- id: evidence.alpha
+  title: Alpha answers
+  severity: critical
+  markers: [smoke]
+  mode: automated
+  remediation:
+    fix: Restart the alpha service and check its upstream before the release goes out.
+    references: [https://example.com/runbooks/alpha]
+    snippets: {nginx: "upstream alpha { server 127.0.0.1:8081; }"}
 - {id: evidence.beta, title: Beta header set, severity: low, markers: [security], mode: automated}
 - {id: evidence.leaky, title: Response recorded, severity: high, markers: [security], mode: automated}
 """
@@ -65,7 +73,7 @@ def evidence_profile(**extra: Any) -> dict[str, Any]:
 
 
 def evidence_run(tmp_path: Path, profile: dict[str, Any] | None = None, env: dict[str, str] | None = None,
-                 report_dir: Path | None = None) -> GoliveRun:
+                 report_dir: Path | None = None, args: tuple[str, ...] = ()) -> GoliveRun:
     """One real golive run (a pytest subprocess) of the evidence checks."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     checks = tmp_path / "checks"
@@ -74,7 +82,7 @@ def evidence_run(tmp_path: Path, profile: dict[str, Any] | None = None, env: dic
         (checks / "test_evidence.py").write_text(CHECKS)
         (tmp_path / "catalog.yaml").write_text(CATALOG)
     full_env = {"GOLIVE_CATALOG_EXTRA": str(tmp_path / "catalog.yaml"), **(env or {})}
-    return run_golive(profile or evidence_profile(), tmp_path=tmp_path, checks=checks, env=full_env,
+    return run_golive(profile or evidence_profile(), *args, tmp_path=tmp_path, checks=checks, env=full_env,
                       report_dir=report_dir)
 
 

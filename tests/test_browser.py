@@ -72,8 +72,13 @@ def test_landing_page_shows_verdict_and_tests(report_dir: Path, tmp_path: Path) 
     assert done.returncode == 0, done.stderr[-2000:]
     text = visible_text(done.stdout)
     assert "Verdict: NO-GO" in text
-    assert "evidence.alpha (critical) failed on api" in text
-    assert "api: alpha answered 503 (observed: 503; expected: 200)" in text
+    assert "NO-GO: 1 blocking failure" in text  # the headline: why, in one sentence
+    blocking = visible_text(re.search(r'<table id="blocking".*?</table>', done.stdout, re.S).group(0))
+    assert "evidence.alpha critical api FAILED api: alpha answered 503 (observed: 503; expected: 200)" in blocking
+    assert "Restart the alpha service and check its upstream before the release goes out." in blocking  # the fix
+    assert "evidence.alpha (critical) failed on api" in text  # the verdict's reasons
+    assert text.index("Blocking failures") < text.index("Manual items") < text.index("Passed")
+    assert "upstream alpha { server 127.0.0.1:8081; }" in text  # the nginx snippet, under "How to fix"
     for check_id in ("evidence.alpha", "evidence.beta", "evidence.leaky"):
         assert check_id in text
 

@@ -83,7 +83,9 @@ def test_allure3_config_is_offline_with_history_and_categories(tmp_path: Path) -
     assert options["singleFile"] is True
     assert options["reportName"] == "golive sign-off: shop (production) — GO"
     rules = config["categories"]["rules"]
-    assert [r["name"] for r in rules][:2] == ["Target unreachable", "Waived"]
+    assert [r["name"] for r in rules] == ["Advisory", "Target unreachable", "Product defect", "golive error",
+                                          "Waived", "Not applicable", "Skipped"]
+    assert rules[0]["matchers"] == {"statuses": ["passed"], "labels": {"tag": "^golive:advisory$"}}
     regexes = [r["messageRegex"] for r in rules if "messageRegex" in r]
     assert all("(?s)" not in r for r in regexes)  # JavaScript has no inline (?s) flag
     assert re.search(regexes[0], "GET /\nweb: unreachable\nafter 1s timeout")  # across lines
@@ -98,23 +100,35 @@ def test_landing_page_escapes_messages() -> None:
         "finished_at": "2026-11-22T10:01:00Z", "reasons": ["x.y (high) failed on web"], "counts": {"failed": 1},
         "items": [{"id": "x.y", "title": "T", "category": "x", "severity": "high", "status": "failed",
                    "results": [{"subject": "web", "status": "failed", "message": "<script>alert(1)</script>"}]}]})
-    page = report.render_landing(doc, "Allure 3", "# md")
+    page = report.render_landing(doc, "Allure 3")
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
     assert 'id="verdict" class="verdict NO-GO"' in page
 
 
 def test_signoff_md_for_people(no_go_run: Path) -> None:
+    """Decision first: verdict, scope, blocking failures with their fix; then the rest."""
     doc = read(no_go_run)
     text = (no_go_run / "signoff.md").read_text()
     assert text == signoff_md.render(doc)
-    sections = [line for line in text.splitlines() if line.startswith("## ")]
-    assert sections[:3] == ["## Why NO-GO", "## Failed items", "## Sign-off checklist"]
-    assert ("| evidence.alpha | critical | api | api: alpha answered 503 (observed: 503; expected: 200) |"
-            in text)
+    lines = text.splitlines()
+    assert lines[0] == "# golive sign-off: evidence (staging): NO-GO"
+    assert lines[2] == "**Verdict: NO-GO**: 1 blocking failure"
+    first_screen = "\n".join(lines[:25])
+    assert "- Release: v1.4.2 (from GOLIVE_RELEASE)" in first_screen
+    assert "- Subjects: web https://web.invalid.test; api https://api.invalid.test" in first_screen
+    assert "- **evidence.alpha** (critical) on **api**: api: alpha answered 503 (observed: 503; expected: 200)" \
+        in first_screen
+    assert ("  - Fix: Restart the alpha service and check its upstream before the release goes out. "
+            "(<https://example.com/runbooks/alpha>)") in first_screen
+    sections = [line for line in lines if line.startswith("## ")]
+    assert sections[:2] == ["## Blocking failures (1)", "## Waived (2)"]
+    assert sections.index("## Manual items") < sections.index("## Passed") < sections.index("## Details")
+    assert sections[-2:] == ["## How to fix", "## Approval"]
     assert "| evidence.beta | HSTS after cutover OPS-12 | 2099-01-01 | active | yes |" in text
-    assert re.search(r"\| \[x\] \| signoff\.rollback_tested: .* \| attested \| release-manager@example.com "
-                     r"\| 2026-11-20 \|", text)
+    assert re.search(r"\| \[x\] \| signoff\.rollback_tested: .* \| attested \| attested by "
+                     r"release-manager@example.com on 2026-11-20 \|", text)
     assert "| [ ] | signoff.stakeholder_approval:" in text
+    assert "upstream alpha { server 127.0.0.1:8081; }" in text  # the full snippet, in "How to fix"
     assert doc.run.release == "v1.4.2" and doc.run.release_source == "GOLIVE_RELEASE"
     assert "approved_by" not in (no_go_run / "signoff.json").read_text()  # approval is a separate record
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from golive.demo.app import DEFAULT_TOKEN, HOSTNAME
 from golive.demo.flaws import FLAWS, VERSION, behaviour, check_flaws
+from golive.demo.live import JWT_KEY
 
 __all__ = ["FLAWS", "HOSTNAME", "DemoTarget", "start_demo"]
 
@@ -44,6 +45,8 @@ class DemoTarget:
     flaws: frozenset[str]
     hostname: str = HOSTNAME
     resolve: str = "127.0.0.1"
+    jwt_key: str = JWT_KEY
+    """The HS256 key of /api/account (``GOLIVE_DEMO_JWT_KEY``)."""
     log: Path | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -130,7 +133,8 @@ def start_demo(flaws: Iterable[str] = (), state_dir: Path | None = None, host: s
                                    start_new_session=True, env=environment)
     target = DemoTarget(https_port=0, http_port=0, ca_bundle=state_dir / "ca.pem", pid=process.pid,
                         token=environment.get("GOLIVE_DEMO_TOKEN") or DEFAULT_TOKEN, version=version,
-                        flaws=chosen, resolve=host, log=log, process=process)
+                        flaws=chosen, resolve=host, log=log, process=process,
+                        jwt_key=environment.get("GOLIVE_DEMO_JWT_KEY") or JWT_KEY)
     clean = False
     try:
         info = _wait_ready(process, ready, log, START_TIMEOUT)

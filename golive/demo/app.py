@@ -22,13 +22,21 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from golive.demo import static
 from golive.demo.flaws import VERSION, Behaviour, behaviour
+from golive.demo.live import JWT_KEY, FixedWindow, verify_jwt, websocket_echo
 
-__all__ = ["PROTECTED_PATH", "VERSION", "DemoApp", "create_app"]
+__all__ = ["ACCOUNT_PATH", "PROTECTED_PATH", "VERSION", "DemoApp", "create_app"]
 
 HOSTNAME = "demo.golive.test"
 """The demo target's name (its certificate covers it, ``localhost`` and 127.0.0.1)."""
 PROTECTED_PATH = "/api/private"
+ACCOUNT_PATH = "/api/account"
+"""Protected by a HS256 JWT (``Authorization: Bearer <jwt>``), for ``smoke.auth_probes``."""
+WS_PATH = "/ws"
+LOGIN_PATH = "/login"
+CHAT_MAX_BODY = 64 * 1024
+"""Bytes /api/chat accepts; larger bodies get 413."""
 HOOK_PATH = "/api/hooks/deploy"
 DEFAULT_TOKEN = "golive-demo-token-0000"
 """The bearer token when ``GOLIVE_DEMO_TOKEN`` is not set (a demo value, not a secret)."""
@@ -54,25 +62,31 @@ MODELS = [
 HOME = """<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>golive demo chat</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/static/app.5d2a7c4e.css"></head>
 <body>
 <h1>golive demo chat</h1>
 <p>A small chat service used by golive's own tests. Version {version}.</p>
 <div id="chat"></div>
 <script src="/embed.js"></script>
+<script src="/static/app.3f9c2b1e.js" defer></script>
 </body>
 </html>
 """
 
 NOT_FOUND = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>404 Not Found</title></head>
-<body><h1>Not Found</h1><p>The page you asked for does not exist.</p></body></html>
+<body><h1>Not Found</h1><p>The page you asked for does not exist.</p>{debug}</body></html>
 """
 
 SERVER_ERROR = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>500 Internal Server Error</title></head>
-<body><h1>Internal Server Error</h1><p>Something went wrong. It has been logged.</p></body></html>
+<body><h1>Internal Server Error</h1><p>Something went wrong. It has been logged.</p>{debug}</body></html>
 """
+
+DEBUG_FOOTER = ("<hr><address>golive-demo 1.4.2 on hypercorn/0.18.0 Python/3.11.2, raised in "
+                "/srv/demo/app/routes.py line 88 (DEBUG on)</address>")
+"""What ``verbose_errors`` adds to error pages: versions and a server path."""
 
 EMBED_JS = """(function () {
   "use strict";
@@ -131,7 +145,8 @@ EXPOSED_FILES = {
 
 METRIC_PATHS = frozenset({
     "/", "/api/health", "/api/health/comprehensive", "/metrics", "/api/models/available", "/api/chat",
-    "/embed.js", HOOK_PATH, PROTECTED_PATH, "/login", "/api/crash",
+    "/embed.js", HOOK_PATH, PROTECTED_PATH, "/login", "/api/crash", ACCOUNT_PATH, WS_PATH, static.JS_PATH,
+    static.CSS_PATH, static.MAP_PATH,
 })
 """Paths counted under their own label; anything else is "other" (bounded label cardinality)."""
 
@@ -147,6 +162,9 @@ class Request:
     scheme: str
     body: bytes = b""
     query_string: str = ""
+    size: int = 0
+    """Bytes of body received (``body`` keeps at most the first MiB)."""
+    client: str = ""
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -174,9 +192,11 @@ class DemoApp:
     """The ASGI application; one instance per server (its counters live here, not in globals)."""
 
     def __init__(self, behave: Behaviour, token: str = DEFAULT_TOKEN, https_port: int = 443,
-                 slow_ms: int = DEFAULT_SLOW_MS) -> None:
+                 slow_ms: int = DEFAULT_SLOW_MS, jwt_key: str = JWT_KEY) -> None:
         self.behaviour = behave
         self.token = token
+        self.jwt_key = jwt_key
+        self.limiter = FixedWindow(behave.rate_limit) if behave.rate_limit else None
         self.https_port = https_port
         self.slow = slow_ms / 1000
         self.started = time.time()
@@ -194,6 +214,11 @@ class DemoApp:
             PROTECTED_PATH: self.private,
             "/login": self.login,
             "/api/crash": self.crash,
+            ACCOUNT_PATH: self.account,
+            WS_PATH: self.ws_plain,
+            static.JS_PATH: self.asset,
+            static.CSS_PATH: self.asset,
+            static.MAP_PATH: self.source_map,
         }
 
     # ------------------------------------------------------------------ ASGI plumbing
@@ -201,6 +226,9 @@ class DemoApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
+            return
+        if scope["type"] == "websocket":
+            await websocket_echo(receive, send, self.behaviour.websocket and scope.get("path") == WS_PATH)
             return
         if scope["type"] != "http":
             return
@@ -229,27 +257,36 @@ class DemoApp:
     @staticmethod
     async def _read(scope: Scope, receive: Receive) -> Request:
         body = b""
+        size = 0
         more = True
-        while more:
+        while more:  # read it all (a client still sending would block), keep the first MiB
             message = await receive()
             if message["type"] == "http.disconnect":
                 break
-            body += message.get("body", b"")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if len(body) <= 1024 * 1024:
+                body += chunk
             more = message.get("more_body", False)
-            if len(body) > 1024 * 1024:
-                break
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         raw_query = scope.get("query_string", b"").decode("latin-1")
+        client = (scope.get("client") or ("", 0))[0]
         return Request(scope["method"].upper(), scope.get("path") or "/", parse_qs(raw_query), headers,
-                       scope.get("scheme", "http"), body, raw_query)
+                       scope.get("scheme", "http"), body, raw_query, size, client)
 
     async def _send(self, request: Request, response: Response, send: Send) -> None:
         headers = self.common_headers(request)
         if response.content_type:
             headers.append(("Content-Type", response.content_type))
         headers.extend(response.headers)
-        body = b"" if request.method == "HEAD" else response.body
-        headers.append(("Content-Length", str(len(response.body))))
+        payload = response.body
+        if self.behaviour.compression:
+            packed = static.compressed(payload, response.content_type, request.header("accept-encoding"))
+            if packed is not None:
+                payload = packed
+                headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
+        body = b"" if request.method == "HEAD" else payload
+        headers.append(("Content-Length", str(len(payload))))
         label = request.path if request.path in METRIC_PATHS else "other"
         self.requests[(request.method, label, response.status)] += 1
         await send({"type": "http.response.start", "status": response.status,
@@ -293,12 +330,15 @@ class DemoApp:
             return self.error_page()
         if self.behaviour.soft_404:
             return html_response(HOME.format(version=html.escape(self.behaviour.version)))
-        return html_response(NOT_FOUND, 404)
+        return html_response(NOT_FOUND.format(debug=self._debug()), 404)
+
+    def _debug(self) -> str:
+        return DEBUG_FOOTER if self.behaviour.verbose_errors else ""
 
     def error_page(self) -> Response:
         if "stacktrace" in self.behaviour.exposed:
             return Response(500, TRACEBACK.encode(), "text/plain; charset=utf-8")
-        return html_response(SERVER_ERROR, 500)
+        return html_response(SERVER_ERROR.format(debug=self._debug()), 500)
 
     def redirect(self, request: Request) -> Response:
         """Plain HTTP → HTTPS on the same host and path (301), or the redirect flaw's answer."""
@@ -317,9 +357,10 @@ class DemoApp:
         """CORS preflight: allowed only for the trusted origin (common headers add ACAO when it is)."""
         headers = [("Allow", "GET, HEAD, POST, OPTIONS")]
         if self.behaviour.allowed_origin(request.header("origin")) is not None:
-            headers += [("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS"),
-                        ("Access-Control-Allow-Headers", "Authorization, Content-Type"),
-                        ("Access-Control-Max-Age", "600")]
+            broad = self.behaviour.cors_preflight == "broad"
+            headers += [("Access-Control-Allow-Methods", "*" if broad else "GET, HEAD, POST, OPTIONS"),
+                        ("Access-Control-Allow-Headers", "*" if broad else "Authorization, Content-Type"),
+                        ("Access-Control-Max-Age", "31536000" if broad else "600")]
         return Response(204, b"", None, headers)
 
     # ------------------------------------------------------------------ pages
@@ -327,12 +368,16 @@ class DemoApp:
     async def home(self, request: Request) -> Response:
         """The home page; a first visit gets a session cookie (judged by headers.cookies on ``/``)."""
         response = html_response(HOME.format(version=html.escape(self.behaviour.version)))
+        response.headers.append(("Cache-Control", self.behaviour.html_cache))
         if "session=" not in (request.header("cookie") or ""):
             response.headers.append(("Set-Cookie", self.behaviour.cookie(secrets.token_urlsafe(24))))
         return response
 
     async def login(self, request: Request) -> Response:
-        del request
+        if self.limiter is not None:
+            allowed, limit_headers = self.limiter.hit(request.client)
+            if not allowed:
+                return json_response({"error": "too many requests"}, 429, limit_headers)
         response = json_response({"logged_in": True, "user": "demo"})
         response.headers.append(("Set-Cookie", self.behaviour.cookie(secrets.token_urlsafe(24))))
         return response
@@ -341,6 +386,24 @@ class DemoApp:
         del request
         return Response(200, EMBED_JS.encode(), "application/javascript; charset=utf-8",
                         [("Cache-Control", "public, max-age=300")])
+
+    async def asset(self, request: Request) -> Response:
+        if request.path == static.JS_PATH:
+            body, kind = static.APP_JS, "application/javascript; charset=utf-8"
+        else:
+            body, kind = static.APP_CSS, "text/css; charset=utf-8"
+        return Response(200, body.encode(), kind, [("Cache-Control", self.behaviour.asset_cache)])
+
+    async def source_map(self, request: Request) -> Response:
+        if not self.behaviour.source_maps:
+            return self.not_found()
+        del request
+        return Response(200, static.SOURCE_MAP.encode(), "application/json", [("Cache-Control", "no-store")])
+
+    async def ws_plain(self, request: Request) -> Response:
+        del request
+        return Response(426, b'{"error": "WebSocket endpoint: upgrade required"}', "application/json",
+                        [("Upgrade", "websocket"), ("Connection", "Upgrade")])
 
     async def crash(self, request: Request) -> Response:
         del request
@@ -360,7 +423,7 @@ class DemoApp:
         if b.health == "503":
             return json_response({"status": "unavailable", "version": b.version}, 503)
         if b.health == "html_error":
-            return html_response(SERVER_ERROR, 500)
+            return html_response(SERVER_ERROR.format(debug=""), 500)
         if b.health == "slow":
             await asyncio.sleep(self.slow)
         status = "unhealthy" if b.health == "unhealthy" else "ok"
@@ -415,6 +478,15 @@ class DemoApp:
     async def chat(self, request: Request) -> Response:
         if request.method != "POST":
             return Response(405, b'{"error": "use POST"}', "application/json", [("Allow", "POST")])
+        if not self.behaviour.validates_input:  # the input_raises flaw: trusts whatever comes
+            data = json.loads(request.body)
+            message = data["message"]
+            return json_response({"model": data.get("model") or MODELS[0]["id"], "reply": f"You said: {message}"})
+        if request.size > CHAT_MAX_BODY:
+            return json_response({"error": f"the body is larger than {CHAT_MAX_BODY} bytes"}, 413)
+        kind = (request.header("content-type") or "").split(";", 1)[0].strip().lower()
+        if kind != "application/json":
+            return json_response({"error": "expected Content-Type: application/json"}, 415)
         try:
             data = json.loads(request.body or b"null")
         except ValueError:
@@ -444,7 +516,20 @@ class DemoApp:
         refused = self._authorised(request)
         if refused is not None:
             return refused
-        return json_response({"account": "demo", "plan": "team", "seats": 12})
+        return json_response({"account": "demo", "plan": "team", "seats": 12},
+                             headers=[("Cache-Control", "private, no-store")])
+
+    async def account(self, request: Request) -> Response:
+        """JWT-protected (HS256): the claims of a valid bearer token, else 401."""
+        scheme, _, token = (request.header("authorization") or "").partition(" ")
+        b = self.behaviour
+        claims = verify_jwt(token.strip(), self.jwt_key, b.jwt_alg_none, b.jwt_verify_exp) \
+            if scheme.lower() == "bearer" and token.strip() else None
+        if claims is None:
+            return json_response({"error": "a valid bearer JWT is required"}, 401,
+                                 [("WWW-Authenticate", 'Bearer realm="golive-demo", error="invalid_token"')])
+        return json_response({"account": claims.get("sub"), "plan": "team"},
+                             headers=[("Cache-Control", "private, no-store")])
 
     async def hook(self, request: Request) -> Response:
         if request.method != "POST":
@@ -457,11 +542,12 @@ class DemoApp:
 
 def create_app(flaws: tuple[str, ...] | frozenset[str] = (), version: str = VERSION, token: str | None = None,
                https_port: int = 443) -> DemoApp:
-    """The app for ``flaws`` (ValueError for unknown names); token and slowness from the environment."""
+    """The app for ``flaws`` (ValueError for unknown names); token, JWT key and slowness from the environment."""
     return DemoApp(
         behaviour(flaws, version),
         token=token or os.environ.get("GOLIVE_DEMO_TOKEN") or DEFAULT_TOKEN,
         https_port=https_port,
         slow_ms=int(os.environ.get("GOLIVE_DEMO_SLOW_MS") or DEFAULT_SLOW_MS),
+        jwt_key=os.environ.get("GOLIVE_DEMO_JWT_KEY") or JWT_KEY,
     )
 

@@ -60,6 +60,19 @@ FLAWS: dict[str, str] = {
     "metrics_missing": "/metrics lacks http_requests_total",
     "errors_under_load": "/api/health answers 503 when more than 4 requests are in flight",
     "slow_under_load": "every request sleeps 40 ms per request in flight",
+    "input_raises": "/api/chat raises on malformed input (500) instead of answering 400/413/415/422",
+    "jwt_alg_none": "/api/account accepts unsigned (alg: none) JWTs",
+    "jwt_expired_accepted": "/api/account accepts expired JWTs",
+    "websocket_refused": "/ws refuses the WebSocket upgrade (403), as a proxy without Upgrade headers would",
+    "rate_limit_missing": "/login has no rate limit (the sound demo answers 429 after 10 requests a second)",
+    "compression_off": "text answers are never gzip-compressed",
+    "assets_short_cache": "hashed assets answer Cache-Control: public, max-age=60 (no immutable)",
+    "html_public_cache": "HTML pages answer Cache-Control: public, max-age=3600",
+    "source_maps_served": "/static/*.js.map serves the bundle's source map",
+    "verbose_errors": "404 and error pages show the server's versions and a source file path",
+    "xss_protection_legacy": "X-XSS-Protection: 1; mode=block (deprecated: an advisory finding, still GO)",
+    "cookie_long_lived": "the session cookie lives a year (Max-Age=31536000)",
+    "cors_broad_preflight": "CORS preflights of the trusted origin grant every method and header (*), for a year",
 }
 
 Redirect = Literal["https", "http_location", "other_host", "none"]
@@ -95,6 +108,20 @@ class Behaviour:
     request_metrics: bool = True
     errors_under_load: bool = False
     slow_under_load: bool = False
+    validates_input: bool = True
+    jwt_alg_none: bool = False
+    jwt_verify_exp: bool = True
+    websocket: bool = True
+    rate_limit: int | None = 10
+    """Requests per second and client on /login (None: no limit)."""
+    compression: bool = True
+    asset_cache: str = "public, max-age=31536000, immutable"
+    html_cache: str = "no-cache"
+    source_maps: bool = False
+    verbose_errors: bool = False
+    xss_protection: str | None = None
+    cookie_max_age: int = 8 * 3600
+    cors_preflight: Literal["policy", "broad"] = "policy"
     flaws: frozenset[str] = frozenset()
 
     def security_headers(self, https: bool) -> list[tuple[str, str]]:
@@ -109,12 +136,13 @@ class Behaviour:
             ("Server", self.server),
             ("X-Powered-By", self.powered_by) if self.powered_by else None,
             ("X-App-Version", self.version),
+            ("X-XSS-Protection", self.xss_protection) if self.xss_protection else None,
         ]
         return [p for p in pairs if p is not None]
 
     def cookie(self, value: str) -> str:
         """The ``Set-Cookie`` value of the session cookie."""
-        parts = [f"session={value}", "Path=/"]
+        parts = [f"session={value}", "Path=/", f"Max-Age={self.cookie_max_age}"]
         if self.cookie_secure:
             parts.append("Secure")
         if self.cookie_httponly:
@@ -170,6 +198,19 @@ _CHANGES: dict[str, dict[str, Any]] = {
     "metrics_missing": {"request_metrics": False},
     "errors_under_load": {"errors_under_load": True},
     "slow_under_load": {"slow_under_load": True},
+    "input_raises": {"validates_input": False},
+    "jwt_alg_none": {"jwt_alg_none": True},
+    "jwt_expired_accepted": {"jwt_verify_exp": False},
+    "websocket_refused": {"websocket": False},
+    "rate_limit_missing": {"rate_limit": None},
+    "compression_off": {"compression": False},
+    "assets_short_cache": {"asset_cache": "public, max-age=60"},
+    "html_public_cache": {"html_cache": "public, max-age=3600"},
+    "source_maps_served": {"source_maps": True},
+    "verbose_errors": {"verbose_errors": True},
+    "xss_protection_legacy": {"xss_protection": "1; mode=block"},
+    "cookie_long_lived": {"cookie_max_age": 31536000},
+    "cors_broad_preflight": {"cors_preflight": "broad"},
 }
 assert _CHANGES.keys() == FLAWS.keys(), "every flaw has a description and a change"
 

@@ -53,8 +53,13 @@ def at_least(grade: str, minimum: str) -> bool:
     return GRADES.index(grade) <= GRADES.index(minimum)
 
 
+ADVISORY_BELOW = "A"
+"""Grades below this are a finding (advisory) even when no ``min_grade`` gate is set."""
+
+
 def grade(verdicts: Mapping[str, Verdict], min_grade: str | None = None) -> Verdict:
-    """The grade verdict; fails below ``min_grade`` and names the rules that cost the most."""
+    """The grade verdict: fails below ``min_grade``; below A it is an advisory finding (never a
+    plain pass); names the rules that cost the most."""
     total = score(verdicts)
     mark = letter(total)
     costs = sorted(((v.score, rid) for rid, v in verdicts.items() if v.score < 0))
@@ -66,4 +71,8 @@ def grade(verdicts: Mapping[str, Verdict], min_grade: str | None = None) -> Verd
         return Verdict(False, "grade-below-minimum", reason, observed, f"{min_grade} or better", 0, details)
     expected = f"{min_grade} or better" if min_grade else "(no minimum set)"
     reason = f"header grade {mark} (score {total}; penalties: {costly})"
+    if not at_least(mark, ADVISORY_BELOW):
+        gate = f"the minimum {min_grade} is met" if min_grade else "no minimum set: checks.headers.min_grade"
+        return Verdict(True, "grade-below-a", f"{reason}: below {ADVISORY_BELOW} ({gate})", observed, expected, 0,
+                       details, "advisory")
     return Verdict(True, "grade", reason, observed, expected, 0, details)

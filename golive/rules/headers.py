@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from golive.rules import csp as csp_rules
 from golive.verdict import Verdict, advisory, combine, fail, ok
 
 Pairs = Sequence[tuple[str, str]]
@@ -92,9 +93,7 @@ def hsts(headers: Pairs, min_age: int, include_subdomains: bool = True, preload:
     Browsers honour only the first header (RFC 6797 §8.1), so that is the one judged.
     """
     wanted = (
-        f"max-age>={min_age}"
-        + ("; includeSubDomains" if include_subdomains else "")
-        + ("; preload" if preload else "")
+        f"max-age>={min_age}" + ("; includeSubDomains" if include_subdomains else "") + ("; preload" if preload else "")
     )
     found = values(headers, _HSTS_NAME)
     if not found:
@@ -120,7 +119,7 @@ def hsts(headers: Pairs, min_age: int, include_subdomains: bool = True, preload:
         parts.append(
             fail(
                 "hsts-max-age-too-low",
-                f"{_HSTS_NAME} max-age={age} below {min_age}",
+                f"{_HSTS_NAME} max-age={age} below {min_age} (checks.headers.hsts_min_age)",
                 observed,
                 wanted,
                 score=-10,
@@ -130,14 +129,22 @@ def hsts(headers: Pairs, min_age: int, include_subdomains: bool = True, preload:
         parts.append(
             fail(
                 "hsts-no-include-subdomains",
-                f"{_HSTS_NAME} lacks includeSubDomains",
+                f"{_HSTS_NAME} lacks includeSubDomains (checks.headers.require_include_subdomains)",
                 observed,
                 wanted,
                 score=-5,
             )
         )
     if preload and "preload" not in directives:
-        parts.append(fail("hsts-no-preload", f"{_HSTS_NAME} lacks preload", observed, wanted, score=-5))
+        parts.append(
+            fail(
+                "hsts-no-preload",
+                f"{_HSTS_NAME} lacks preload (checks.headers.require_preload)",
+                observed,
+                wanted,
+                score=-5,
+            )
+        )
     if parts:
         verdict = combine("hsts", parts, "")
         return Verdict(
@@ -157,153 +164,120 @@ def hsts(headers: Pairs, min_age: int, include_subdomains: bool = True, preload:
 # --------------------------------------------------------------------------- CSP
 
 _CSP_NAME = "Content-Security-Policy"
-_BROAD = ("*", "http:", "https:", "data:", "blob:", "filesystem:", "ws:", "wss:")
-_NONCE_OR_HASH = re.compile(r"^'(nonce-|sha256-|sha384-|sha512-)", re.IGNORECASE)
+CSP_EXPECTED = (
+    "script-src (or default-src) without 'unsafe-inline'/'unsafe-eval', insecure schemes, bare schemes "
+    "or wildcard hosts; object-src 'none'"
+)
+_OBJECT_SETTING = "checks.headers.csp_require_object_src"
 
 
-def parse_csp(value: str) -> tuple[dict[str, list[str]], list[str]]:
-    """One policy → {directive: sources}; the first of a repeated directive wins (CSP3 §2.2.1)."""
-    policy: dict[str, list[str]] = {}
-    problems: list[str] = []
-    for raw in value.split(";"):
-        tokens = raw.split()
-        if not tokens:
-            continue
-        name = tokens[0].lower()
-        if not re.fullmatch(r"[a-z][a-z0-9-]*", name):
-            problems.append(f"unparseable directive {shown(tokens[0])!r}")
-            continue
-        if name in policy:
-            problems.append(f"{name} repeated (ignored)")
-            continue
-        policy[name] = [
-            t.lower() if t.startswith("'") or t.endswith(":") or t == "*" else t for t in tokens[1:]
-        ]
-    return policy, problems
-
-
-def parse_policies(headers: Pairs) -> list[dict[str, list[str]]]:
-    """Every enforced CSP (one per header value and per comma-separated policy)."""
-    policies = []
-    for value in values(headers, _CSP_NAME):
-        for one in value.split(","):
-            policy, _ = parse_csp(one)
-            if policy:
-                policies.append(policy)
-    return policies
-
-
-def _effective(policy: dict[str, list[str]], directive: str) -> tuple[str, list[str]] | None:
-    if directive in policy:
-        return directive, policy[directive]
-    if "default-src" in policy:
-        return "default-src", policy["default-src"]
-    return None
-
-
-def _script_problems(sources: list[str]) -> list[str]:
-    """Risky sources of a script-src list, with CSP's own neutralisations applied."""
-    has_nonce = any(_NONCE_OR_HASH.match(s) for s in sources)
-    strict_dynamic = "'strict-dynamic'" in sources
-    found: list[str] = []
-    if "'unsafe-inline'" in sources and not has_nonce and not strict_dynamic:
-        found.append("'unsafe-inline'")
-    if "'unsafe-eval'" in sources:
-        found.append("'unsafe-eval'")
-    if not strict_dynamic:
-        found += [s for s in sources if s in _BROAD or s.lower().startswith("http://")]
+def _governing(policies: Sequence[csp_rules.Policy], directive: str) -> list[tuple[str, list[csp_rules.Finding]]]:
+    """Per policy that restricts ``directive``: (governing directive name, findings)."""
+    found = []
+    for policy in policies:
+        eff = policy.effective(directive)
+        if eff is not None:
+            judge = csp_rules.script_findings if directive.startswith("script-src") else csp_rules.object_findings
+            found.append((eff[0], judge(eff[1])))
     return found
 
 
-def _object_problems(sources: list[str]) -> list[str]:
-    return [s for s in sources if s in _BROAD or s.lower().startswith("http://")]
+def _script_none(policies: Sequence[csp_rules.Policy]) -> bool:
+    """Some enforced policy forbids every script (script-src, else default-src, is 'none')."""
+    for policy in policies:
+        eff = policy.effective("script-src")
+        if eff is not None and csp_rules.is_none(eff[1]):
+            return True
+    return False
 
 
-_SCRIPT_SCORES = {"'unsafe-inline'": -20, "'unsafe-eval'": -10}
+def csp(
+    headers: Pairs,
+    allow: Iterable[str] = (),
+    meta: Sequence[str] = (),
+    require_object_src: bool = True,
+) -> Verdict:
+    """Content-Security-Policy present, parseable, script-src and object-src restricted (CSP Level 3).
 
-
-def csp(headers: Pairs, allow: Iterable[str] = ()) -> Verdict:
-    """Content-Security-Policy present, parseable, script-src and object-src restricted.
-
-    With several policies a script must pass all of them, so a source counts as allowed only
-    when every policy allows it. ``allow`` holds the profile's named exceptions
-    (``"script-src 'unsafe-inline'"``), matched on the logical directive.
+    Every enforced policy counts: each header value, each comma-separated policy in it, and each
+    ``<meta http-equiv>`` policy of the page (``meta``). A script runs only if every policy allows
+    it, so a source is a finding only when every policy that governs the directive allows it.
+    ``allow`` holds the profile's named exceptions (``"script-src 'unsafe-inline'"``), matched on
+    the governing directive or the logical one. ``require_object_src`` (default) wants object-src
+    restricted even when script-src is 'none' (CSP Evaluator); False accepts it (HTTP Observatory).
     """
     allowed = {" ".join(a.split()).lower() for a in allow}
-    expected = (
-        "script-src (or default-src) without 'unsafe-inline'/'unsafe-eval'/*/http:/data:; object-src 'none'"
-    )
+    expected = CSP_EXPECTED
     found = values(headers, _CSP_NAME)
-    if not found or not any(v.strip() for v in found):
-        observed = "(empty)" if found else "(absent)"
+    header_policies = csp_rules.parse_policies(found, "header")
+    meta_policies = csp_rules.parse_policies(meta, "meta")
+    policies = header_policies + meta_policies
+    delivered = [v for v in found if v.strip()] + [f"<meta> {m}" for m in meta if m.strip()]
+    observed = shown(" , ".join(delivered)) if delivered else ("(empty)" if found else "(absent)")
+    ignored = [n for p in policies for n in p.ignored]
+    if not delivered:
         return fail("csp-not-implemented", f"{_CSP_NAME} header missing", observed, expected, score=-25)
-    observed = shown(" , ".join(found))
-    policies: list[dict[str, list[str]]] = []
-    syntax: list[str] = []
-    for value in found:
-        for one in value.split(","):
-            policy, problems = parse_csp(one)
-            syntax += problems
-            if policy:
-                policies.append(policy)
     if not policies:
         return fail(
             "csp-header-invalid",
-            f"{_CSP_NAME} cannot be parsed ({'; '.join(syntax) or 'no directives'})",
+            f"{_CSP_NAME} cannot be parsed ({'; '.join(ignored) or 'no directives'})",
             observed,
             expected,
             score=-25,
         )
     parts: list[Verdict] = []
-    for logical, judge, unset_score in (
-        ("script-src", _script_problems, -20),
-        ("object-src", _object_problems, -10),
-    ):
-        per_policy = []
-        unrestricted = True
-        for policy in policies:
-            eff = _effective(policy, logical)
-            if eff is None:
-                per_policy.append(None)
+    for logical in ("script-src", "object-src"):
+        governing = _governing(policies, logical)
+        if not governing:
+            if f"{logical} *" in allowed:
                 continue
-            unrestricted = False
-            per_policy.append((eff[0], judge(eff[1])))
-        if unrestricted:
-            if (f"{logical} *") in allowed:
-                continue
+            if logical == "object-src" and _script_none(policies):
+                if not require_object_src:
+                    continue
+                reason = (
+                    "object-src not set (nor default-src): <object>/<embed> plugins load from anywhere, and "
+                    "script-src 'none' does not govern them (CSP Evaluator); set object-src 'none', or accept "
+                    f"this as the HTTP Observatory does with {_OBJECT_SETTING}: false"
+                )
+            else:
+                reason = f"{logical} not set (nor default-src): any source allowed"
             parts.append(
                 fail(
                     f"csp-{logical}-unrestricted",
-                    f"{logical} not set (nor default-src): any source allowed",
+                    reason,
                     observed,
                     expected,
-                    score=unset_score,
+                    score=-20 if logical == "script-src" else -10,
                 )
             )
             continue
-        restricting = [p for p in per_policy if p is not None]
-        risky = set.intersection(*(set(p[1]) for p in restricting))
-        if len(restricting) < len(per_policy):
-            pass  # a policy without the directive restricts nothing; the others decide
-        names = sorted({p[0] for p in restricting})
-        for source in sorted(risky):
-            if f"{logical} {source.lower()}" in allowed or any(
-                f"{n} {source.lower()}" in allowed for n in names
-            ):
+        names = sorted({name for name, _ in governing})
+        per_policy = [{f.source.lower(): f for f in findings} for _, findings in governing]
+        common = set.intersection(*(set(p) for p in per_policy))
+        for source in sorted(common, key=lambda s: (s.strip("'").lower(), s)):
+            finding = per_policy[0][source]
+            key = source
+            source = finding.source
+            if f"{logical} {key}" in allowed or any(f"{n} {key}" in allowed for n in names):
                 continue
-            label = "/".join(names)
-            score = _SCRIPT_SCORES.get(source, -20) if logical == "script-src" else -10
+            if logical == "object-src" and not require_object_src and _script_none(policies) and finding.source == "*":
+                continue
+            why = finding.why
+            if logical == "object-src" and _script_none(policies):
+                why += f"; script-src 'none' does not govern plugins ({_OBJECT_SETTING})"
+            slug = re.sub(r"[^a-z0-9]+", "-", source.lower()).strip("-") or "source"
             parts.append(
                 fail(
-                    f"csp-{logical}-{source.strip(chr(39)).rstrip(':')}",
-                    f"{label} allows {source}",
+                    f"csp-{logical}-{slug}",
+                    f"{'/'.join(names)} allows {source} ({why})",
                     observed,
                     expected,
-                    score=score,
+                    score=finding.score,
                 )
             )
     if parts:
-        reason = f"{_CSP_NAME}: " + "; ".join(p.reason for p in parts)
+        note = f"; ignored by browsers: {'; '.join(ignored)}" if ignored else ""
+        reason = f"{_CSP_NAME}: " + "; ".join(p.reason for p in parts) + note
         return Verdict(
             False,
             parts[0].name if len(parts) == 1 else "csp-unsafe",
@@ -311,14 +285,17 @@ def csp(headers: Pairs, allow: Iterable[str] = ()) -> Verdict:
             observed,
             expected,
             _worst(parts),
-            {"problems": [p.name for p in parts], "syntax": syntax},
+            {"problems": [p.name for p in parts], "ignored": ignored},
         )
-    default_none = any(p.get("default-src") == ["'none'"] for p in policies)
-    note = f" (ignored: {'; '.join(syntax)})" if syntax else ""
+    default_none = any(
+        (d := p.get("default-src")) is not None and csp_rules.is_none(d) and len(d) == 1 for p in policies
+    )
+    where = " (from <meta>)" if not header_policies else ""
+    note = f" (ignored by browsers: {'; '.join(ignored)})" if ignored else ""
     return _scored(
         ok(
             "csp-implemented-with-no-unsafe",
-            f"{_CSP_NAME} restricts scripts and objects{note}",
+            f"{_CSP_NAME}{where} restricts scripts and objects{note}",
             observed,
             expected,
         ),
@@ -352,29 +329,37 @@ def content_type_options(headers: Pairs) -> Verdict:
     )
 
 
-def frame_options(headers: Pairs) -> Verdict:
-    """Framing refused: CSP frame-ancestors (preferred) or X-Frame-Options DENY/SAMEORIGIN."""
-    expected = "X-Frame-Options DENY or SAMEORIGIN, or CSP frame-ancestors"
-    for policy in parse_policies(headers):
-        if "frame-ancestors" in policy:
-            sources = policy["frame-ancestors"]
-            if "*" in sources or any(s in ("http:", "https:") for s in sources):
-                continue
-            return _scored(
-                ok(
-                    "frame-ancestors-implemented",
-                    "CSP frame-ancestors restricts framing",
-                    f"frame-ancestors {' '.join(sources) or '(empty)'}",
-                    expected,
-                ),
-                5,
-            )
+def frame_options(headers: Pairs, meta: Sequence[str] = ()) -> Verdict:
+    """Framing refused: CSP frame-ancestors (preferred) or X-Frame-Options DENY/SAMEORIGIN.
+
+    Only a header can set frame-ancestors: the same directive in a ``<meta>`` policy is ignored
+    by browsers (CSP3 §3.3), so it never counts here, and the failure says so.
+    """
+    expected = "X-Frame-Options DENY or SAMEORIGIN, or CSP frame-ancestors (in a header)"
+    for policy in csp_rules.parse_policies(values(headers, _CSP_NAME)):
+        sources = policy.get("frame-ancestors")
+        if sources is None:
+            continue
+        valid = [s for s in sources if s.kind != "invalid"]
+        if any(s.norm in ("*", "http:", "https:") for s in valid):
+            continue
+        return _scored(
+            ok(
+                "frame-ancestors-implemented",
+                "CSP frame-ancestors restricts framing",
+                f"frame-ancestors {' '.join(s.text for s in sources) or '(empty)'}",
+                expected,
+            ),
+            5,
+        )
+    in_meta = any("frame-ancestors" in m.lower() for m in meta)
+    meta_note = "; frame-ancestors in a <meta> policy is ignored by browsers" if in_meta else ""
     found = values(headers, "X-Frame-Options")
     observed = shown(_joined(found))
     if not found:
         return fail(
             "x-frame-options-not-implemented",
-            "X-Frame-Options header missing (and no CSP frame-ancestors)",
+            f"X-Frame-Options header missing (and no CSP frame-ancestors header){meta_note}",
             observed,
             expected,
             score=-20,
@@ -387,55 +372,80 @@ def frame_options(headers: Pairs) -> Verdict:
             observed,
             expected,
         )
-    why = (
-        "deprecated ALLOW-FROM" if any(t.startswith("ALLOW-FROM") for t in tokens) else "not DENY/SAMEORIGIN"
-    )
-    return fail("x-frame-options-header-invalid", f"X-Frame-Options is {why}", observed, expected, score=-20)
+    why = "deprecated ALLOW-FROM" if any(t.startswith("ALLOW-FROM") for t in tokens) else "not DENY/SAMEORIGIN"
+    return fail("x-frame-options-header-invalid", f"X-Frame-Options is {why}{meta_note}", observed, expected, score=-20)
 
 
-REFERRER_TOKENS = (
-    "no-referrer",
-    "no-referrer-when-downgrade",
-    "origin",
-    "origin-when-cross-origin",
-    "same-origin",
-    "strict-origin",
-    "strict-origin-when-cross-origin",
-    "unsafe-url",
-)
+REFERRER_SENDS: dict[str, str] = {
+    "no-referrer": "sends no Referer at all",
+    "same-origin": "sends the full URL (path and query) to this origin only, nothing to other sites",
+    "strict-origin": "sends the origin only (scheme, host, port; never the path) to HTTPS sites, nothing to plain HTTP",
+    "strict-origin-when-cross-origin": "sends the full URL to this origin, the origin only (never the path) "
+    "to other HTTPS sites, nothing to plain HTTP",
+    "origin": "sends the origin (scheme, host, port; never the path or query) to every site, plain HTTP included",
+    "origin-when-cross-origin": "sends the full URL to this origin and the origin (never the path or "
+    "query) to every other site, plain HTTP included",
+    "no-referrer-when-downgrade": "sends the full URL (path and query) to every other HTTPS site, nothing "
+    "to plain HTTP",
+    "unsafe-url": "sends the full URL (path and query) to every site, plain HTTP included",
+}
+"""What each policy sends to whom (Referrer Policy §3), quoted in every message."""
+REFERRER_TOKENS = tuple(REFERRER_SENDS)
 REFERRER_PRIVATE = ("no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin")
-REFERRER_UNSAFE = ("unsafe-url", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin")
+REFERRER_ORIGIN_ONLY = ("origin", "origin-when-cross-origin")
+REFERRER_UNSAFE = ("unsafe-url", "no-referrer-when-downgrade")
+BROWSER_DEFAULT = "strict-origin-when-cross-origin"
 
 
-def referrer_policy(headers: Pairs) -> Verdict:
-    """Referrer-Policy present and private; browsers use the last token they recognise."""
+def referrer_policy(headers: Pairs, meta: Sequence[str] = ()) -> Verdict:
+    """Referrer-Policy decided as the browser does: the last token it recognises wins, header
+    first, then ``<meta name="referrer">`` (later, so it overrides).
+
+    - private (no-referrer, same-origin, strict-origin, strict-origin-when-cross-origin): pass;
+    - origin, origin-when-cross-origin: advisory: the origin reaches other sites, also over plain
+      HTTP, but never the path or query (the HTTP Observatory scores it -5 as "unsafe");
+    - no-referrer-when-downgrade, unsafe-url: fail: paths and queries (tokens, ids) reach others;
+    - missing or invalid: fail (the seeds ask for the header): browsers then apply their own
+      default (strict-origin-when-cross-origin in current ones, the full URL in older ones); the
+      HTTP Observatory passes a missing header with score 0, and so does the grade here. A policy
+      in the page's ``<meta>`` counts.
+    """
     expected = " | ".join(REFERRER_PRIVATE)
     found = values(headers, "Referrer-Policy")
-    observed = shown(_joined(found))
-    if not found:
-        return fail(
-            "referrer-policy-not-implemented", "Referrer-Policy header missing", observed, expected, score=0
-        )
-    tokens = [t.strip().lower() for v in found for t in v.split(",") if t.strip()]
-    known = [t for t in tokens if t in REFERRER_TOKENS]
+    delivered = [*found, *(f"<meta> {m}" for m in meta)]
+    observed = shown(_joined(delivered))
+    tokens = [t.strip().lower() for v in [*found, *meta] for t in v.split(",") if t.strip()]
+    known = [t for t in tokens if t in REFERRER_SENDS]
     if not known:
+        what = "Referrer-Policy has no valid policy" if delivered else "Referrer-Policy header missing"
         return fail(
-            "referrer-policy-header-invalid",
-            "Referrer-Policy has no valid policy",
+            "referrer-policy-not-implemented" if not delivered else "referrer-policy-header-invalid",
+            f"{what}: each browser decides; current ones apply {BROWSER_DEFAULT} "
+            f"({REFERRER_SENDS[BROWSER_DEFAULT]}), older ones send the full URL to every other HTTPS site",
             observed,
             expected,
-            score=-5,
+            score=0 if not delivered else -5,
         )
     effective = known[-1]
+    sends = REFERRER_SENDS[effective]
     if effective in REFERRER_UNSAFE:
         return fail(
             "referrer-policy-unsafe",
-            f"Referrer-Policy {effective} leaks the URL to other sites",
+            f"Referrer-Policy {effective} {sends}: paths and query strings (session ids, tokens, search "
+            "terms) leak to other sites",
             observed,
             expected,
             score=-5,
         )
-    return _scored(ok("referrer-policy-private", f"Referrer-Policy is {effective}", observed, expected), 5)
+    if effective in REFERRER_ORIGIN_ONLY:
+        return advisory(
+            "referrer-policy-origin",
+            f"Referrer-Policy {effective} {sends}; strict-origin-when-cross-origin keeps it from plain-HTTP sites",
+            observed,
+            expected,
+            score=-5,
+        )
+    return _scored(ok("referrer-policy-private", f"Referrer-Policy {effective} {sends}", observed, expected), 5)
 
 
 _PP_ITEM = re.compile(
@@ -460,9 +470,11 @@ def permissions_policy(headers: Pairs, required: bool = False) -> Verdict:
                 expected,
                 score=0,
             )
-        return ok(
+        return advisory(
             "permissions-policy-not-implemented",
-            f"Permissions-Policy header missing{why} (advisory; not required by the profile)",
+            f"Permissions-Policy header missing{why}: camera, microphone, geolocation and other powerful "
+            "features stay available to every frame the page embeds (a finding, not required: "
+            "checks.headers.permissions_policy_required)",
             observed,
             expected,
         )
@@ -652,8 +664,7 @@ def cors(
             parts.append(
                 fail(
                     "cors-origin-reflected",
-                    f"{p.label}: arbitrary Origin {probe_origin} reflected in Access-Control-Allow-Origin"
-                    f"{extra}",
+                    f"{p.label}: arbitrary Origin {probe_origin} reflected in Access-Control-Allow-Origin{extra}",
                     observed,
                     expected,
                     score=-50,
@@ -803,7 +814,7 @@ def _lifetime_part(cookie: Cookie, path: str, policy: CookieLifetimes, now: date
     return fail(
         "cookies-lifetime-too-long",
         f"{kind} cookie {cookie.name} (Set-Cookie on {path}) lives {_days(lifetime)}, above {_days(bound)}",
-        f"{cookie.name}: {cookie.describe()}",
+        f"{cookie.name}=***; {cookie.describe()}",
         f"Max-Age/Expires <= {bound:.0f}s ({_days(bound)})",
         score=0,
     )
@@ -824,7 +835,7 @@ def cookies(set_cookies: Sequence[tuple[str, str]], script_readable: Iterable[st
         if lifetimes is not None and (too_long := _lifetime_part(cookie, path, lifetimes, moment)) is not None:
             parts.append(too_long)
         where = f"cookie {cookie.name} (Set-Cookie on {path})"
-        observed = f"{cookie.name}: {cookie.describe()}"
+        observed = f"{cookie.name}=***; {cookie.describe()}"
         missing: list[str] = []
         score = 0
         if not cookie.secure:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from golive.rules.headers import shown
-from golive.verdict import Verdict, fail, ok
+from golive.verdict import Verdict, fail, not_applicable, ok
 
 PERMANENT = (301, 308)
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -44,9 +44,32 @@ def next_hop(hop: Hop, max_hops: int, hops_so_far: int) -> str | None:
     return None
 
 
-def https_redirect(hops: Sequence[Hop], hostname: str) -> Verdict:
-    """Plain HTTP answers 301/308 (possibly after same-host http hops) to https on ``hostname``."""
-    expected = f"301 or 308 to https://{hostname}/…"
+def no_plain_http(url: str, reason: str) -> Verdict:
+    """http.https_redirect when nothing listens on the plain-HTTP URL (the connection is refused).
+
+    Nothing can be served in clear text there, so there is nothing to redirect: the property the
+    check protects holds, and the sign-off says why instead of reading "passed". A listener that
+    accepts and then never answers is another matter (a timeout: the check fails as unreachable).
+    """
+    return not_applicable(
+        "redirection-not-needed-no-http",
+        f"nothing listens on plain HTTP at {url} ({reason}): no page is served in clear text, so there is "
+        "nothing to redirect (HSTS keeps browsers on https)",
+        observed=reason,
+    )
+
+
+TEMPORARY_SETTING = "checks.headers.allow_temporary_redirect"
+
+
+def https_redirect(hops: Sequence[Hop], hostname: str, allow_temporary: bool = False) -> Verdict:
+    """Plain HTTP answers 301/308 (possibly after same-host http hops) to https on ``hostname``.
+
+    ``allow_temporary`` (``checks.headers.allow_temporary_redirect``) accepts 302/307 as the HTTP
+    Observatory does; by default golive asks for a permanent redirect, which browsers and caches
+    remember, so that later visits do not go out over plain HTTP first.
+    """
+    expected = f"{'301, 302, 307 or 308' if allow_temporary else '301 or 308'} to https://{hostname}/…"
     if not hops:
         return fail(
             "redirection-missing", "no response from the plain-HTTP URL", "(none)", expected, score=-20
@@ -96,14 +119,25 @@ def https_redirect(hops: Sequence[Hop], hostname: str) -> Verdict:
             score=-10,
             chain=chain,
         )
-    if temporary:
+    if temporary and not allow_temporary:
         return fail(
             "redirection-temporary",
-            f"{first_url} redirects with a temporary {temporary[0].status} (browsers and caches will keep "
-            "asking over plain HTTP)",
+            f"{first_url} redirects with a temporary {temporary[0].status}: browsers and caches do not "
+            "remember it and keep asking over plain HTTP first, where the redirect can be stripped; answer "
+            f"301 or 308 (or accept temporary redirects, as the HTTP Observatory does, with {TEMPORARY_SETTING}: "
+            "true)",
             observed,
             expected,
             score=-5,
+            chain=chain,
+        )
+    if temporary:
+        return ok(
+            "redirection-to-https",
+            f"{first_url} redirects with a temporary {temporary[0].status} to {last.target} (accepted by "
+            f"{TEMPORARY_SETTING})",
+            observed,
+            expected,
             chain=chain,
         )
     return ok(

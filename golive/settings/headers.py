@@ -41,6 +41,10 @@ class HeadersSettings(StrictModel):
     - ``min_grade``: lowest acceptable Observatory-style grade (``headers.grade``); none by default.
     - ``permissions_policy_required``: make a missing Permissions-Policy a failure (advisory item).
     - ``redirect_max_hops``: redirects followed by ``http.https_redirect``.
+    - ``csp_require_object_src``: object-src must be restricted even when script-src is 'none'
+      (CSP Evaluator's view, default); false accepts it, as the HTTP Observatory does.
+    - ``allow_temporary_redirect``: accept a 302/307 redirect to HTTPS (the Observatory does);
+      default false: browsers do not remember a temporary redirect, so 301/308 is asked for.
     - ``cors_allowed_methods`` / ``cors_allowed_headers``: what a CORS preflight may grant
       (``*`` and methods outside the set fail); ``cors_max_age``: the longest preflight cache.
     - ``cors_admin_paths``: paths that must send no CORS grant at all, even to allowed origins.
@@ -63,6 +67,8 @@ class HeadersSettings(StrictModel):
     min_grade: str | None = None
     permissions_policy_required: bool = False
     redirect_max_hops: int = Field(3, ge=1, le=10)
+    csp_require_object_src: bool = True
+    allow_temporary_redirect: bool = False
     cors_allowed_methods: list[str] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     cors_allowed_headers: list[str] | None = None
     cors_max_age: Duration = Field(86400.0, ge=0)

@@ -55,6 +55,21 @@ ADMIN = (
 """The admin area: it sets its own headers, so it inherits no CORS grant (nginx add_header rule)."""
 
 
+META_HOME = (
+    'return 200 "<html><head><meta http-equiv=\\"Content-Security-Policy\\" content=\\"default-src '
+    "'self'; object-src 'none'; frame-ancestors 'none'\\\"></head><body>welcome</body></html>\\n\";"
+)
+"""A home page whose CSP comes in a <meta> element (nginx string: quotes escaped)."""
+TOKEN_HOME = (
+    'return 200 "<html><head><title>Shop</title></head><body><form method=\\"post\\">'
+    '<input type=\\"hidden\\" name=\\"csrf_token\\" value=\\"$TOKEN\\"></form>'
+    + "welcome " * 40
+    + '</body></html>\\n";'
+)
+"""A page carrying a CSRF token (``$TOKEN``), long enough for nginx to compress it."""
+GZIP = "        gzip on;\n        gzip_min_length 0;\n"
+
+
 @dataclass(frozen=True)
 class Variant:
     """One server block: header overrides (None removes a header) and extra locations."""
@@ -66,6 +81,7 @@ class Variant:
     home: str = 'return 200 "<html><title>Home</title>welcome</html>\\n";'
     https: bool = True
     redirect: str | None = None
+    extra: str = ""
 
 
 VARIANTS: dict[str, Variant] = {
@@ -130,11 +146,38 @@ VARIANTS: dict[str, Variant] = {
         locations="        location /uploads/ {{ alias {site}/uploads/; autoindex on; }}\n"
     ),
     "stack_trace": Variant(fallback=f'return 500 "{TRACEBACK}";'),
+    # CSP Level 3 (issue 16): one offending source or token each; the message must name it
+    "csp_insecure_scheme": Variant(
+        {"Content-Security-Policy": "default-src 'self'; script-src 'self' ftp://cdn.golive.test; "
+         "object-src 'none'; frame-ancestors 'none'"}
+    ),
+    "csp_wildcard_host": Variant(
+        {"Content-Security-Policy": "default-src 'self'; script-src https://*; object-src 'none'; "
+         "frame-ancestors 'none'"}
+    ),
+    "csp_bare_scheme": Variant(
+        {"Content-Security-Policy": "default-src 'self'; script-src 'self' https:; object-src 'none'; "
+         "frame-ancestors 'none'"}
+    ),
+    "csp_glued_nonce": Variant(
+        {"Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline' 'nonce-abc''strict-dynamic'; "
+         "object-src 'none'; frame-ancestors 'none'"}
+    ),
+    "csp_script_none": Variant({"Content-Security-Policy": "script-src 'none'; frame-ancestors 'none'"}),
+    # a policy delivered only in <meta>: enforced for scripts, but its frame-ancestors is ignored
+    "csp_meta_only": Variant({"Content-Security-Policy": None}, home=META_HOME),
+    "meta_frame_ancestors": Variant(
+        {"Content-Security-Policy": None, "X-Frame-Options": None}, home=META_HOME
+    ),
+    "referrer_origin": Variant({"Referrer-Policy": "origin"}),
+    "breach_token": Variant(extra=GZIP, home=TOKEN_HOME.replace("$TOKEN", "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA")),
+    "breach_masked": Variant(extra=GZIP, home=TOKEN_HOME.replace("$TOKEN", "$request_id")),
     "http_sound": Variant(https=False, redirect="return 301 https://{hostname}:{sound_port}$request_uri;"),
     "http_302": Variant(https=False, redirect="return 302 https://{hostname}:{sound_port}$request_uri;"),
     "http_no_redirect": Variant(https=False, redirect='return 200 "plain http page\\n";'),
     "http_to_http": Variant(https=False, redirect="return 301 http://{hostname}:{own_port}/elsewhere;"),
     "http_off_host": Variant(https=False, redirect="return 301 https://evil.golive.test$request_uri;"),
+    "http_307": Variant(https=False, redirect="return 307 https://{hostname}:{sound_port}$request_uri;"),
 }
 
 HEALTH = '        location = /api/health { default_type application/json; return 200 \'{"status":"ok"}\'; }\n'
@@ -198,7 +241,7 @@ def _block(
     return (
         f"    server {{  # {name}\n        listen 127.0.0.1:{port} ssl;\n        server_name {HOSTNAME};\n"
         f"        ssl_certificate {tls[0]};\n        ssl_certificate_key {tls[1]};\n"
-        f"        server_tokens {tokens};\n        default_type text/html;\n{_headers(variant)}"
+        f"        server_tokens {tokens};\n        default_type text/html;\n{variant.extra}{_headers(variant)}"
         f"        location = / {{ {variant.home} }}\n"
         f'        location = /app/ {{ return 200 "<html><title>App</title>welcome</html>\\n"; }}\n'
         f"{'' if 'location = /api/health' in locations else HEALTH}"
