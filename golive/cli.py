@@ -225,6 +225,11 @@ def cmd_verdict(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     for reason in document.reasons:
         print(f"  {reason}")
+    from golive.status import Status
+
+    advisories = document.in_status(Status.ADVISORY)
+    if advisories:
+        print(f"  {len(advisories)} advisory finding(s), not blocking: {', '.join(i.id for i in advisories)}")
     release = f", release {document.run.release}" if document.run.release else ""
     print(f"VERDICT: {document.verdict} (profile {document.profile}, {document.environment}{release})")
     _print_approvals(Path(args.dir))
@@ -267,6 +272,22 @@ def cmd_approve(args: argparse.Namespace) -> int:
     print(f"golive approve: {entry.approved_by} approved the {entry.verdict} sign-off of {entry.profile}"
           f"{against}; recorded in {report_dir / APPROVAL_JSON} and approval.md")
     return EXIT_OK
+
+
+def cmd_load_worker(args: argparse.Namespace) -> int:
+    """A locust worker for golive runs on this machine: scenarios and settings come from the master."""
+    from golive.load.address import AddressError, parse_endpoint
+    from golive.load.agent import serve
+
+    try:
+        master = parse_endpoint(args.master, listen=False)
+    except AddressError as exc:
+        print(f"golive load-worker: --master: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.runs < 0:
+        print("golive load-worker: --runs: expected 0 (no limit) or more", file=sys.stderr)
+        return EXIT_USAGE
+    return serve(master, name=args.name, runs=args.runs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -357,6 +378,15 @@ def build_parser() -> argparse.ArgumentParser:
     verdict = sub.add_parser("verdict", help="print the verdict of a report dir; exit 0 on GO, 1 on NO-GO")
     verdict.add_argument("dir", nargs="?", default="reports")
     verdict.set_defaults(func=cmd_verdict)
+
+    load_worker = sub.add_parser("load-worker", help="a load worker on this machine for golive runs whose "
+                                 "checks.load.remote_workers wait for it")
+    load_worker.add_argument("--master", required=True, help="HOST:PORT of golive's load master "
+                             "(checks.load.master_bind)")
+    load_worker.add_argument("--name", help="this worker's name in the evidence (default: the host name)")
+    load_worker.add_argument("--runs", type=int, default=0, help="end after this many runs (default 0: "
+                             "serve runs until SIGINT/SIGTERM)")
+    load_worker.set_defaults(func=cmd_load_worker)
     return parser
 
 
