@@ -16,6 +16,7 @@ ask for golive, so that none of this touches another project's pytest run.
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import pkgutil
 import shutil
@@ -131,7 +132,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[ALLURE_ACTIVE] = config.pluginmanager.has_plugin(ALLURE_PLUGIN)
     for module in _fixture_modules():
         if not config.pluginmanager.has_plugin(module):
-            config.pluginmanager.import_plugin(module)
+            # registered, not import_plugin'ed: fixture modules import each other (their helpers), and
+            # pytest's assertion rewriting of plugins would warn about every one already imported
+            config.pluginmanager.register(importlib.import_module(module), module)
     if profile is None:
         return
     config.add_cleanup(redactor.install_logging())  # captured logs, --log-level output, allure's log
