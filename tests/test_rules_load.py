@@ -195,6 +195,8 @@ def test_invalid_threshold_is_a_profile_error_with_key_path(tmp_path: Path) -> N
 def test_locustfile_path_is_resolved_from_the_profile(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text("name: p\nchecks:\n  load:\n    locustfile: lf/mine.py\n")
+    (tmp_path / "lf").mkdir()
+    (tmp_path / "lf" / "mine.py").write_text("from locust import HttpUser\n")  # must exist at load
     assert load_profile(path).checks.load.locustfile == str(tmp_path / "lf" / "mine.py")
 
 
