@@ -40,6 +40,8 @@ def subjects(profile: Profile, redactor: Redactor) -> list[SubjectScope]:
            for t in profile.targets]
     out += [SubjectScope(kind="host", name=h.name, where=redactor.text(h.connection), roles=list(h.roles))
             for h in profile.hosts]
+    out += [SubjectScope(kind="tls_endpoint", name=e.name, where=redactor.text(e.where), roles=list(e.roles))
+            for e in profile.tls_endpoints]
     for db in profile.databases:
         where = db.dsn or (f"backup at {db.backup.location}" if db.backup and getattr(db.backup, "location", None)
                            else "(no dsn)")
