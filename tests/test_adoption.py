@@ -134,22 +134,27 @@ def test_bad_profile_is_exit_4_naming_file_and_key(pytester: pytest.Pytester, tm
 
 
 def test_subject_filters_narrow_every_kind(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    """``--golive-target web`` runs web's checks and no host or database check (and the reverse)."""
+    """``--golive-target web`` runs web's checks and no host or database check (and the reverse); a
+    non-HTTP TLS endpoint is a target for the filter."""
     profile = unreachable_profile(
         tmp_path / "deploy",
+        tls_endpoints=[{"name": "pg", "host": "127.0.0.1", "port": closed_port(), "protocol": "postgres"}],
         hosts=[{"name": "box", "connection": "local://"}],
         databases=[{"name": "main", "dsn": f"postgresql://u@127.0.0.1:{closed_port()}/db"}],
         checks={"prerequisites": {"min_cpus": 1}},
     )
     out = tmp_path / "out"
     pytester.runpytest_subprocess("--profile", str(profile), "--report-dir", str(out), "--golive-target", "web",
-                       "-m", "not load and not tls")
+                                  "-m", "not load and not tls")
     subjects = {r["subject"] for item in signoff(out)["items"] for r in item["results"]}
     assert subjects == {"web"}
     pytester.runpytest_subprocess("--profile", str(profile), "--report-dir", str(out), "--golive-host", "box",
                                   "-m", "prereq")
     doc = signoff(out)
     assert {r["subject"] for item in doc["items"] for r in item["results"]} == {"box"}
+    pytester.runpytest_subprocess("--profile", str(profile), "--report-dir", str(out), "--golive-target", "pg",
+                                  "-m", "tls")
+    assert {r["subject"] for item in signoff(out)["items"] for r in item["results"]} == {"pg"}
     unknown = pytester.runpytest_subprocess("--profile", str(profile), "--golive-database", "nope")
     assert unknown.ret == pytest.ExitCode.USAGE_ERROR
     assert "--golive-database nope: not in profile 'staging' (known databases: main)" in unknown.stderr.str()
