@@ -12,6 +12,9 @@ Each is a real TCP server on loopback (one thread per connection) with one behav
   same for TLS labs);
 - ``tls_server(root)``: a well-behaved TLS server, the upstream a ``trickle_proxy`` slows down.
 
+``start_dripping()`` / ``start_silent()`` are the same dripping and silent servers as objects with
+a ``url`` and ``stop()`` (for tests that hold a server across calls).
+
 ``serve(behaviour)`` runs one; on exit every connection is closed and every thread joined.
 """
 
@@ -26,6 +29,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 Behaviour = Callable[[socket.socket, threading.Event], None]
@@ -226,3 +230,62 @@ def serve(behaviour: Behaviour) -> Iterator[int]:
         for thread in threads:
             thread.join(2)
         listener.close()
+
+
+@dataclass
+class StallingServer:
+    sock: socket.socket
+    stopping: threading.Event = field(default_factory=threading.Event)
+    held: list[socket.socket] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for conn in self.held:
+            with contextlib.suppress(OSError):
+                conn.close()
+        self.sock.close()
+
+
+def _serve(server: StallingServer, on_connect) -> None:  # type: ignore[no-untyped-def]
+    server.sock.settimeout(0.2)
+    while not server.stopping.is_set():
+        try:
+            conn, _ = server.sock.accept()
+        except OSError:
+            continue
+        server.held.append(conn)
+        threading.Thread(target=on_connect, args=(conn,), daemon=True).start()
+
+
+def _listen() -> StallingServer:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(32)
+    return StallingServer(sock)
+
+
+def start_dripping(interval: float = 0.5) -> StallingServer:
+    server = _listen()
+
+    def drip(conn: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            count = 0
+            while not server.stopping.is_set():
+                time.sleep(interval)
+                conn.sendall(b"X-Drip-%d: 1\r\n" % count)
+                count += 1
+
+    threading.Thread(target=_serve, args=(server, drip), daemon=True).start()
+    return server
+
+
+def start_silent() -> StallingServer:
+    server = _listen()
+    threading.Thread(target=_serve, args=(server, lambda conn: None), daemon=True).start()
+    return server
