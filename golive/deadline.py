@@ -1,107 +1,122 @@
-"""A *total* deadline for an httpx request, not a per-read timeout.
+"""Total deadlines for network calls: the profile's ``timeout`` bounds a whole request, not each read.
 
-httpx's timeouts bound each connect, read and write: a server that drips one header line every
-second keeps a request alive for ever while no single read ever times out. ``DeadlineTransport``
-gives its connections an httpcore network backend that shortens every connect, TLS handshake, read
-and write to what is left of the request's deadline, and fails the request once nothing is left;
-``within(seconds)`` sets that deadline around a request (per thread)::
+A socket timeout bounds one blocking call. A server that drips one header line every two seconds,
+or trickles one byte a second, answers every read in time and holds a request open for as long as
+it likes. golive gives every request a deadline (``Deadline``) and hands each blocking socket call
+only the time that is left (``Deadline.left``); once it is spent, the next call fails at once.
+CPython's TLS handshake and TLS reads already treat the socket timeout as a deadline for the whole
+call, so a server that stalls mid-handshake is bounded too.
 
-    client = httpx.Client(transport=DeadlineTransport(verify=True), timeout=5)
-    with within(5):
-        client.get(url)          # at most ~5 s in total, however the server behaves
+- ``within(seconds)``: the requests made inside the block (this thread) share one deadline;
+- ``golive.http_transport.DeadlineTransport`` / ``client()``: an httpx transport that honours it
+  (and, outside ``within``, gives each request its own timeout as its total deadline);
+- ``connect()`` / ``resolve()``: a TCP connection / name resolution within a deadline, for probes
+  that speak to sockets directly (``getaddrinfo`` has no timeout of its own: it runs on a helper
+  thread that is abandoned at the deadline).
 
-Outside ``within`` the transport behaves like httpx's own. Used by the monitoring APIs
-(Prometheus, Alertmanager, Grafana); any httpx client can use it.
+This module imports no HTTP library (plugin start-up stays light); the transport lives in
+``golive.http_transport``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ssl
+import ipaddress
+import socket
 import threading
 import time
-import typing
-from collections.abc import Iterator
-
-import httpcore
-import httpx
-
-_state = threading.local()
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 
-class DeadlinePassed(httpcore.ReadTimeout):
-    """The request's total deadline passed (a ReadTimeout to httpx, which maps it)."""
+class DeadlineExceeded(TimeoutError):
+    """The total deadline of a network call passed."""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A point on the monotonic clock by which a network call must be over."""
+
+    at: float
+    total: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds, seconds)
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def left(self, timeout: float | None = None,
+             error: Callable[[str], BaseException] = DeadlineExceeded) -> float:
+        """The time the next blocking call may take: the rest of the deadline (or less when
+        ``timeout`` is shorter); raises ``error`` once the deadline has passed."""
+        remaining = self.remaining()
+        if remaining <= 0:
+            raise error(f"total deadline of {self.total:g}s reached")
+        return remaining if timeout is None else min(timeout, remaining)
+
+
+CURRENT: ContextVar[Deadline | None] = ContextVar("golive_deadline", default=None)
+"""The deadline of the request the current thread is making (each thread has its own context)."""
 
 
 @contextlib.contextmanager
-def within(seconds: float) -> Iterator[None]:
-    """Run the requests inside the block under a total deadline of ``seconds``."""
-    previous = getattr(_state, "end", None)
-    _state.end = time.monotonic() + seconds
+def within(seconds: float) -> Iterator[Deadline]:
+    """Run the requests inside the block under one total deadline of ``seconds``."""
+    deadline = Deadline.after(seconds)
+    token = CURRENT.set(deadline)
     try:
-        yield
+        yield deadline
     finally:
-        _state.end = previous
+        CURRENT.reset(token)
 
 
-def _clamp(timeout: float | None, error: type[Exception] = DeadlinePassed) -> float | None:
-    end = getattr(_state, "end", None)
-    if end is None:
-        return timeout
-    remaining = end - time.monotonic()
-    if remaining <= 0:
-        raise error("the request's total deadline passed")
-    return remaining if timeout is None else min(timeout, remaining)
+def is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
-class _Stream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
+def resolve(host: str, port: int, deadline: Deadline) -> list[tuple[int, int, int, str, tuple]]:
+    """``getaddrinfo`` bounded by ``deadline`` (a helper thread; abandoned if it overruns)."""
+    if is_address(host):
+        return socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    found: list[list] = []
+    failed: list[BaseException] = []
+    done = threading.Event()
 
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _clamp(timeout))
+    def lookup() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except BaseException as exc:  # handed to the caller
+            failed.append(exc)
+        finally:
+            done.set()
 
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
-        return _Stream(self._inner.start_tls(ssl_context, server_hostname, _clamp(timeout, httpcore.ConnectTimeout)))
-
-    def get_extra_info(self, info: str) -> typing.Any:
-        return self._inner.get_extra_info(info)
-
-
-class _Backend(httpcore.NetworkBackend):
-    def __init__(self) -> None:
-        self._inner = httpcore.SyncBackend()
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.NetworkStream:
-        return _Stream(self._inner.connect_tcp(host, port, _clamp(timeout, httpcore.ConnectTimeout), local_address,
-                                               socket_options))
-
-    def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.NetworkStream:
-        return _Stream(self._inner.connect_unix_socket(path, _clamp(timeout, httpcore.ConnectTimeout),
-                                                       socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
+    threading.Thread(target=lookup, name="golive-resolve", daemon=True).start()
+    if not done.wait(deadline.left()):
+        raise DeadlineExceeded(f"name resolution of {host} took longer than {deadline.total:g}s")
+    if failed:
+        raise failed[0]
+    return found[0]
 
 
-class DeadlineTransport(httpx.HTTPTransport):
-    """httpx's transport over a connection pool whose network backend honours ``within``."""
-
-    def __init__(self, verify: ssl.SSLContext | str | bool = True, http2: bool = False,
-                 limits: httpx.Limits | None = None) -> None:
-        limits = limits or httpx.Limits(max_connections=10, max_keepalive_connections=5)
-        super().__init__(verify=verify, http2=http2, limits=limits)
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify), max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
-            http1=True, http2=http2, network_backend=_Backend(),
-        )
+def connect(host: str, port: int, deadline: Deadline) -> socket.socket:
+    """A TCP connection to ``host:port`` opened within ``deadline`` (every resolved address tried)."""
+    error: OSError | None = None
+    for family, kind, proto, _, address in resolve(host, port, deadline):
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(deadline.left())
+            sock.connect(address)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+            if isinstance(exc, TimeoutError):
+                break
+    raise error or OSError(f"no address for {host}")

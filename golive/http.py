@@ -23,8 +23,8 @@ from urllib.parse import urlsplit, urlunsplit
 if TYPE_CHECKING:
     import httpx
 
-from golive import deadlines
-from golive.deadlines import Deadline
+from golive import deadline as deadlines
+from golive.deadline import Deadline
 from golive.memo import SingleFlight
 from golive.profile import Target
 from golive.reach import Endpoint, Reachability

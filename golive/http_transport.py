@@ -1,10 +1,11 @@
 """An httpx transport whose requests have a total deadline (the request's timeout), body included.
 
 httpx's timeouts bound each connect, read and write; ``DeadlineTransport`` also bounds their sum.
-Each request carries a ``golive.deadlines.Deadline`` (from its own timeout) in a context variable
+Each request carries a ``golive.deadline.Deadline`` (from its own timeout) in a context variable
 while httpcore works on it, and the network backend below httpcore hands every socket call only
 the time that is left, so a dripping or trickling server gets a ``ReadTimeout`` at the deadline.
-The response body is read under the same deadline (the stream is wrapped).
+The response body is read under the same deadline (the stream is wrapped). A deadline set with
+``golive.deadline.within`` around the request wins (several requests can share one).
 
 Imported lazily (httpx and httpcore cost start-up time): ``golive.http`` and any domain that talks
 HTTP builds its client with ``client()``.
@@ -20,8 +21,8 @@ from typing import Any
 import httpcore
 import httpx
 
-from golive import deadlines
-from golive.deadlines import Deadline
+from golive import deadline as deadlines
+from golive.deadline import Deadline
 
 
 def _left(timeout: float | None, error: type[Exception]) -> float | None:

@@ -7,7 +7,8 @@ import time
 import httpx
 import pytest
 
-from golive.deadline import DeadlineTransport, within
+from golive.deadline import within
+from golive.http_transport import DeadlineTransport
 from tests.servers.stalling import start_dripping, start_silent
 
 

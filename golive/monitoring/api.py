@@ -39,7 +39,7 @@ class MonitoringApi:
     def __init__(self, endpoint: ServiceEndpoint) -> None:
         import httpx  # lazily: plugin start-up stays light
 
-        from golive.deadline import DeadlineTransport
+        from golive.http_transport import DeadlineTransport
 
         self.endpoint = endpoint
         headers = {"User-Agent": "golive", "Accept": "application/json"}

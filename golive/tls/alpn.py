@@ -14,8 +14,8 @@ import socket
 import ssl
 from dataclasses import dataclass
 
-from golive import deadlines
-from golive.deadlines import Deadline
+from golive import deadline as deadlines
+from golive.deadline import Deadline
 
 NOT_TLS_REASONS = (
     "WRONG_VERSION_NUMBER",
