@@ -175,6 +175,7 @@ def test_progress_on_a_terminal_names_what_it_waits_on(tmp_path: Path) -> None:
         profile.write_text(yaml.safe_dump(_fleet_profile({**ports, "hung": hung}) | {"timeout": "6s"}))
         shown = _run_on_a_tty(["-m", "smoke"], profile, tmp_path / "tty")
         quiet = _run_on_a_tty(["-m", "smoke", "-q"], profile, tmp_path / "quiet")
+        (tmp_path / "piped").mkdir()
         piped = run_golive(profile, "-m", "smoke", tmp_path=tmp_path / "piped")
     assert "subjects observed; still waiting on hung" in shown, shown[-3000:]
     assert "still waiting on" not in quiet, quiet[-3000:]
