@@ -24,7 +24,9 @@ import os
 import pwd
 import shutil
 import subprocess
+import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +82,8 @@ class PgBackRest:
         self.owner = owner  # BackupDrill: installs, scratch places, timeouts, source snapshots
         self._info: dict[str, dict[str, Any] | str] = {}
         self._restored: dict[str, RestoredCluster] = {}
+        self._restoring: dict[str, Future[RestoredCluster]] = {}
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ the command line
 
@@ -186,6 +190,8 @@ class PgBackRest:
                 problems.append(f"WAL {wal.get('start')}..{wal.get('stop')} of the backup not in the archive "
                                 f"({archive['min']}..{archive['max']})")
         verified = ""
+        if not problems and db.name in self.owner.restore_planned:
+            self.start_restore(db)
         if not problems and db.backup.pgbackrest.verify:
             done = self._run(db, "verify", "--output=text", timeout=max(600.0, db.backup.rto))
             report = [line.strip() for line in done.stdout.splitlines() if line.strip()]
@@ -207,10 +213,21 @@ class PgBackRest:
 
     # ------------------------------------------------------------------ restore
 
+    def start_restore(self, db: Any) -> None:
+        """Start the restore in the background (``integrity`` runs ``verify`` meanwhile: both only
+        read the repository, and a person would wait for one, then the other)."""
+        with self._lock:
+            if db.name not in self._restoring and db.name not in self._restored:
+                self._restoring[db.name] = self.owner.background(self._restore, db)
+
     def restore(self, db: Any) -> RestoredCluster:
-        if db.name in self._restored:
-            return self._restored[db.name]
-        self._restored[db.name] = result = self._restore(db)
+        with self._lock:
+            if db.name in self._restored:
+                return self._restored[db.name]
+            running = self._restoring.pop(db.name, None)
+        result = running.result() if running is not None else self._restore(db)
+        with self._lock:
+            self._restored[db.name] = result
         return result
 
     def _restore(self, db: Any) -> RestoredCluster:
