@@ -101,15 +101,16 @@ class PgBackRest:
         key = db.backup.encryption
         if key is not None and key.passphrase:
             env["PGBACKREST_REPO1_CIPHER_PASS"] = key.passphrase  # never on the command line
+            env.setdefault("PGBACKREST_REPO1_CIPHER_TYPE", "aes-256-cbc")
         return env
 
-    def _run(self, db: Any, command: str, *extra: str, as_postgres: bool = False,
-             timeout: float = 600.0) -> subprocess.CompletedProcess[str]:
+    def _run(self, db: Any, command: str, *extra: str, as_postgres: bool = False, timeout: float = 600.0,
+             after: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
         binary = shutil.which(BINARY)
         if binary is None:
             raise PgBackRestError("pgbackrest is not installed (apt-get install pgbackrest)")
-        argv = [*(_as_postgres() if as_postgres else []), binary, *self._options(db), *extra, command]
-        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False,
+        argv = [*(_as_postgres() if as_postgres else []), binary, *self._options(db), *extra, command, *after]
+        return subprocess.run(argv, capture_output=True, text=True, errors="replace", timeout=timeout, check=False,
                               env=self._env(db), stdin=subprocess.DEVNULL)
 
     # ------------------------------------------------------------------ info, listing
@@ -125,13 +126,20 @@ class PgBackRest:
                 if done.returncode != 0:
                     self._info[db.name] = f"pgbackrest info failed: {_last_error(done.stderr)}"
                 else:
-                    stanzas = json.loads(done.stdout or "[]")
-                    mine = [s for s in stanzas if s.get("name") == db.backup.pgbackrest.stanza]
-                    self._info[db.name] = mine[0] if mine else f"stanza {db.backup.pgbackrest.stanza} not found"
+                    self._info[db.name] = self._stanza(db, done.stdout)
         found = self._info[db.name]
         if isinstance(found, str):
             raise PgBackRestError(found)
         return found
+
+    @staticmethod
+    def _stanza(db: Any, output: str) -> dict[str, Any] | str:
+        try:
+            stanzas = json.loads(output or "[]")
+        except ValueError:  # what a wrong repository passphrase decrypts to
+            return "pgbackrest info answered garbage: the repository does not decrypt with the given passphrase"
+        mine = [s for s in stanzas if s.get("name") == db.backup.pgbackrest.stanza]
+        return mine[0] if mine else f"stanza {db.backup.pgbackrest.stanza} not found"
 
     def located(self, db: Any) -> Located:
         where = f"{db.backup.location} (stanza {db.backup.pgbackrest.stanza})"
@@ -155,9 +163,21 @@ class PgBackRest:
         if cipher == "none":
             return DecryptObservation(where, "pgbackrest", False, True,
                                       "is in a repository without encryption (repo1-cipher-type none)")
-        return DecryptObservation(where, "pgbackrest", True, info.get("status", {}).get("code") == 0,
-                                  f"is in a {cipher} repository and reads with the profile's passphrase",
-                                  inner="pgbackrest")
+        backups = info.get("backup") or []
+        if not backups:
+            return DecryptObservation(where, "pgbackrest", True, False, "has no backup set to decrypt")
+        label = backups[-1]["label"]
+        # the newest set's manifest, decrypted with the profile's passphrase (info alone may not notice
+        # a wrong one): pgbackrest repo-get decrypts, then the INI must be readable
+        done = self._run(db, "repo-get", timeout=max(60.0, self.owner.timeout(db) * 6),
+                         after=(f"backup/{db.backup.pgbackrest.stanza}/{label}/backup.manifest",))
+        if done.returncode != 0 or "[backup]" not in done.stdout:
+            why = _last_error(done.stderr) if done.returncode != 0 else "the decrypted manifest is garbage"
+            return DecryptObservation(where, "pgbackrest", True, False,
+                                      f"cannot be read with the profile's passphrase: {why}")
+        return DecryptObservation(where, "pgbackrest", True, True,
+                                  f"is in a {cipher} repository and set {label} decrypts with the profile's "
+                                  "passphrase", inner="pgbackrest")
 
     # ------------------------------------------------------------------ integrity
 
