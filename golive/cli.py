@@ -61,9 +61,23 @@ def cmd_profile_validate(args: argparse.Namespace) -> int:
     print(f"{profile.source}: valid profile {profile.name!r} ({profile.environment}): "
           f"{len(profile.targets)} targets, {len(profile.hosts)} hosts, {len(profile.databases)} databases, "
           f"{len(profile.waivers)} waivers, {len(profile.attestations)} attestations")
-    expired = [w.check for w in profile.waivers if w.expired()]
-    if expired:
-        print(f"note: expired waivers (they no longer waive): {', '.join(expired)}")
+    from golive.profile import expiry_notes
+
+    for note in expiry_notes(profile):
+        print(f"note: {note}")
+    return EXIT_OK
+
+
+def cmd_profile_schema(args: argparse.Namespace) -> int:
+    """The profile's JSON Schema (for editor completion through yaml-language-server)."""
+    from golive.profile_schema import profile_schema
+
+    text = json.dumps(profile_schema(), indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}; first line of a profile: # yaml-language-server: $schema={args.output}")
+    else:
+        sys.stdout.write(text)
     return EXIT_OK
 
 
@@ -332,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate = psub.add_parser("validate", help="validate a profile (exit 4 with file and key on errors)")
     validate.add_argument("path")
     validate.set_defaults(func=cmd_profile_validate)
+    schema = psub.add_parser("schema", help="the profile's JSON Schema (editor completion: yaml-language-server)")
+    schema.add_argument("-o", "--output", help="write it to this file instead of standard output")
+    schema.set_defaults(func=cmd_profile_schema)
     show = psub.add_parser("show", help="the effective profile after extends and interpolation, "
                            "secrets masked")
     show.add_argument("path")
@@ -412,14 +429,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _guarded(command: Callable[[], int]) -> int:
-    """Run a command: Ctrl-C and a closed output pipe end it quietly with their exit codes."""
+    """Run a command: Ctrl-C, SIGTERM (treated alike, so that every command cleans up, e.g. the demo
+    server) and a closed output pipe end it quietly with their exit codes (128 + the signal)."""
+    import signal
+
+    from golive.lifecycle import sigterm_as_interrupt
+
+    interruption = None
     try:
-        code = int(command())
+        with sigterm_as_interrupt() as interruption:
+            code = int(command())
         sys.stdout.flush()
         return code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        name = (interruption.signal if interruption is not None else None) or "SIGINT"
+        print(f"interrupted ({name})", file=sys.stderr)
+        return 128 + signal.Signals[name].value
     except BrokenPipeError:
         # the reader went away (`golive checklist --json | head`): no traceback; silence the final
         # flush at exit, which would raise again

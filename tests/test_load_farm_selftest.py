@@ -7,9 +7,10 @@ address (``tests.servers.nginx_load``).
 Proven: a sound target passes with two remote workers, the sign-off showing both and their
 requests; an overloaded one fails with the measured latency; one worker of two gives an error
 that says how many came (no load sent); a worker lost mid-run is noted and the thresholds are
-judged on the aggregate; the workers get the scenarios' credentials from the master and write none
-of them to their disk; SIGTERM/SIGINT on golive end the master and tell every worker to quit within
-2 s; the production guard refuses before any master listens.
+judged on the aggregate; the workers get the scenarios' credentials from the master — sealed with
+the shared worker key — and write none of them to their disk; workers with a wrong key or none are
+refused by name; SIGTERM/SIGINT on golive end the master and tell every worker to quit within 2 s;
+the production guard refuses before any master listens.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ from tests.servers.nginx_load import TOKEN, LoadLab
 pytestmark = pytest.mark.xdist_group("load-farm")
 
 SHORT = {"users": 4, "spawn_rate": 20, "duration": "3s", "wait_time": "20ms"}
+KEY = "farm-worker-key-9c41e7d2a0"
+"""The shared worker key (checks.load.worker_key / $GOLIVE_WORKER_KEY): the spec travels sealed."""
+ENV = {"FARM_KEY": KEY}
 STOP_BOUND = 2.0
 """Every load process gone and the master's port released within this after SIGINT/SIGTERM (issue 15.7)."""
 
@@ -65,14 +69,17 @@ class Agent:
             self.process.wait(timeout=5)
 
 
-def start_agent(machine: Machine, master: str, root: Path, runs: int = 0) -> Agent:
+def start_agent(machine: Machine, master: str, root: Path, runs: int = 0, key: str | None = KEY) -> Agent:
     """``golive load-worker --master M`` in ``machine``'s namespace, with its own empty home and temp dir
-    (to prove nothing of the master's spec lands on its disk)."""
+    (to prove nothing of the master's spec lands on its disk), and ``key`` as its worker key."""
     home = root / f"{machine.name}-home-{time.monotonic_ns()}"
     home.mkdir(parents=True)
     log = root / f"{home.name}.log"
     env = {**os.environ, "HOME": str(home), "TMPDIR": str(home)}
     env.pop("GOLIVE_LOAD_SPEC", None)
+    env.pop("GOLIVE_WORKER_KEY", None)
+    if key:
+        env["GOLIVE_WORKER_KEY"] = key
     argv = [sys.executable, "-m", "golive.cli", "load-worker", "--master", master, "--name", machine.name,
             *(["--runs", str(runs)] if runs else [])]
     with log.open("wb") as out:
@@ -116,8 +123,12 @@ def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Farm]:
 
 
 def profile(target: dict[str, Any], thresholds: list[Any], master: str, remote: int = 2,
-            **load: Any) -> dict[str, Any]:
+            key: str | None = "${FARM_KEY}", **load: Any) -> dict[str, Any]:
+    """A profile whose load waits for ``remote`` workers at ``master``; the worker key from the
+    environment by default (``run_golive(..., env=ENV)``), None for an unsealed spec."""
     settings = {**SHORT, "remote_workers": remote, "master_bind": master, "worker_wait": "30s", **load}
+    if key:
+        settings["worker_key"] = key
     return {"name": "loadfarm", "environment": "staging", "targets": [target],
             "checks": {"load": {**settings, "thresholds": thresholds}}, "attestations": manual_attestations()}
 
@@ -136,7 +147,7 @@ def test_two_remote_workers_sound_target_passes(farm: Farm, tmp_path: Path) -> N
     health = {"name": "health", "path": "/api/health"}
     data = profile(farm.nginx.target("sound"), ["p95 < 1s", "error_rate < 1%", "private: error_rate < 1%"],
                    farm.master, scenarios=[health, private])
-    run = run_golive(data, "-m", "load", tmp_path=tmp_path, env={"LAB_TOKEN": TOKEN})
+    run = run_golive(data, "-m", "load", tmp_path=tmp_path, env={**ENV, "LAB_TOKEN": TOKEN})
     statuses = {r["status"] for r in run.item("load.thresholds")["results"]}
     assert statuses == {"passed"}, f"[{farm.where}] {run.output[-3000:]}"
     assert run.signoff["verdict"] == "GO"
@@ -160,7 +171,7 @@ def test_two_remote_workers_sound_target_passes(farm: Farm, tmp_path: Path) -> N
 
 def test_two_remote_workers_overloaded_target_fails(farm: Farm, tmp_path: Path) -> None:
     run = run_golive(profile(farm.nginx.target("slow"), ["p95 < 100ms"], farm.master, wait_time="0ms"),
-                     "-m", "load", tmp_path=tmp_path)
+                     "-m", "load", tmp_path=tmp_path, env=ENV)
     assert run.status("load.thresholds", "web") == "failed", f"[{farm.where}] {run.output[-3000:]}"
     message = run.message("load.thresholds", "web")
     assert message.startswith("web: p95 ") and " ms over the 100 ms limit (" in message
@@ -172,7 +183,7 @@ def test_one_of_two_workers_is_an_error(farm: Farm, tmp_path: Path) -> None:
     agent = start_agent(farm.lab.machines[0], master, tmp_path, runs=1)
     try:
         data = profile(farm.nginx.target("sound"), ["p95 < 1s", "error_rate < 1%"], master, worker_wait="4s")
-        run = run_golive(data, "-m", "load", tmp_path=tmp_path)
+        run = run_golive(data, "-m", "load", tmp_path=tmp_path, env=ENV)
         assert run.status("load.thresholds", "web") == "error", f"[{farm.where}] {run.output[-3000:]}"
         message = run.message("load.thresholds", "web")
         assert message.startswith(f"web: only 1 of 2 remote workers connected to the load master at {master} "
@@ -203,7 +214,7 @@ def test_worker_that_cannot_load_the_locustfile_is_refused_by_name(farm: Farm, t
     try:
         data = profile(farm.nginx.target("sound"), ["p95 < 1s"], master, remote=1, worker_wait="5s",
                        locustfile="mine.py")
-        run = run_golive(data, "-m", "load", tmp_path=tmp_path)
+        run = run_golive(data, "-m", "load", tmp_path=tmp_path, env=ENV)
     finally:
         agent.stop()
     assert run.status("load.thresholds", "web") == "error", f"[{farm.where}] {run.output[-3000:]}"
@@ -212,12 +223,35 @@ def test_worker_that_cannot_load_the_locustfile_is_refused_by_name(farm: Farm, t
     assert f"refused: {farm.lab.machines[0].name}: ModuleNotFoundError: No module named 'lab_flows'" in message
 
 
+def test_workers_without_the_key_are_refused_and_learn_nothing(farm: Farm, tmp_path: Path) -> None:
+    master = farm.master_at()
+    wrong = start_agent(farm.lab.machines[0], master, tmp_path, runs=1, key="not-the-farm-key-at-all")
+    keyless = start_agent(farm.lab.machines[1], master, tmp_path, runs=1, key=None)
+    try:
+        scenario = {"name": "private", "path": "/api/private", "headers": {"Authorization": "Bearer ${LAB_TOKEN}"}}
+        data = profile(farm.nginx.target("sound"), ["p95 < 1s"], master, worker_wait="5s", scenarios=[scenario])
+        run = run_golive(data, "-m", "load", tmp_path=tmp_path, env={**ENV, "LAB_TOKEN": TOKEN})
+    finally:
+        wrong.stop()
+        keyless.stop()
+    assert run.status("load.thresholds", "web") == "error", f"[{farm.where}] {run.output[-3000:]}"
+    message = run.message("load.thresholds", "web")
+    assert message.startswith("web: only 0 of 2 remote workers connected"), message
+    first, second = (m.name for m in farm.lab.machines)
+    assert f"{first}: wrong worker key: the master's spec does not open with this worker's $GOLIVE_WORKER_KEY" \
+        in message
+    assert f"{second}: the master's spec is sealed (checks.load.worker_key)" in message
+    assert KEY not in run.report_text() and KEY not in run.output
+    for agent in (wrong, keyless):
+        assert TOKEN not in agent.log.read_text(errors="replace")
+
+
 def test_worker_lost_mid_run_is_noted(farm: Farm, tmp_path: Path) -> None:
     master = farm.master_at()
-    agents = [start_agent(machine, master, tmp_path) for machine in farm.lab.machines]
+    agents = [start_agent(machine, master, tmp_path, key=None) for machine in farm.lab.machines]
     try:
-        data = profile(farm.nginx.target("sound"), ["error_rate < 1%"], master, duration="9s")
-        started = start_golive(data, "-m", "load", tmp_path=tmp_path)
+        data = profile(farm.nginx.target("sound"), ["error_rate < 1%"], master, key=None, duration="9s")
+        started = start_golive(data, "-m", "load", tmp_path=tmp_path, env=ENV)
         wait_running(started.report_dir, alive=lambda: started.process.poll() is None)
         time.sleep(1.0)
         os.killpg(agents[1].process.pid, signal.SIGKILL)  # the machine is gone: no quit, no goodbye
@@ -242,7 +276,7 @@ def test_signal_stops_master_and_remote_workers(farm: Farm, tmp_path: Path, sign
     agents = [start_agent(machine, master, tmp_path, runs=1) for machine in farm.lab.machines]
     try:
         data = profile(farm.nginx.target("sound"), ["p95 < 1s"], master, duration="60s")
-        started = start_golive(data, "-m", "load", tmp_path=tmp_path)
+        started = start_golive(data, "-m", "load", tmp_path=tmp_path, env=ENV)
         wait_running(started.report_dir, alive=lambda: started.process.poll() is None)
         wait_until(lambda: all(a.workers() for a in agents), 10, "the remote workers' load")
         time.sleep(0.5)
@@ -282,7 +316,7 @@ def test_production_guard_applies_to_remote_runs(farm: Farm, tmp_path: Path) -> 
     master = farm.master_at()
     data = profile(farm.nginx.target("sound"), ["p95 < 1s"], master)
     data.update(environment="production", allow_load=True)
-    run = run_golive(data, "-m", "load", tmp_path=tmp_path)  # no --allow-load
+    run = run_golive(data, "-m", "load", tmp_path=tmp_path, env=ENV)  # no --allow-load
     assert run.status("load.thresholds", "web") == "skipped", run.output[-3000:]
     assert "refusing to load a production environment" in run.message("load.thresholds", "web")
     assert not (run.report_dir / "load" / "web").exists(), "no master may listen, no spec may be sent"

@@ -128,6 +128,15 @@ def test_two_worker_processes(tls_lab: Any, tmp_path: Path) -> None:
     assert summary["total"]["requests"] > 20
 
 
+def test_local_workers_open_a_sealed_spec(tls_lab: Any, tmp_path: Path) -> None:
+    data = profile(tls_lab("sound"), ["error_rate < 1%"], workers=2, worker_key="${LOCAL_KEY}")
+    run = run_golive(data, "-m", "load", tmp_path=tmp_path, env={"LOCAL_KEY": "local-worker-key-31f7c0"})
+    assert run.status("load.thresholds", "web") == "passed", run.output[-3000:]
+    summary = json.loads((run.report_dir / "load" / "web" / "summary.json").read_text())
+    assert [w["local"] for w in summary["generator"]["workers"]] == [True, True]
+    assert "local-worker-key-31f7c0" not in run.report_text()
+
+
 def test_relative_threshold_records_then_compares(tls_lab: Any, tmp_path: Path) -> None:
     target = tls_lab("sound")
     reports = tmp_path / "reports"

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from golive.load import baseline as baselines
-from golive.load import protocol
+from golive.load import protocol, seal
 from golive.load.address import AddressError, parse_endpoint
 from golive.load.runner import build_spec, time_limit
 from golive.load.thresholds import ThresholdError, format_value, parse_threshold
@@ -195,6 +195,8 @@ def test_invalid_threshold_is_a_profile_error_with_key_path(tmp_path: Path) -> N
 def test_locustfile_path_is_resolved_from_the_profile(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text("name: p\nchecks:\n  load:\n    locustfile: lf/mine.py\n")
+    (tmp_path / "lf").mkdir()
+    (tmp_path / "lf" / "mine.py").write_text("from locust import HttpUser\n")  # must exist at load
     assert load_profile(path).checks.load.locustfile == str(tmp_path / "lf" / "mine.py")
 
 
@@ -365,3 +367,28 @@ def test_worker_payload_carries_contents_not_paths(tmp_path: Path) -> None:
     assert payload["spec"]["ca_pem"].startswith("-----BEGIN CERTIFICATE-----")
     assert set(payload["spec"]) == {*protocol.WORKER_KEYS, "ca_pem"}
     assert str(tmp_path) not in json.dumps(payload), "a worker's machine has none of the master's paths"
+
+
+def test_sealed_spec_opens_only_with_the_same_key() -> None:
+    payload = {"spec": {"scenarios": [{"headers": {"Authorization": "Bearer s3cr3t-token"}}]}, "locustfile": None}
+    key = "correct horse battery staple"
+    message = seal.seal(payload, key)
+    assert "s3cr3t-token" not in json.dumps(message), "the headers travel encrypted"
+    assert seal.open_payload(message, key) == payload
+    assert seal.seal(payload, key)["sealed"] != message["sealed"], "a fresh salt (and IV) per message"
+    with pytest.raises(seal.SealError, match="wrong worker key"):
+        seal.open_payload(message, "another key of some length")
+    with pytest.raises(seal.SealError, match=re.escape("is sealed (checks.load.worker_key): start the worker with")):
+        seal.open_payload(message, None)
+    with pytest.raises(seal.SealError, match="not sealed but this worker has a key"):
+        seal.open_payload(payload, key)
+    assert seal.open_payload(payload, None) == payload
+    tampered = {**message, "sealed": message["sealed"][:-8] + "AAAAAAAA"}
+    with pytest.raises(seal.SealError, match="wrong worker key"):
+        seal.open_payload(tampered, key)
+
+
+def test_worker_key_is_long_enough() -> None:
+    assert LoadSettings(worker_key="x" * 16).worker_key == "x" * 16
+    with pytest.raises(ValidationError, match="worker_key"):
+        LoadSettings(worker_key="short")

@@ -5,7 +5,8 @@ load; golive adds custom messages (``runner.register_message`` / ``send_message`
 needs nothing but golive on its machine:
 
 - master → worker ``golive_spec`` (:data:`SPEC`), sent as soon as the worker connects: the run
-  spec (scenarios, TLS trust as PEM text, timeouts, ``resolve``) and the locustfile's source. The
+  spec (scenarios, TLS trust as PEM text, timeouts, ``resolve``) and the locustfile's source —
+  sealed with ``checks.load.worker_key`` when the profile sets one (``golive.load.seal``). The
   worker keeps both in memory: no profile on its machine, no secret written to its disk.
 - worker → master ``golive_ready`` (:data:`READY`): the user classes loaded, with the worker's
   name, host, pid and CPU count; or ``golive_refused`` (:data:`REFUSED`) with the reason (a

@@ -88,10 +88,15 @@ def _abort_check(spec: dict[str, Any], stats: Any, elapsed: float) -> dict[str, 
     return None
 
 
-def _start_local_workers(master: Endpoint, count: int) -> list[subprocess.Popen[bytes]]:
+def _start_local_workers(master: Endpoint, count: int, key: str | None) -> list[subprocess.Popen[bytes]]:
     """Local worker processes: the same worker as on other machines, connected over loopback."""
+    from golive.load.seal import KEY_ENV
+
+    env = {k: v for k, v in os.environ.items() if k != KEY_ENV}
+    if key:
+        env[KEY_ENV] = key
     return [subprocess.Popen([sys.executable, "-m", "golive.load.worker", "--master", str(master), "--local",
-                              "--name", f"local-{i + 1}"]) for i in range(count)]
+                              "--name", f"local-{i + 1}"], env=env) for i in range(count)]
 
 
 def _missing_workers(spec: dict[str, Any], fleet: Any, master: Endpoint, local: int, remote: int) -> str:
@@ -123,6 +128,7 @@ def main(spec_path: str, out_dir: str) -> int:
     from golive.load.fleet import Fleet
     from golive.load.protocol import worker_payload
     from golive.load.sampler import CpuSampler
+    from golive.load.seal import seal
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -147,8 +153,9 @@ def main(spec_path: str, out_dir: str) -> int:
             Endpoint("127.0.0.1", 0)
         runner: Any = env.create_master_runner(bind.bind_host, bind.port)
         master = Endpoint(bind.host, runner.server.port)
-        fleet = Fleet(runner, worker_payload(spec))
-        procs = _start_local_workers(Endpoint(master.local_host, master.port), local)
+        key = spec.get("worker_key")
+        fleet = Fleet(runner, seal(worker_payload(spec), key) if key else worker_payload(spec))
+        procs = _start_local_workers(Endpoint(master.local_host, master.port), local, key)
 
         def progress(connected: int, expected: int) -> None:
             _write_json(out / STATUS_FILE, {"phase": "waiting", "master": str(master), "connected": connected,

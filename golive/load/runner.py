@@ -104,6 +104,7 @@ def build_spec(target: Any, load: Any, health_path: str, thresholds: list[Thresh
         "remote_workers": load.remote_workers,
         "master_bind": load.master_bind,
         "worker_wait": load.worker_wait,
+        "worker_key": load.worker_key,
         "scenarios": scenarios,
         "locustfile": locustfile,
         "aborts": [{"text": t.text, "grace": t.grace} for t in thresholds if t.abort],

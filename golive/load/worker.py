@@ -47,6 +47,8 @@ def _runner_class() -> type:
     """
     from locust.runners import WorkerRunner
 
+    from golive.load.seal import SealError
+
     class SpecWorkerRunner(WorkerRunner):
         name: str = socket.gethostname()
         local: bool = False
@@ -63,6 +65,8 @@ def _runner_class() -> type:
             if self.loaded is None and self.failed is None:
                 try:
                     self._load(environment, msg.data)
+                except SealError as exc:
+                    self.failed = str(exc)
                 except Exception as exc:  # a locustfile that does not import here: tell the master why
                     self.failed = f"{type(exc).__name__}: {exc}"
             if self.failed is not None:
@@ -70,9 +74,11 @@ def _runner_class() -> type:
                 return
             self.send_message(protocol.READY, self.loaded)
 
-        def _load(self, environment: Any, payload: dict[str, Any]) -> None:
+        def _load(self, environment: Any, message: dict[str, Any]) -> None:
             from golive.load import classes
+            from golive.load.seal import KEY_ENV, open_payload
 
+            payload = open_payload(message, os.environ.get(KEY_ENV) or None)
             spec = payload["spec"]
             environment.user_classes[:] = classes.from_source(spec, payload.get("locustfile"))
             environment.host = spec["host"]

@@ -98,6 +98,7 @@ class LoadSettings(StrictModel):
     remote_workers: int = Field(0, ge=0, le=HARD_MAX_REMOTE_WORKERS)
     master_bind: str | None = Field(None, validate_default=True)
     worker_wait: Duration = 60.0
+    worker_key: str | None = Field(None, min_length=16)
     thresholds: list[ThresholdEntry] = ["p95 < 500ms", "error_rate < 1%"]
     abort_grace: Duration = 5.0
     max_users: int = Field(500, ge=1)
