@@ -39,7 +39,7 @@ from tests.prereq_tree import build_sound, file_settings  # noqa: E402
 from tests.servers.sshd import SshServer, running_sshd  # noqa: E402
 
 
-def settings_for(root: Path) -> dict[str, Any]:
+def settings_for(root: Path, ssh_port: int) -> dict[str, Any]:
     role = build_sound(root)
     pid_max = Path("/proc/sys/kernel/pid_max").read_text().strip()
     return {
@@ -52,7 +52,7 @@ def settings_for(root: Path) -> dict[str, Any]:
         "limits": {"nofile": 64, "nproc": 64},
         "sysctl": {"kernel.pid_max": pid_max},
         "services": [{"name": "procps"}],
-        "ports": {"listening": ["tcp://127.0.0.1:22"], "forbidden_public": [5432, 6379]},
+        "ports": {"listening": [f"tcp://127.0.0.1:{ssh_port}"], "forbidden_public": [5432, 6379]},
         "dns": [{"name": "localhost"}],
         "firewall": {"required": True},
     }
@@ -150,9 +150,9 @@ def end_to_end(sshd: SshServer, hosts: int, prereq: dict[str, Any], work: Path,
 def main() -> None:
     hosts = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     work = Path(tempfile.mkdtemp(prefix="prereq-bench-"))
-    prereq = settings_for(work / "tree")
-    cfg = PrerequisitesSettings.model_validate(prereq).for_roles(())
     with running_sshd(work / "sshd") as sshd:
+        prereq = settings_for(work / "tree", sshd.port)
+        cfg = PrerequisitesSettings.model_validate(prereq).for_roles(())
         wall, summed, tests = end_to_end(sshd, hosts, prereq, work / "e2e")
         # -n HOSTS: xdist with golive's per-subject groups, so each host's checks share one worker
         wall_n, _, _ = end_to_end(sshd, hosts, prereq, work / "e2e-n", "-n", str(hosts))

@@ -7,9 +7,11 @@ item, the observed and the expected value. Only hosts whose settings configure a
 
 from __future__ import annotations
 
-from golive.prereq import facts
+from golive.prereq import containers, facts, packages, processes, rotation, schedule, tree
 from golive.registry import check
+from golive.rules import containers as container_rules
 from golive.rules import prereq as rules
+from golive.rules import schedules as schedule_rules
 from golive.verdict import combine
 
 
@@ -56,9 +58,11 @@ def test_commands(prereq_host, evidence):
 
 @check("prereq.limits", over="prereq_limits")
 def test_limits(prereq_host, evidence):
-    nofile, nproc = facts.limits(prereq_host.testinfra(), prereq_host.settings.limits)
-    evidence.json("limits", {"nofile": nofile, "nproc": nproc})
-    _judge(rules.limits(nofile, nproc, prereq_host.settings.limits), prereq_host, evidence)
+    spec = prereq_host.settings.limits
+    observed, found = processes.limits(prereq_host.testinfra(), spec)
+    evidence.json("limits (soft, hard)", {o.source: {"nofile": [o.nofile.soft, o.nofile.hard],
+                                                     "nproc": [o.nproc.soft, o.nproc.hard]} for o in observed})
+    _judge(rules.limits(observed, found, spec), prereq_host, evidence)
 
 
 @check("prereq.sysctl", over="prereq_sysctl")
@@ -72,6 +76,12 @@ def test_sysctl(prereq_host, evidence):
 def test_paths(prereq_host, evidence):
     host, root = prereq_host.testinfra(), prereq_host.root
     observed = {p.path: facts.file_info(host, root, p.path) for p in prereq_host.settings.paths}
+    trees = {p.path: tree.walk(host, observed[p.path].path, p.glob, p.max_entries)
+             for p in prereq_host.settings.paths
+             if (p.recursive or p.glob) and observed[p.path].exists and observed[p.path].is_directory}
+    for spec_path, walked in trees.items():
+        evidence.text(f"entries below {spec_path}", "\n".join(f"{e.kind} {e.mode:o} {e.user}:{e.group} {e.path}"
+                                                          for e in walked.entries[:2000]))
     evidence.json(
         "paths",
         {
@@ -84,7 +94,7 @@ def test_paths(prereq_host, evidence):
             for o in observed.values()
         },
     )
-    _judge(rules.paths(observed, prereq_host.settings.paths), prereq_host, evidence)
+    _judge(rules.paths(observed, prereq_host.settings.paths, trees), prereq_host, evidence)
 
 
 @check("prereq.secrets", over="prereq_secrets")
@@ -154,24 +164,27 @@ def test_dns(prereq_host, evidence):
 
 @check("prereq.cron", over="prereq_cron")
 def test_cron(prereq_host, evidence):
-    jobs = facts.scheduled_jobs(prereq_host.testinfra(), prereq_host.root)
-    evidence.text("scheduled jobs", "\n".join(f"{src}: {line}" for src, line in jobs))
-    _judge(rules.cron(jobs, prereq_host.settings.cron), prereq_host, evidence)
+    entries, unreadable = schedule.jobs(prereq_host.testinfra(), prereq_host.root)
+    evidence.text("scheduled jobs", "\n".join(f"{e.source}: {e.schedule} [{e.user}] {e.command}" for e in entries))
+    _judge(schedule_rules.cron(entries, prereq_host.settings.cron.wanted(), unreadable), prereq_host, evidence)
 
 
 @check("prereq.logrotate", over="prereq_logrotate")
 def test_logrotate(prereq_host, evidence):
-    patterns = facts.logrotate_patterns(prereq_host.testinfra(), prereq_host.root)
-    evidence.json("logrotate paths", patterns)
-    _judge(rules.logrotate(patterns, prereq_host.settings.logrotate.paths), prereq_host, evidence)
+    spec = prereq_host.settings.logrotate
+    found, problems = rotation.rules(prereq_host.testinfra(), prereq_host.root, spec)
+    evidence.json("rotation rules", [r.__dict__ for r in found])
+    _judge(schedule_rules.logrotate(found, spec, problems), prereq_host, evidence)
 
 
 @check("prereq.docker_daemon", over="prereq_docker_daemon")
 def test_docker_daemon(prereq_host, evidence):
     spec = prereq_host.settings.docker_daemon
-    path, config, error = facts.docker_daemon(prereq_host.testinfra(), prereq_host.root, spec)
+    host = prereq_host.testinfra()
+    path, config, error = facts.docker_daemon(host, prereq_host.root, spec)
+    networks = containers.networks(host, spec.engine) if spec.networks else None
     evidence.json(path, config)
-    _judge(rules.docker_daemon(path, config, error, spec), prereq_host, evidence)
+    _judge(rules.docker_daemon(path, config, error, spec, networks), prereq_host, evidence)
 
 
 @check("prereq.firewall", over="prereq_firewall")
@@ -183,12 +196,17 @@ def test_firewall(prereq_host, evidence):
 
 @check("prereq.redis", over="prereq_redis")
 def test_redis(prereq_host, profile, evidence):
-    from golive.prereq.redis_facts import observe
+    from golive.prereq.redis_facts import RedisError, observe
 
     spec = prereq_host.settings.redis
     prereq_host.testinfra()  # the host is the subject: an unreachable host fails this check too
-    observed = observe(spec.url, profile.timeout)
-    evidence.json("redis config", {"anonymous_allowed": observed.anonymous_allowed, **observed.config})
+    try:
+        observed = observe(spec, profile.timeout)
+    except RedisError as exc:
+        raise exc.about(prereq_host.name) from None
+    evidence.json("redis", {"anonymous_allowed": observed.anonymous_allowed, "version": observed.version,
+                            "tls": observed.tls, "config": observed.config, "acl_users": observed.acl_users,
+                            "sentinels": [o.__dict__ for o in observed.sentinels]})
     _judge(rules.redis(observed, spec), prereq_host, evidence)
 
 
@@ -209,3 +227,65 @@ def test_postgres(database, profile, evidence):
     )
     verdict = rules.postgres(observed, spec).about(database.name)
     evidence.judge(verdict)
+
+
+@check("prereq.service_user", over="prereq_service_user")
+def test_service_user(prereq_host, evidence):
+    spec = prereq_host.settings.service_user
+    host = prereq_host.testinfra()
+    user = processes.user(host, spec.name)
+    found = processes.processes(host, spec.process) if spec.process else []
+    evidence.json("service user", {"user": user.__dict__, "processes": [p.__dict__ for p in found]})
+    _judge(rules.service_user(user, found, spec), prereq_host, evidence)
+
+
+@check("prereq.security_updates", over="prereq_security_updates")
+def test_security_updates(prereq_host, evidence):
+    spec = prereq_host.settings.security_updates
+    observed = packages.updates(prereq_host.testinfra(), prereq_host.root, spec)
+    evidence.json("pending security updates", observed.__dict__)
+    _judge(rules.security_updates(observed, spec), prereq_host, evidence)
+
+
+@check("prereq.connectivity", over="prereq_connectivity")
+def test_connectivity(prereq_host, evidence):
+    observed = facts.dependencies(prereq_host.testinfra(), prereq_host.settings.connectivity)
+    evidence.json("dependencies", [o.__dict__ for o in observed])
+    _judge(rules.connectivity(observed), prereq_host, evidence)
+
+
+@check("prereq.data_integrity", over="prereq_data_integrity")
+def test_data_integrity(prereq_host, evidence):
+    host, observed, truncated = prereq_host.testinfra(), [], []
+    for spec in prereq_host.settings.data_files:
+        files, cut = facts.data_files(host, prereq_host.root, spec)
+        observed += files
+        truncated += [spec.path] if cut else []
+    evidence.json("data files", [o.__dict__ for o in observed])
+    _judge(rules.data_integrity(observed, truncated), prereq_host, evidence)
+
+
+@check("smoke.cli", over="prereq_cli")
+def test_cli(prereq_host, evidence):
+    host = prereq_host.testinfra()
+    results = [(spec, *facts.verify_command(host, spec)) for spec in prereq_host.settings.verify_commands]
+    evidence.text("command output", "\n\n".join(f"$ {spec.command}\n[exit {code}]\n{out}"
+                                                  for spec, code, out in results))
+    _judge(rules.verify_commands(results), prereq_host, evidence)
+
+
+@check("prereq.containers", over="prereq_containers")
+def test_containers(prereq_host, evidence):
+    spec = prereq_host.settings.containers
+    observed = containers.containers(prereq_host.testinfra(), spec)
+    evidence.json("containers", [o.__dict__ for o in observed])
+    _judge(container_rules.containers(observed, spec), prereq_host, evidence)
+
+
+@check("prereq.kubernetes", over="prereq_kubernetes")
+def test_kubernetes(prereq_host, evidence):
+    spec = prereq_host.settings.kubernetes
+    observed = containers.kubernetes(prereq_host.testinfra(), spec)
+    evidence.json("deployments and pods", {"deployments": [d.__dict__ for d in observed.deployments],
+                                           "pods": [p.name for p in observed.pods]})
+    _judge(container_rules.kubernetes(observed, spec), prereq_host, evidence)

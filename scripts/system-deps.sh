@@ -9,6 +9,7 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "$1" ]; }
 have nginx || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 have prometheus || need+=(prometheus)
 have prometheus-alertmanager || need+=(prometheus-alertmanager)
+have prometheus-blackbox-exporter || need+=(prometheus-blackbox-exporter)
 have redis-server || need+=(redis-server)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 have ssh || need+=(openssh-client)
@@ -23,6 +24,12 @@ have zstd || need+=(zstd)
 have zip || need+=(zip)
 have redis-check-rdb || need+=(redis-tools)
 have git || need+=(git)
+# prereq self-tests: a real firewall in a network namespace, logrotate -d validates the rotation
+# configs golive parses, sqlite3 reads live SQLite files (prereq.data_integrity), prlimit sets limits
+have iptables || [ -x /usr/sbin/iptables ] || need+=(iptables)
+have logrotate || [ -x /usr/sbin/logrotate ] || need+=(logrotate)
+have sqlite3 || need+=(sqlite3)
+have prlimit || need+=(util-linux)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "system deps: all present"

@@ -17,6 +17,7 @@ the item, the observed and the expected value.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -29,7 +30,7 @@ import pytest
 
 from tests.harness import CHECKS, REPO, GoliveRun, run_golive, write_profile
 from tests.prereq_tree import ENV_SECRET, build_defective, build_sound, file_settings
-from tests.servers.base import free_port
+from tests.servers.base import ServerProcess, free_port, start_process
 from tests.servers.postgres import running_postgres
 from tests.servers.redis import SOUND, UNSOUND, running_redis
 from tests.servers.sshd import running_sshd
@@ -55,6 +56,11 @@ HOST_IDS = (
     "prereq.logrotate",
     "prereq.docker_daemon",
     "prereq.redis",
+    "prereq.service_user",
+    "prereq.security_updates",
+    "prereq.connectivity",
+    "prereq.data_integrity",
+    "smoke.cli",
 )
 
 BAD_SAYS = {
@@ -69,9 +75,11 @@ BAD_SAYS = {
         "docker-compose 1.29.2 is too old",
         "command golive-absent-command not found",
     ],
-    "prereq.limits": ["bad:", "nofile limit", "≥ 1000000000", "nproc limit"],
+    "prereq.limits": ["bad:", "soft nofile limit of process", "(sleep 98766) is 1024", "expected: ≥ ",
+                      "hard nofile limit of process", "is 4096"],
     "prereq.sysctl": ["bad:", "sysctl kernel.pid_max", "expected:"],
-    "prereq.paths": ["bad:", "opt/app/data owned by nobody", "owner root", "mode 777", "mode ≤ 750"],
+    "prereq.paths": ["bad:", "opt/app/data owned by nobody", "owner root", "mode 777", "mode ≤ 750",
+                     "below", "opt/app/data/states matching *.json not mode ≤ 640: phase-1.json (666)"],
     "prereq.secrets": ["bad:", "db_password is empty", "mode 644", "mode ≤ 600"],
     "prereq.certificates": [
         "bad:",
@@ -96,13 +104,13 @@ BAD_SAYS = {
         "0.0.0.0:",
     ],
     "prereq.dns": ["bad:", "localhost resolves to", "127.0.0.99"],
-    "prereq.cron": ["bad:", "no scheduled backup job matching", "no scheduled certificate renewal job"],
-    "prereq.logrotate": ["bad:", "/var/log/app/app.log", "not covered by logrotate"],
-    "prereq.docker_daemon": [
-        "bad:",
-        "log-opts without max-size, max-file",
-        "expected: log-opts max-size, max-file",
-    ],
+    "prereq.cron": ["bad:", "backup job scheduled 0 */6 * * * in", "schedule 0 2 * * *",
+                    "no scheduled certificate renewal job"],
+    "prereq.logrotate": ["bad:", "log file /var/log/app/app.log not covered by logrotate",
+                         "/var/log/worker/worker.log (logrotate", "rotates weekly, keeps 2 old file(s), does not "
+                         "compress, creates the new file 644", "maxLogFiles missing or not a positive number"],
+    "prereq.docker_daemon": ["bad:", "log-opts max-size 1g", "≤ 100m", "log-opts max-file 50", "≤ 10",
+                             "storage-driver unset", "overlay2"],
     "prereq.firewall": ["bad:", "no active firewall", "expected: ufw active, or an nftables/iptables input"],
     "prereq.redis": [
         "bad:",
@@ -111,8 +119,25 @@ BAD_SAYS = {
         "maxmemory-policy noeviction",
         "maxmemory unset",
         "protected-mode no",
+        "redis version 7.",
+        "≥ 99",
+        "redis ACL user app missing",
     ],
+    "prereq.service_user": ["bad:", "user root has uid 0 (root)", "login shell /bin/bash", "not run by root",
+                            "as nobody"],
+    "prereq.security_updates": ["bad:", "1 security update(s) pending (apt): golive-demo-lib 1.0-1+deb12u1",
+                                "Debian-Security", "a reboot is pending (linux-image-6.1.0-golive)"],
+    "prereq.connectivity": ["bad:", "golive-no-such-host.invalid:443 does not resolve on the host",
+                            "does not accept a TCP connection within 1 s"],
+    "prereq.data_integrity": ["bad:", "sqlite", "app.db: On tree page", "json", "phase-2.json: invalid JSON"],
+    "smoke.cli": ["bad:", "exited 3: boom", "expected: exit 0"],
 }
+
+
+def _process(name: str, argv: list[str], log: Path) -> ServerProcess:
+    """A long-running ``sleep`` with a recognisable command line (the service whose limits and
+    user the checks read), started through ``prlimit``/``setpriv`` and stopped by PID."""
+    return start_process(name, argv, log, lambda: True)
 
 
 def _listener(address: str) -> socket.socket:
@@ -139,10 +164,19 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoliveRun]:
     pid_max = Path("/proc/sys/kernel/pid_max").read_text().strip()
     loopback, public = _listener("127.0.0.1"), _listener("0.0.0.0")
     lo_port, public_port = loopback.getsockname()[1], public.getsockname()[1]
+    # as high as this machine lets a process go (raising a hard limit needs CAP_SYS_RESOURCE)
+    nofile = min(resource.getrlimit(resource.RLIMIT_NOFILE)[1], 65536)
+    services = [
+        _process("svc-sound", ["prlimit", f"--nofile={nofile}:{nofile}", "--", "setpriv", "--reuid=nobody",
+                               "--regid=nogroup", "--clear-groups", "sleep", "98765"], base / "svc-sound.log"),
+        _process("svc-bad", ["prlimit", "--nofile=1024:4096", "--", "setpriv", "--reuid=nobody",
+                             "--regid=nogroup", "--clear-groups", "sleep", "98766"], base / "svc-bad.log"),
+    ]
     try:
         with (
             running_sshd(base / "sshd") as sshd,
-            running_redis(base / "redis-sound", SOUND, REDIS_PASSWORD) as good_redis,
+            running_redis(base / "redis-sound", {**SOUND, "user": f"app on >{REDIS_PASSWORD} ~* &* +@all"},
+                          REDIS_PASSWORD) as good_redis,
             running_redis(base / "redis-bad", UNSOUND) as bad_redis,
             running_postgres(base / "pg") as pg,
         ):
@@ -153,12 +187,17 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoliveRun]:
                     "min_memory_gb": 0.1,
                     "disks": [{"mount": "/", "min_free_gb": 0.01}],
                     "os": [{"distribution": "debian", "min_version": "11"}, {"distribution": "ubuntu"}],
-                    "limits": {"nofile": 64, "nproc": 64},
+                    "limits": {"process": "^sleep 98765$", "nofile": nofile, "hard_nofile": nofile, "nproc": 64},
                     "sysctl": {"kernel.pid_max": pid_max},
                     "services": [{"name": "procps"}],
                     "ports": {"listening": [f"tcp://127.0.0.1:{lo_port}"], "forbidden_public": [lo_port]},
                     "dns": [{"name": "localhost", "addresses": ["127.0.0.1"]}],
-                    "redis": {"url": f"redis://:${{PREREQ_REDIS_PASSWORD}}@127.0.0.1:{good_redis.port}/0"},
+                    "redis": {"url": f"redis://:${{PREREQ_REDIS_PASSWORD}}@127.0.0.1:{good_redis.port}/0",
+                              "min_version": "7.0", "acl": {"users": ["app"]}, "maxmemory_min": "32mb",
+                              "maxmemory_max": "1gb"},
+                    "service_user": {"name": "nobody", "process": "^sleep 98765$"},
+                    "connectivity": [{"host": "localhost", "port": lo_port, "name": "cache"}],
+                    "verify_commands": [{"command": "python3 --version", "output": r"^Python 3\.\d+"}],
                     "postgres": {
                         "extensions": ["pg_trgm"],
                         "min_max_connections": 50,
@@ -172,7 +211,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoliveRun]:
                     "min_memory_gb": 100000,
                     "disks": [{"mount": "/", "min_free_gb": 10_000_000}, {"mount": "/golive-no-such-mount"}],
                     "os": [{"distribution": "debian", "min_version": "99"}],
-                    "limits": {"nofile": 1_000_000_000, "nproc": 1_000_000_000},
+                    "limits": {"process": "^sleep 98766$", "nofile": nofile, "hard_nofile": nofile},
                     "sysctl": {"kernel.pid_max": str(int(pid_max) + 1)},
                     "services": [{"name": "golive-absent-service"}],
                     "ports": {
@@ -180,15 +219,19 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoliveRun]:
                         "forbidden_public": [public_port],
                     },
                     "dns": [{"name": "localhost", "addresses": ["127.0.0.99"]}],
-                    "redis": {"url": bad_redis.url()},
+                    "redis": {"url": bad_redis.url(), "min_version": "99", "acl": {"users": ["app"]}},
                     "firewall": {"required": True},
+                    "service_user": {"name": "root", "process": "^sleep 9876[56]$"},
+                    "connectivity": [{"host": "golive-no-such-host.invalid", "port": 443},
+                                     {"host": "127.0.0.1", "port": free_port()}],
+                    "verify_commands": [{"command": "sh -c 'echo boom >&2; exit 3'"}],
                     "postgres": {"extensions": ["pg_trgm"], "indexes": ["idx_content_trgm"]},
                 }
             )
             profile = {
                 "name": "prereq-selftest",
                 "environment": "staging",
-                "timeout": "5s",
+                "timeout": "10s",  # a loaded CI machine: each host command gets this deadline
                 "hosts": [
                     {"name": "sound", "connection": "local://", "roles": ["sound"]},
                     {"name": "bad", "connection": "local://", "roles": ["bad"]},
@@ -220,13 +263,15 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoliveRun]:
             yield run_golive(
                 profile,
                 "-m",
-                "prereq",
+                "prereq or smoke",
                 tmp_path=base / "run",
                 env={"PREREQ_REDIS_PASSWORD": REDIS_PASSWORD, "PREREQ_PG_PASSWORD": pg.password},
             )
     finally:
         loopback.close()
         public.close()
+        for service in services:
+            service.stop()
 
 
 @pytest.mark.parametrize("check_id", HOST_IDS)

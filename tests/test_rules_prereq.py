@@ -179,17 +179,7 @@ def test_postgres_rule_distinguishes_available_from_missing() -> None:
     assert "password_encryption md5" in message and "scram-sha-256" in message
 
 
-def test_cron_logrotate_docker_dns_sysctl_limits() -> None:
-    cron = s.Cron(backup_pattern="pg_dump|backup", cert_renewal_pattern="certbot")
-    assert r.cron(
-        [("/etc/crontab", "0 2 * * * root pg_dump app"), ("t", "timer certbot.timer ExecStart=x")], cron
-    ).passed
-    assert (
-        "no scheduled certificate renewal job"
-        in r.cron([("/etc/crontab", "0 2 * * * backup.sh")], cron).message
-    )
-    assert r.logrotate(["/var/log/app/*.log"], ["/var/log/app/x.log"]).passed
-    assert not r.logrotate(["/var/log/nginx/*.log"], ["/var/log/app/x.log"]).passed
+def test_docker_dns_sysctl_limits() -> None:
     daemon = s.DockerDaemon()
     assert r.docker_daemon("/d", {"log-opts": {"max-size": "10m", "max-file": "3"}}, None, daemon).passed
     assert "log-driver syslog" in r.docker_daemon("/d", {"log-driver": "syslog"}, None, daemon).message
@@ -198,8 +188,40 @@ def test_cron_logrotate_docker_dns_sysctl_limits() -> None:
     assert "does not resolve" in r.dns({}, [s.DnsName(name="a")]).message
     assert r.sysctl({"vm.swappiness": 10}, {"vm.swappiness": "10"}).passed
     assert "unreadable" in r.sysctl({"x": None}, {"x": 1}).message
-    assert r.limits("unlimited", "65536", s.Limits()).passed
-    assert "nofile limit of user app is 1024" in r.limits("1024", "65536", s.Limits(user="app")).message
+
+
+def _limits(source: str, nofile: tuple[float | None, float | None], nproc: tuple[float | None, float | None],
+            pid: int | None = None) -> o.LimitsObs:
+    return o.LimitsObs(source, o.LimitValue(*nofile), o.LimitValue(*nproc), pid)
+
+
+def test_limits_soft_and_hard_for_user_and_processes() -> None:
+    inf = float("inf")
+    wanted = s.Limits(nofile=65536, nproc=65536, hard_nofile=65536, process="node server")
+    proc = o.ProcessObs(42, "app", "node server.js")
+    sound = [_limits("user app", (65536, 65536), (inf, inf)), _limits("process 42", (65536, 524288), (65536, inf), 42)]
+    verdict = r.limits(sound, [proc], wanted)
+    assert verdict.passed and "process 42: nofile 65536/524288" in verdict.message
+    low = [_limits("process 42 (node server.js)", (1024, 4096), (65536, inf), 42)]
+    message = r.limits(low, [proc], wanted).message
+    assert "soft nofile limit of process 42 (node server.js) is 1024" in message and "≥ 65536" in message
+    assert "hard nofile limit of process 42 (node server.js) is 4096" in message
+    assert "no running process matches /node server/" in r.limits([], [], wanted).message
+    unreadable = [_limits("user app", (None, None), (None, None))]
+    assert "is unreadable" in r.limits(unreadable, [], s.Limits(user="app")).message
+
+
+def test_recursive_paths_list_the_first_offenders_and_refuse_a_cut_walk() -> None:
+    top = {"/d": o.FileObs("/d", True, False, True, "app", "app", 0o750)}
+    spec = s.PathSpec(path="/d", owner="app", max_mode="640", glob="*.json", recursive=True)
+    entries = tuple(o.EntryObs("f", 0o644 if i % 2 else 0o600, "app", "app", f"/d/s{i}.json") for i in range(14))
+    message = r.paths(top, [spec], {"/d": o.TreeObs("/d", entries, False, 100)}).message
+    assert "7 of 14 entries below /d matching *.json not mode ≤ 640: s1.json (644)" in message
+    assert "and 2 more" in message
+    good = tuple(o.EntryObs("f", 0o640, "app", "app", f"/d/s{i}.json") for i in range(3))
+    assert r.paths(top, [spec], {"/d": o.TreeObs("/d", good, False, 100)}).passed
+    cut = r.paths(top, [spec], {"/d": o.TreeObs("/d", good, True, 3)})
+    assert not cut.passed and "stopped at max_entries 3" in cut.message
 
 
 def test_os_release() -> None:
@@ -227,6 +249,8 @@ def test_roles_override_deep_merges_and_decides_applicability() -> None:
     assert settings.for_roles(["db"]).min_cpus == 2
     assert not settings.configured("redis") and not settings.configured("cron")
     assert s.HostPrerequisites(cron=s.Cron(backup_pattern="b")).configured("cron")
+    assert s.HostPrerequisites(cron=s.Cron(jobs=[s.CronJob(command="x")])).configured("cron")
+    assert not s.HostPrerequisites(cron=s.Cron()).configured("cron")
 
 
 def test_unknown_key_and_relative_root_are_refused() -> None:

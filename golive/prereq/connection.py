@@ -9,15 +9,29 @@ check fails after one timeout and every later check fails at once (``HostUnreach
 ssh: testinfra's ssh backend runs one ``ssh`` per command; with a ControlMaster socket per host
 (``ControlPath`` in a private directory, closed at session end) every command after the first
 rides the same TCP+SSH session. ``BatchMode`` keeps a missing key from waiting on a prompt.
+
+Deadlines: every command (the reachability probe included) has a *total* deadline, the profile's
+``timeout`` — not a per-read timeout, which a server that drips bytes or a command stuck on a hung
+mount would never trip. For the process-based backends (``local``, ``ssh``, ``safe-ssh``) the
+command runs in its own process group, killed at the deadline; for ``paramiko`` the channel is read
+with ``select`` until the deadline and then closed. A probe past its deadline makes the host
+unreachable (remembered); a later command past its deadline fails its check with
+``CommandDeadline``, naming the command and the deadline.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +47,93 @@ class HostUnreachable(Exception):
         self.host = host
         self.reason = reason
         super().__init__(f"{host}: host unreachable through {connection}: {reason}")
+
+
+class CommandDeadline(Exception):
+    """A command on a host gave no complete result within the total deadline (the host, or what the
+    command touches, does not answer: classified unreachable, not a product defect)."""
+
+    unreachable = True
+
+    def __init__(self, command: str, deadline: float, host: str = "") -> None:
+        self.command = command
+        self.deadline = deadline
+        self.subject = host
+        shown = command if len(command) <= 120 else command[:117] + "..."
+        self.reason = f"command `{shown}` gave no result within the {deadline:g}s deadline"
+        super().__init__(f"{host}: {self.reason}" if host else self.reason)
+
+
+def _run_local_with_deadline(backend: Any, deadline: float, label: str, command: str, *args: str) -> Any:
+    """testinfra's ``BaseBackend.run_local`` with a total deadline: the command (``sh -c`` and, for
+    ssh, the ssh client) runs in its own session; at the deadline the whole group is killed."""
+    quoted = backend.quote(command, *args)
+    cmd = backend.encode(quoted)
+    process = subprocess.Popen(
+        cmd, shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=deadline)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        # No communicate() here: an ssh ControlMaster was handed our pipes (fd passing) and keeps
+        # them open until the remote command ends; the killed client is all we wait for.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+        raise CommandDeadline(backend.decode(cmd), deadline, label) from None
+    return backend.result(process.returncode, cmd, stdout, stderr)
+
+
+def _paramiko_exec_with_deadline(backend: Any, deadline: float, label: str,
+                                 command: bytes) -> tuple[int, bytes, bytes]:
+    """testinfra's paramiko ``_exec_command`` with a total deadline: the channel is read with
+    ``select`` (paramiko channels have a file descriptor) and closed when the deadline passes."""
+    end = time.monotonic() + deadline
+    transport = backend.client.get_transport()
+    assert transport is not None
+    channel = transport.open_session(timeout=deadline)
+    try:
+        channel.exec_command(command)
+        out, err = bytearray(), bytearray()
+        while True:
+            while channel.recv_ready():
+                out += channel.recv(65536)
+            while channel.recv_stderr_ready():
+                err += channel.recv_stderr(65536)
+            if channel.exit_status_ready() and not channel.recv_ready() and not channel.recv_stderr_ready():
+                break
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                raise CommandDeadline(backend.decode(command), deadline, label)
+            select.select([channel], [], [], min(remaining, 1.0))
+        return channel.recv_exit_status(), bytes(out), bytes(err)
+    finally:
+        channel.close()
+
+
+def with_deadline(backend: Any, deadline: float, label: str = "") -> Any:
+    """Give a testinfra backend a total per-command deadline (see the module docstring); ``label``
+    (the host's name) starts the message of a missed deadline."""
+    if hasattr(backend, "_exec_command"):
+        backend._exec_command = lambda command: _paramiko_exec_with_deadline(backend, deadline, label, command)
+    else:
+        backend.run_local = lambda command, *args: _run_local_with_deadline(backend, deadline, label, command,
+                                                                             *args)
+    run = backend.run
+
+    def run_naming_the_command(command: str, *args: str, **kwargs: Any) -> Any:
+        try:
+            return run(command, *args, **kwargs)
+        except CommandDeadline:  # name the host's command, not the ssh client line wrapping it
+            raise CommandDeadline(backend.quote(command, *args), deadline, label) from None
+
+    backend.run = run_naming_the_command
+    return backend
 
 
 def _reason(exc: BaseException) -> str:
@@ -85,7 +186,24 @@ class HostConnection:
                 f"-o BatchMode=yes -o ServerAliveInterval={max(1, int(self.timeout) // 3)}"
                 " -o ServerAliveCountMax=3"
             )
-        return testinfra.get_host(_connection_spec(self.subject.connection), **kwargs)
+        host = testinfra.get_host(_connection_spec(self.subject.connection), **kwargs)
+        with_deadline(host.backend, self.timeout, self.subject.name)
+        return host
+
+    def _probe(self) -> Any:
+        """Build the backend and run ``true`` through it, within the deadline as a whole: a paramiko
+        connect to a server that never sends its banner waits on paramiko's own 15 s otherwise."""
+        candidate = self._build()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"golive-probe-{self.subject.name[:20]}")
+        try:
+            probe = pool.submit(candidate.run, "true").result(timeout=self.timeout + 1)
+        except FutureTimeout:
+            raise CommandDeadline("true", self.timeout) from None
+        finally:
+            pool.shutdown(wait=False)
+        if probe.rc != 0:
+            raise RuntimeError(probe.stderr or f"'true' exited with {probe.rc}")
+        return candidate
 
     def host(self) -> Any:
         """The testinfra ``Host``; raises ``HostUnreachable`` (fast after the first time)."""
@@ -94,10 +212,10 @@ class HostConnection:
                 raise HostUnreachable(self.subject.name, self.subject.connection, self._failure)
             if self._host is None:
                 try:
-                    candidate = self._build()
-                    probe = candidate.run("true")
-                    if probe.rc != 0:
-                        raise RuntimeError(probe.stderr or f"'true' exited with {probe.rc}")
+                    candidate = self._probe()
+                except CommandDeadline as exc:
+                    self._failure = f"no answer within the {exc.deadline:g}s deadline"
+                    raise HostUnreachable(self.subject.name, self.subject.connection, self._failure) from None
                 except Exception as exc:
                     self._failure = _reason(exc)
                     raise HostUnreachable(self.subject.name, self.subject.connection, self._failure) from None

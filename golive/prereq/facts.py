@@ -17,10 +17,13 @@ import re
 from datetime import UTC
 from typing import Any
 
+from golive.prereq import darwin
 from golive.prereq.connection import rooted
 from golive.prereq.observations import (
     CertObs,
     CommandObs,
+    DataFileObs,
+    DependencyObs,
     DiskObs,
     FileObs,
     FirewallObs,
@@ -31,11 +34,15 @@ from golive.settings import prerequisites as s
 
 
 def cpu_cores(host: Any) -> int:
+    if darwin.is_darwin(host):
+        return darwin.cpu_cores(host)
     return int(host.check_output("nproc").strip())
 
 
 def memory_kb(host: Any) -> int:
     """MemTotal from /proc/meminfo (the kernel's own figure; not rooted: /proc is the live host)."""
+    if darwin.is_darwin(host):
+        return darwin.memory_kb(host)
     text = host.file("/proc/meminfo").content_string
     match = re.search(r"^MemTotal:\s+(\d+)\s+kB", text, re.M)
     if match is None:
@@ -45,6 +52,8 @@ def memory_kb(host: Any) -> int:
 
 def disk(host: Any, mount: str) -> DiskObs:
     """Free bytes for unprivileged users (``stat -f``: available blocks × block size)."""
+    if darwin.is_darwin(host):
+        return darwin.disk(host, mount)
     if not host.file(mount).is_directory:
         return DiskObs(mount, None, "no such directory")
     result = host.run("stat -f -c '%%a %%S' %s", mount)
@@ -68,25 +77,6 @@ def command(host: Any, spec: s.Command) -> CommandObs:
         return CommandObs(spec.name, True)
     result = host.run(spec.version_command or f"{spec.name} --version")
     return CommandObs(spec.name, True, f"{result.stdout}\n{result.stderr}")
-
-
-def limits(host: Any, spec: s.Limits) -> tuple[str, str]:
-    """Soft nofile/nproc as a process of the user sees them: ``/proc/self/limits`` read by a
-    process of the connection's shell (testinfra's File), or of a login of ``spec.user`` through
-    ``su`` (which applies pam_limits) — ``ulimit -u`` is not POSIX, /proc is."""
-    if spec.user:
-        result = host.run("su -s /bin/sh -c %s %s", "cat /proc/self/limits", spec.user)
-        if result.rc != 0:
-            raise RuntimeError(f"cannot read limits of user {spec.user}: {result.stderr.strip()}")
-        text = result.stdout
-    else:
-        text = host.file("/proc/self/limits").content_string
-    soft = {}
-    for line in text.splitlines():
-        match = re.match(r"^(Max [a-z ]+?)\s{2,}(\S+)\s+(\S+)", line)
-        if match:
-            soft[match.group(1)] = match.group(2)
-    return soft.get("Max open files", "unknown"), soft.get("Max processes", "unknown")
 
 
 def sysctl(host: Any, keys: list[str]) -> dict[str, object | None]:
@@ -187,6 +177,9 @@ def env_values(host: Any, root: str | None, path: str) -> tuple[str, dict[str, s
 
 
 def service(host: Any, spec: s.Service) -> ServiceObs:
+    """testinfra's Service module (systemd, sysv, openrc...); launchd on macOS."""
+    if darwin.is_darwin(host):
+        return darwin.service(host, spec.name, spec.running, spec.enabled)
     handle = host.service(spec.name)
     running = handle.is_running if spec.running else True
     enabled = handle.is_enabled if spec.enabled else True
@@ -208,94 +201,13 @@ def ports(host: Any, spec: s.Ports) -> PortsObs:
 
 
 def dns(host: Any, names: list[str]) -> dict[str, list[str]]:
-    """Resolution as the host sees it (``getent ahosts`` through testinfra's Addr module)."""
+    """Resolution as the host sees it (``getent ahosts`` through testinfra's Addr module;
+    ``dscacheutil`` on macOS)."""
+    if darwin.is_darwin(host):
+        return {name: darwin.resolve(host, name) for name in names}
     return {
         name: list(host.addr(name).ip_addresses) if host.addr(name).is_resolvable else [] for name in names
     }
-
-
-_CRON_DIRS = ("/etc/cron.d", "/var/spool/cron/crontabs", "/var/spool/cron")
-_TIMER_DIRS = ("/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system")
-
-
-def _active_lines(text: str) -> list[str]:
-    return [
-        line.strip()
-        for line in text.splitlines()
-        if line.strip() and not line.lstrip().startswith("#") and not re.match(r"^\w+=", line.strip())
-    ]
-
-
-def scheduled_jobs(host: Any, root: str | None) -> list[tuple[str, str]]:
-    """Every active crontab line (/etc/crontab, /etc/cron.d, user crontabs, /etc/cron.daily
-    scripts by name) and every systemd timer with its service's ExecStart."""
-    jobs: list[tuple[str, str]] = []
-
-    def read(path: str) -> None:
-        handle = host.file(path)
-        if handle.is_file:
-            jobs.extend((path, line) for line in _active_lines(handle.content_string))
-
-    read(rooted(root, "/etc/crontab"))
-    for directory in _CRON_DIRS:
-        real = rooted(root, directory)
-        if host.file(real).is_directory:
-            for name in sorted(host.file(real).listdir()):
-                read(f"{real}/{name}")
-    for period in ("hourly", "daily", "weekly", "monthly"):
-        real = rooted(root, f"/etc/cron.{period}")
-        if host.file(real).is_directory:
-            jobs.extend((real, f"@{period} {real}/{name}") for name in sorted(host.file(real).listdir()))
-    for directory in _TIMER_DIRS:
-        real = rooted(root, directory)
-        if not host.file(real).is_directory:
-            continue
-        for name in sorted(host.file(real).listdir()):
-            if not name.endswith(".timer"):
-                continue
-            unit = host.file(f"{real}/{name[:-6]}.service")
-            execs = (
-                [line for line in unit.content_string.splitlines() if line.strip().startswith("ExecStart")]
-                if unit.is_file
-                else []
-            )
-            jobs.append((f"{real}/{name}", f"timer {name} {' '.join(execs)}"))
-    return jobs
-
-
-def logrotate_patterns(host: Any, root: str | None) -> list[str]:
-    """The path globs of every stanza in logrotate.conf and logrotate.d."""
-    texts: list[str] = []
-    conf = host.file(rooted(root, "/etc/logrotate.conf"))
-    if conf.is_file:
-        texts.append(conf.content_string)
-    directory = rooted(root, "/etc/logrotate.d")
-    if host.file(directory).is_directory:
-        for name in sorted(host.file(directory).listdir()):
-            handle = host.file(f"{directory}/{name}")
-            if handle.is_file:
-                texts.append(handle.content_string)
-    patterns: list[str] = []
-    for text in texts:
-        depth = 0
-        header: list[str] = []
-        for line in text.splitlines():
-            stripped = line.split("#", 1)[0].strip()
-            if depth == 0 and stripped and not stripped.endswith("{") and "{" not in stripped:
-                header.append(stripped)
-            if "{" in stripped:
-                if depth == 0:
-                    header.append(stripped.split("{", 1)[0])
-                    for chunk in header:
-                        patterns.extend(
-                            p.strip("\"'") for p in chunk.split() if p.startswith(("/", '"/', "'/"))
-                        )
-                    header = []
-                depth += 1
-            if "}" in stripped:
-                depth = max(0, depth - 1)
-                header = []
-    return patterns
 
 
 def docker_daemon(host: Any, root: str | None, spec: s.DockerDaemon) -> tuple[str, dict | None, str | None]:
@@ -318,8 +230,11 @@ def firewall(host: Any) -> FirewallObs:
     """ufw when installed; else nftables' ruleset; else iptables' INPUT chain (testinfra's module).
 
     "Active" means something filters input: ufw says active, an nftables input hook chain with a
-    drop policy or rules, or an iptables INPUT policy DROP / any INPUT rule.
+    drop policy or rules, or an iptables INPUT policy DROP / any INPUT rule. On macOS: the
+    Application Firewall's global state.
     """
+    if darwin.is_darwin(host):
+        return darwin.firewall(host)
     if host.exists("ufw"):
         out = host.run("ufw status")
         active = out.rc == 0 and "Status: active" in out.stdout
@@ -352,3 +267,61 @@ def firewall(host: Any) -> FirewallObs:
         active = policy in ("DROP", "REJECT") or bool(appended)
         return FirewallObs(active, "iptables", f"INPUT policy {policy}, {len(appended)} rule(s)")
     return FirewallObs(False, "none", "no ufw, nft or iptables on the host")
+
+
+def dependencies(host: Any, wanted: list[s.Dependency]) -> list[DependencyObs]:
+    """Each dependency as the host sees it: ``getent ahosts`` resolution and a TCP connect with a
+    1 s timeout (testinfra's Addr module: ``nc -w 1 -z``, else bash's ``/dev/tcp`` under ``timeout 1``)."""
+    found = []
+    for dep in wanted:
+        addr = host.addr(dep.host)
+        if darwin.is_darwin(host):
+            addresses = tuple(darwin.resolve(host, dep.host))
+        else:
+            addresses = tuple(addr.ip_addresses) if addr.is_resolvable else ()
+        reachable = bool(addresses) and bool(addr.port(dep.port).is_reachable)
+        found.append(DependencyObs(dep.name or dep.host, dep.host, dep.port, addresses, reachable))
+    return found
+
+
+def _glob(host: Any, pattern: str, cap: int) -> tuple[list[str], bool]:
+    """Files matching a shell glob on the host (the shell expands it), at most ``cap``."""
+    if not any(c in pattern for c in "*?["):
+        return [pattern], False
+    directory, _, name = pattern.rpartition("/")
+    result = host.run(
+        "find %s -maxdepth 1 -type f -name %s 2>/dev/null | sort | head -n %s", directory or "/", name, str(cap + 1)
+    )
+    paths = [line for line in result.stdout.splitlines() if line]
+    return paths[:cap], len(paths) > cap
+
+
+def data_files(host: Any, root: str | None, spec: s.DataFile) -> tuple[list[DataFileObs], bool]:
+    """Integrity of each live data file: ``sqlite3 -readonly FILE 'PRAGMA integrity_check'`` on the
+    host (the database never leaves it), or a JSON parse of the file's content."""
+    paths, truncated = _glob(host, rooted(root, spec.path), spec.max_files)
+    found: list[DataFileObs] = []
+    for path in paths:
+        handle = host.file(path)
+        if not handle.is_file:
+            found.append(DataFileObs(path, spec.kind, False, "missing"))
+            continue
+        if spec.kind == "sqlite":
+            result = host.run("sqlite3 -readonly %s 'PRAGMA integrity_check;'", path)
+            answer = result.stdout.strip()
+            lines = [x for x in (answer + "\n" + result.stderr).splitlines() if x.strip() and not x.startswith("***")]
+            detail = "; ".join(lines[:2])[:200] or f"sqlite3 exited {result.rc}"
+            found.append(DataFileObs(path, "sqlite", result.rc == 0 and answer == "ok", detail))
+            continue
+        try:
+            json.loads(handle.content_string)
+            found.append(DataFileObs(path, "json", True, "parses"))
+        except ValueError as exc:
+            found.append(DataFileObs(path, "json", False, f"invalid JSON: {str(exc)[:120]}"))
+    return found, truncated
+
+
+def verify_command(host: Any, spec: s.VerifyCommand) -> tuple[int, str]:
+    """Run a post-deploy command on the host: exit status and stdout + stderr (first 4000 chars)."""
+    result = host.run(spec.command)
+    return result.rc, (result.stdout + ("\n" + result.stderr if result.stderr else ""))[:4000]

@@ -16,15 +16,24 @@ from datetime import UTC, datetime
 from golive.prereq.observations import (
     CertObs,
     CommandObs,
+    DataFileObs,
+    DependencyObs,
     DiskObs,
     FileObs,
     FirewallObs,
+    LimitsObs,
     PgObs,
     PortsObs,
+    ProcessObs,
     RedisObs,
+    SentinelObs,
     ServiceObs,
+    TreeObs,
+    UpdatesObs,
+    UserObs,
 )
 from golive.settings import prerequisites as s
+from golive.sizes import format_size, parse_size
 from golive.verdict import Verdict, combine, fail, ok
 
 _VERSION = re.compile(r"(?<![\d.])v?(\d+(?:\.\d+)+)")
@@ -168,32 +177,33 @@ def commands(observed: Iterable[CommandObs], wanted: list[s.Command]) -> Verdict
     return combine("commands", parts, "required commands present: " + ", ".join(c.name for c in wanted))
 
 
-def _limit_value(text: str) -> float | None:
-    text = text.strip()
-    if text == "unlimited":
-        return float("inf")
-    return float(text) if text.isdigit() else None
+def _fmt_limit(value: float | None) -> str:
+    if value is None:
+        return "unreadable"
+    return "unlimited" if value == float("inf") else _num(value)
 
 
-def limits(nofile: str, nproc: str, wanted: s.Limits) -> Verdict:
-    who = f"user {wanted.user}" if wanted.user else "the connection's user"
-    parts = []
-    for name, seen, minimum in (("nofile", nofile, wanted.nofile), ("nproc", nproc, wanted.nproc)):
-        if minimum is None:
-            continue
-        value = _limit_value(seen)
-        if value is None or value < minimum:
-            parts.append(
-                fail(
-                    f"limit-{name}",
-                    f"{name} limit of {who} is {seen.strip() or 'unknown'}",
-                    seen.strip() or "unknown",
-                    f"≥ {minimum}",
-                )
-            )
-        else:
-            parts.append(ok(f"limit-{name}", f"{name} {seen.strip()}"))
-    return combine("limits", parts, f"limits of {who}: nofile {nofile.strip()}, nproc {nproc.strip()}")
+def limits(observed: list[LimitsObs], processes: list[ProcessObs], wanted: s.Limits) -> Verdict:
+    """Soft and hard nofile/nproc of every subject read (a user's login, each matching process)
+    at least the minimums; a ``process`` pattern that matches nothing fails (nothing was judged)."""
+    parts: list[Verdict] = []
+    if wanted.process and not processes:
+        parts.append(fail("limits-no-process", f"no running process matches /{wanted.process}/",
+                          "no process", "a running process to read the limits of"))
+    checks = (("nofile", "soft", wanted.nofile), ("nproc", "soft", wanted.nproc),
+              ("nofile", "hard", wanted.hard_nofile), ("nproc", "hard", wanted.hard_nproc))
+    seen: list[str] = []
+    for obs in observed:
+        for name, which, minimum in checks:
+            if minimum is None:
+                continue
+            value = getattr(getattr(obs, name), which)
+            if value is None or value < minimum:
+                parts.append(fail(f"limit-{name}-{which}", f"{which} {name} limit of {obs.source} is "
+                                  f"{_fmt_limit(value)}", _fmt_limit(value), f"≥ {minimum}"))
+        seen.append(f"{obs.source}: nofile {_fmt_limit(obs.nofile.soft)}/{_fmt_limit(obs.nofile.hard)}, "
+                    f"nproc {_fmt_limit(obs.nproc.soft)}/{_fmt_limit(obs.nproc.hard)}")
+    return combine("limits", parts, "limits (soft/hard) as required: " + "; ".join(seen))
 
 
 def _norm(value: object) -> str:
@@ -241,8 +251,47 @@ def _ownership(obs: FileObs, owner: str | None, group: str | None, label: str) -
     return parts
 
 
-def paths(observed: dict[str, FileObs], wanted: list[s.PathSpec]) -> Verdict:
+def _entry_parts(spec: s.PathSpec, tree: TreeObs) -> list[Verdict]:
+    """Owner, group and mode of every entry below a directory; offenders listed (the first few)."""
+    wrong: dict[str, list[str]] = {"owner": [], "group": [], "mode": [], "max_mode": []}
+    prefix = tree.root.rstrip("/") + "/"
+    for entry in tree.entries:
+        if entry.kind == "l":
+            continue  # a link's own mode means nothing; its target is judged where it lives
+        name = entry.path.removeprefix(prefix)
+        if spec.owner and entry.user != spec.owner:
+            wrong["owner"].append(f"{name} ({entry.user})")
+        if spec.group and entry.group != spec.group:
+            wrong["group"].append(f"{name} ({entry.group})")
+        if spec.mode and entry.mode & 0o7777 != int(spec.mode, 8):
+            wrong["mode"].append(f"{name} ({entry.mode & 0o7777:o})")
+        if spec.max_mode and not _mode_within(entry.mode, int(spec.max_mode, 8)):
+            wrong["max_mode"].append(f"{name} ({entry.mode & 0o7777:o})")
+    scope = f"{len(tree.entries)} entr{'y' if len(tree.entries) == 1 else 'ies'} below {tree.root}" + (
+        f" matching {spec.glob}" if spec.glob else "")
+    wants = {"owner": f"owner {spec.owner}", "group": f"group {spec.group}", "mode": f"mode {spec.mode}",
+             "max_mode": f"mode ≤ {spec.max_mode}"}
     parts: list[Verdict] = []
+    for key, offenders in wrong.items():
+        if offenders:
+            shown = ", ".join(offenders[:5]) + (f" and {len(offenders) - 5} more" if len(offenders) > 5 else "")
+            parts.append(fail(f"tree-{key}", f"{len(offenders)} of {scope} not {wants[key]}: {shown}",
+                              None, wants[key]))
+    if tree.error:
+        parts.append(fail("tree-unreadable", f"cannot walk {tree.root}: {tree.error}", "unreadable", "a readable tree"))
+    elif tree.truncated and not parts:
+        parts.append(fail("tree-truncated", f"walk of {tree.root} stopped at max_entries {tree.cap} before the "
+                          "end: not every entry was judged", f"> {tree.cap} entries",
+                          "max_entries above the number of entries"))
+    return parts
+
+
+def paths(observed: dict[str, FileObs], wanted: list[s.PathSpec], trees: dict[str, TreeObs] | None = None) -> Verdict:
+    """Each path exists with its type, owner, group and mode; with ``recursive``/``glob`` every entry
+    below it (``trees``, by the spec's path) is judged too."""
+    trees = trees or {}
+    parts: list[Verdict] = []
+    judged = 0
     for spec in wanted:
         obs = observed[spec.path]
         if not obs.exists:
@@ -257,7 +306,7 @@ def paths(observed: dict[str, FileObs], wanted: list[s.PathSpec]) -> Verdict:
             continue
         parts += _ownership(obs, spec.owner, spec.group, spec.type)
         mode = obs.mode or 0
-        if spec.mode and mode != int(spec.mode, 8):
+        if spec.mode and not spec.glob and mode != int(spec.mode, 8):
             parts.append(
                 fail(
                     "mode-wrong",
@@ -266,7 +315,7 @@ def paths(observed: dict[str, FileObs], wanted: list[s.PathSpec]) -> Verdict:
                     f"mode {spec.mode}",
                 )
             )
-        if spec.max_mode and not _mode_within(mode, int(spec.max_mode, 8)):
+        if spec.max_mode and not spec.glob and not _mode_within(mode, int(spec.max_mode, 8)):
             parts.append(
                 fail(
                     "mode-too-open",
@@ -275,7 +324,11 @@ def paths(observed: dict[str, FileObs], wanted: list[s.PathSpec]) -> Verdict:
                     f"mode ≤ {spec.max_mode}",
                 )
             )
-    return combine("paths", parts, f"{len(wanted)} path(s) as required")
+        judged += 1
+        if spec.path in trees:
+            parts += _entry_parts(spec, trees[spec.path])
+            judged += len(trees[spec.path].entries)
+    return combine("paths", parts, f"{len(wanted)} path(s) as required ({judged} entries judged)")
 
 
 def secrets(observed: dict[str, FileObs], wanted: list[s.SecretFile]) -> Verdict:
@@ -500,44 +553,11 @@ def dns(observed: dict[str, list[str]], wanted: list[s.DnsName]) -> Verdict:
     return combine("dns", parts, "names resolve: " + ", ".join(x.name for x in wanted))
 
 
-def cron(jobs: list[tuple[str, str]], wanted: s.Cron) -> Verdict:
-    """``jobs``: (source, line) of every active crontab line and systemd timer/unit command."""
-    parts = []
-    for label, pattern in (
-        ("backup", wanted.backup_pattern),
-        ("certificate renewal", wanted.cert_renewal_pattern),
-    ):
-        if not pattern:
-            continue
-        regex = re.compile(pattern)
-        if not any(regex.search(line) for _, line in jobs):
-            sources = sorted({src for src, _ in jobs})
-            parts.append(
-                fail(
-                    "cron-missing",
-                    f"no scheduled {label} job matching /{pattern}/ "
-                    f"({len(jobs)} job(s) in {', '.join(sources) or 'no crontab'})",
-                    f"{len(jobs)} job(s), none matching",
-                    f"a job matching /{pattern}/",
-                )
-            )
-    return combine("cron", parts, "backup and certificate renewal scheduled")
-
-
-def logrotate(patterns: list[str], wanted: list[str]) -> Verdict:
-    """``patterns``: the path globs of every logrotate stanza."""
-    uncovered = [p for p in wanted if not any(fnmatch.fnmatchcase(p, g) or p == g for g in patterns)]
-    if uncovered:
-        return fail(
-            "logrotate-uncovered",
-            "log file(s) not covered by logrotate: " + ", ".join(uncovered),
-            f"{len(patterns)} stanza path(s), none covering them",
-            "a logrotate stanza per log",
-        )
-    return ok("logrotate-ok", "logs covered by logrotate: " + ", ".join(wanted))
-
-
-def docker_daemon(path: str, config: dict | None, error: str | None, wanted: s.DockerDaemon) -> Verdict:
+def docker_daemon(path: str, config: dict | None, error: str | None, wanted: s.DockerDaemon,
+                  networks: list[str] | None = None) -> Verdict:
+    """daemon.json rotates container logs with bounded values (log-opts max-size ≤ ``max_log_size``,
+    max-file ≤ ``max_log_files``), sets the storage driver asked for, and the engine has the
+    networks named (``networks``: what ``<engine> network ls`` listed, None when not read)."""
     if config is None:
         return fail(
             "docker-daemon-missing",
@@ -545,23 +565,53 @@ def docker_daemon(path: str, config: dict | None, error: str | None, wanted: s.D
             error or "missing",
             "log-opts " + ", ".join(wanted.require),
         )
+    parts: list[Verdict] = []
     driver = config.get("log-driver", "json-file")
     if driver not in wanted.log_drivers:
-        return fail(
-            "docker-log-driver", f"{path}: log-driver {driver}", driver, " or ".join(wanted.log_drivers)
-        )
+        parts.append(fail("docker-log-driver", f"{path}: log-driver {driver}", driver,
+                          " or ".join(wanted.log_drivers)))
     opts = config.get("log-opts") or {}
     missing = [k for k in wanted.require if k not in opts]
     if missing:
-        return fail(
+        parts.append(fail(
             "docker-log-rotation",
             f"{path}: log-opts without " + ", ".join(missing),
             "log-opts " + (", ".join(sorted(opts)) or "none"),
             "log-opts " + ", ".join(wanted.require),
-        )
-    return ok(
-        "docker-daemon-ok", f"{path}: {driver} with " + ", ".join(f"{k}={opts[k]}" for k in wanted.require)
-    )
+        ))
+    if "max-size" in opts and wanted.max_log_size is not None:
+        try:
+            size = parse_size(str(opts["max-size"]))
+        except ValueError:
+            size = None
+        if size is None or size <= 0:
+            parts.append(fail("docker-log-size", f"{path}: log-opts max-size {opts['max-size']!r} is not a size",
+                              str(opts["max-size"]), f"a size ≤ {format_size(wanted.max_log_size)}"))
+        elif size > wanted.max_log_size:
+            parts.append(fail("docker-log-size", f"{path}: log-opts max-size {opts['max-size']}",
+                              format_size(size), f"≤ {format_size(wanted.max_log_size)}"))
+    if "max-file" in opts and wanted.max_log_files is not None:
+        files = str(opts["max-file"])
+        if not files.isdigit() or int(files) < 1:
+            parts.append(fail("docker-log-files", f"{path}: log-opts max-file {files!r} is not a count", files,
+                              f"1..{wanted.max_log_files}"))
+        elif int(files) > wanted.max_log_files:
+            parts.append(fail("docker-log-files", f"{path}: log-opts max-file {files}", files,
+                              f"≤ {wanted.max_log_files}"))
+    storage = config.get("storage-driver")
+    if wanted.storage_driver and storage != wanted.storage_driver:
+        parts.append(fail("docker-storage-driver", f"{path}: storage-driver {storage or 'unset'}",
+                          str(storage or "unset"), wanted.storage_driver))
+    if wanted.networks:
+        absent = [n for n in wanted.networks if n not in (networks or [])]
+        if absent:
+            parts.append(fail("docker-network-missing", f"{wanted.engine} network(s) missing: {', '.join(absent)} "
+                              f"(has: {', '.join(networks or []) or 'none'})", None,
+                              f"networks {', '.join(wanted.networks)} (docker network create NAME)"))
+    shown = ", ".join(f"{k}={opts[k]}" for k in wanted.require if k in opts)
+    extra = f"; storage-driver {storage}" if storage else ""
+    nets = f"; networks {', '.join(wanted.networks)}" if wanted.networks else ""
+    return combine("docker_daemon", parts, f"{path}: {driver} with {shown}{extra}{nets}")
 
 
 def firewall(observed: FirewallObs) -> Verdict:
@@ -630,7 +680,84 @@ def redis(observed: RedisObs, wanted: s.Redis) -> Verdict:
                 "protected-mode yes",
             )
         )
-    return combine("redis", parts, "redis persistence, auth, memory policy and protected mode as required")
+    parts += _redis_memory(cfg, wanted) + _redis_version_tls(observed, wanted)
+    if wanted.acl is not None:
+        parts += _redis_acl(observed.acl_users or {}, wanted.acl)
+    if wanted.sentinel is not None:
+        parts += _redis_sentinels(observed.sentinels, wanted.sentinel)
+    raw = cfg.get("maxmemory", "?")
+    memory = format_size(int(raw)) if raw.isdigit() and raw != "0" else raw
+    seen = [f"version {observed.version or '?'}", "TLS" if observed.tls else "no TLS",
+            f"appendonly {cfg.get('appendonly', '?')}", f"maxmemory {memory} ({cfg.get('maxmemory-policy', '?')})"]
+    if observed.sentinels:
+        seen.append(f"{len(observed.sentinels)} sentinel(s) with quorum")
+    return combine("redis", parts, "redis as required: " + ", ".join(seen))
+
+
+def _redis_memory(cfg: dict[str, str], wanted: s.Redis) -> list[Verdict]:
+    raw = cfg.get("maxmemory", "0")
+    size = int(raw) if raw.isdigit() else None
+    parts = []
+    if wanted.maxmemory_min is not None and (size is None or size < wanted.maxmemory_min):
+        parts.append(fail("redis-maxmemory-small", f"redis maxmemory {format_size(size or 0)}",
+                          format_size(size or 0), f"≥ {format_size(wanted.maxmemory_min)}"))
+    if wanted.maxmemory_max is not None and (size is None or size == 0 or size > wanted.maxmemory_max):
+        shown = "unbounded" if not size else format_size(size)
+        parts.append(fail("redis-maxmemory-large", f"redis maxmemory {shown}", shown,
+                          f"≤ {format_size(wanted.maxmemory_max)}"))
+    return parts
+
+
+def _redis_version_tls(observed: RedisObs, wanted: s.Redis) -> list[Verdict]:
+    parts = []
+    if wanted.min_version:
+        version = parse_version(observed.version or "")
+        if version is None or not version_at_least(version, _vtuple(wanted.min_version)):
+            parts.append(fail("redis-version", f"redis version {observed.version or 'unknown'}",
+                              observed.version or "unknown", f"≥ {wanted.min_version}"))
+    if wanted.require_tls and not observed.tls:
+        parts.append(fail("redis-no-tls", "redis reached without TLS (redis:// URL)", "plain TCP",
+                          "TLS (rediss:// URL, tls-port on the server)"))
+    return parts
+
+
+def _redis_acl(users: dict[str, tuple[str, ...]], wanted: s.RedisAcl) -> list[Verdict]:
+    """Required users exist and are on; the ``default`` user is off or has a password."""
+    parts = []
+    for name in wanted.users:
+        flags = users.get(name)
+        if flags is None:
+            parts.append(fail("redis-acl-user-missing", f"redis ACL user {name} missing",
+                              ", ".join(sorted(users)) or "no users", f"user {name} on"))
+        elif "on" not in flags:
+            parts.append(fail("redis-acl-user-off", f"redis ACL user {name} is off", "off", "on"))
+    default = users.get("default", ())
+    if "on" in default and (wanted.default_user == "off" or "nopass" in default):
+        state = "on without password (nopass)" if "nopass" in default else "on"
+        expected = "off" if wanted.default_user == "off" else "off, or on with a password"
+        parts.append(fail("redis-acl-default", f"redis ACL default user {state}", state, expected))
+    return parts
+
+
+def _redis_sentinels(sentinels: tuple[SentinelObs, ...], wanted: s.RedisSentinel) -> list[Verdict]:
+    parts = []
+    for obs in sentinels:
+        if obs.error or not obs.master_known:
+            parts.append(fail("redis-sentinel-master", f"sentinel {obs.url} does not know master "
+                              f"{wanted.master}: {obs.error or 'unknown master'}", obs.error or "unknown",
+                              f"master {wanted.master} monitored"))
+            continue
+        down = [f for f in ("s_down", "o_down") if f in obs.flags.split(",")]
+        if down:
+            parts.append(fail("redis-sentinel-down", f"sentinel {obs.url} sees master {wanted.master} "
+                              f"{'/'.join(down)}", obs.flags, "master up"))
+        if not obs.ckquorum_ok:
+            parts.append(fail("redis-sentinel-quorum", f"sentinel {obs.url}: CKQUORUM {obs.ckquorum}",
+                              obs.ckquorum, "OK (enough sentinels to fail over)"))
+        if wanted.min_sentinels and (obs.sentinels or 0) < wanted.min_sentinels:
+            parts.append(fail("redis-sentinel-count", f"sentinel {obs.url} knows {obs.sentinels} sentinel(s) "
+                              f"for {wanted.master}", str(obs.sentinels), f"≥ {wanted.min_sentinels}"))
+    return parts
 
 
 def postgres(observed: PgObs, wanted: s.Postgres) -> Verdict:
@@ -665,3 +792,97 @@ def postgres(observed: PgObs, wanted: s.Postgres) -> Verdict:
     if missing:
         parts.append(fail("pg-index", "index(es) missing: " + ", ".join(missing), "missing", "present"))
     return combine("postgres", parts, "database extensions and settings as required")
+
+
+# --------------------------------------------------------------------------- accounts, updates, reach
+
+
+def service_user(user: UserObs, processes: list[ProcessObs], wanted: s.ServiceUser) -> Verdict:
+    """The account exists, is not root, has no login shell; every matching process runs as it."""
+    if not user.exists:
+        return fail("service-user-missing", f"user {wanted.name} does not exist", "no such user",
+                    f"a dedicated user {wanted.name}")
+    parts = []
+    if user.uid == 0:
+        parts.append(fail("service-user-root", f"user {wanted.name} has uid 0 (root)", "uid 0", "uid ≠ 0"))
+    if not wanted.login_shell_allowed and user.shell not in wanted.nologin_shells:
+        parts.append(fail("service-user-shell", f"user {wanted.name} has the login shell {user.shell}",
+                          str(user.shell), " or ".join(wanted.nologin_shells)))
+    if wanted.process:
+        if not processes:
+            parts.append(fail("service-user-no-process", f"no running process matches /{wanted.process}/",
+                              "no process", f"processes running as {wanted.name}"))
+        others = [p for p in processes if p.user != wanted.name]
+        if others:
+            shown = ", ".join(f"{p.pid} as {p.user}" for p in others[:5])
+            parts.append(fail("service-user-process", f"{len(others)} of {len(processes)} process(es) matching "
+                              f"/{wanted.process}/ not run by {wanted.name}: {shown}",
+                              ", ".join(sorted({p.user for p in others})), wanted.name))
+    running = f", {len(processes)} process(es) running as it" if wanted.process else ""
+    return combine("service_user", parts, f"user {wanted.name} (uid {user.uid}, shell {user.shell}){running}")
+
+
+def security_updates(observed: UpdatesObs, wanted: s.SecurityUpdates) -> Verdict:
+    """No pending security update (outside ``allow``), no pending reboot; stale or unreadable
+    package data fails: silence is not "up to date"."""
+    if observed.error:
+        return fail("updates-unknown", f"cannot tell pending security updates ({observed.manager}): "
+                    f"{observed.error}", "unknown", "the package manager's list of pending updates")
+    parts = []
+    if observed.lists_age_s is not None and observed.lists_age_s > wanted.max_list_age:
+        days = observed.lists_age_s / 86400
+        parts.append(fail("updates-stale-lists", f"{observed.manager} package lists are {days:.0f} days old: "
+                          "pending updates cannot be judged", f"{days:.0f} days",
+                          f"lists refreshed within {wanted.max_list_age / 86400:g} days (apt-get update)"))
+    pending = [p for p in observed.pending if p.split()[0] not in wanted.allow]
+    if pending:
+        shown = ", ".join(pending[:8]) + (f" and {len(pending) - 8} more" if len(pending) > 8 else "")
+        parts.append(fail("updates-pending", f"{len(pending)} security update(s) pending ({observed.manager}): "
+                          f"{shown}", f"{len(pending)} pending", "none pending"))
+    if wanted.reboot_required_fails and observed.reboot_required:
+        why = f" ({observed.detail})" if observed.detail and "update" not in observed.detail else ""
+        parts.append(fail("reboot-required", f"a reboot is pending{why}", "reboot required",
+                          "no pending reboot (updated kernel/libraries in use)"))
+    allowed = len(observed.pending) - len(pending)
+    note = f"; {allowed} allowed" if allowed else ""
+    return combine("security_updates", parts, f"no pending security update ({observed.manager}{note}), "
+                   f"no pending reboot")
+
+
+def connectivity(observed: list[DependencyObs]) -> Verdict:
+    parts = []
+    for dep in observed:
+        where = f"{dep.name} ({dep.host}:{dep.port})" if dep.name != dep.host else f"{dep.host}:{dep.port}"
+        if not dep.addresses:
+            parts.append(fail("dependency-unresolved", f"{where} does not resolve on the host", "no address",
+                              "an address"))
+        elif not dep.reachable:
+            parts.append(fail("dependency-unreachable", f"{where} (→ {', '.join(dep.addresses[:3])}) does not "
+                              "accept a TCP connection within 1 s", "no connection", "TCP connect"))
+    return combine("connectivity", parts, "reaches " + ", ".join(f"{d.host}:{d.port}" for d in observed))
+
+
+def data_integrity(observed: list[DataFileObs], truncated: list[str]) -> Verdict:
+    parts = [fail("data-corrupt", f"{o.kind} {o.path}: {o.detail[:100]}", None,
+                  "integrity_check ok" if o.kind == "sqlite" else "a file that parses as JSON")
+             for o in observed if not o.ok]
+    if not observed:
+        parts.append(fail("data-none", "no data file matched the configured paths", "no file", "data files"))
+    if truncated and not parts:
+        parts.append(fail("data-truncated", "more files than max_files under " + ", ".join(truncated)
+                          + ": not every file was checked", "cut short", "max_files above the number of files"))
+    return combine("data_integrity", parts, f"{len(observed)} data file(s) pass their integrity check")
+
+
+def verify_commands(results: list[tuple[s.VerifyCommand, int, str]]) -> Verdict:
+    """Each command exits as expected and prints what the pattern asks."""
+    parts = []
+    for spec, code, output in results:
+        first = (output.strip().splitlines() or ["no output"])[0][:120]
+        if code != spec.exit_code:
+            parts.append(fail("cli-exit", f"`{spec.command}` exited {code}: {first}", f"exit {code}",
+                              f"exit {spec.exit_code}"))
+        elif spec.output and not re.search(spec.output, output):
+            parts.append(fail("cli-output", f"`{spec.command}` printed {first!r}", first, f"output matching "
+                              f"/{spec.output}/"))
+    return combine("cli", parts, "commands ran as expected: " + ", ".join(f"`{r[0].command}`" for r in results))

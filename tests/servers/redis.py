@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import socket
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,9 +38,14 @@ def require_redis() -> None:
         pytest.skip("redis-server not installed (apt-get install redis-server)")
 
 
-def _answers(port: int) -> bool:
+def _answers(port: int, tls: TlsFiles | None = None) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as raw:
+            sock = raw
+            if tls is not None:
+                context = ssl.create_default_context(cafile=str(tls.ca))
+                context.check_hostname = False
+                sock = context.wrap_socket(raw)
             sock.sendall(b"PING\r\n")
             reply = sock.recv(64)
             return reply.startswith((b"+PONG", b"-NOAUTH"))
@@ -47,26 +53,41 @@ def _answers(port: int) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files for a TLS listener: the server's certificate and key, and the CA that signed it."""
+
+    cert: Path
+    key: Path
+    ca: Path
+
+
 @dataclass
 class RedisServer:
     port: int
     password: str | None
     process: ServerProcess
+    tls: bool = False
 
-    def url(self, with_password: bool = True) -> str:
+    def url(self, with_password: bool = True, host: str = "127.0.0.1") -> str:
         auth = f":{self.password}@" if self.password and with_password else ""
-        return f"redis://{auth}127.0.0.1:{self.port}/0"
+        return f"{'rediss' if self.tls else 'redis'}://{auth}{host}:{self.port}/0"
 
     def stop(self) -> None:
         self.process.stop()
 
 
-def start_redis(root: Path, settings: dict[str, str], password: str | None = None) -> RedisServer:
+def start_redis(root: Path, settings: dict[str, str], password: str | None = None,
+                tls: TlsFiles | None = None) -> RedisServer:
+    """A Redis on a free loopback port; with ``tls``, TLS only (``port 0``, ``tls-port``)."""
     require_redis()
     root.mkdir(parents=True, exist_ok=True)
     port = free_port()
+    listen = [f"port {port}"] if tls is None else [
+        "port 0", f"tls-port {port}", f"tls-cert-file {tls.cert}", f"tls-key-file {tls.key}",
+        f"tls-ca-cert-file {tls.ca}", "tls-auth-clients no"]
     lines = [
-        f"port {port}",
+        *listen,
         "bind 127.0.0.1",
         f"dir {root}",
         "daemonize no",
@@ -79,14 +100,36 @@ def start_redis(root: Path, settings: dict[str, str], password: str | None = Non
     config = root / "redis.conf"
     config.write_text("\n".join(lines) + "\n")
     binary = str(REDIS_SERVER) if REDIS_SERVER.exists() else "redis-server"
-    process = start_process("redis", [binary, str(config)], root / "redis.log", lambda: _answers(port))
-    return RedisServer(port, password, process)
+    process = start_process("redis", [binary, str(config)], root / "redis.log", lambda: _answers(port, tls))
+    return RedisServer(port, password, process, tls is not None)
 
 
 @contextlib.contextmanager
-def running_redis(root: Path, settings: dict[str, str], password: str | None = None) -> Iterator[RedisServer]:
-    server = start_redis(root, settings, password)
+def running_redis(root: Path, settings: dict[str, str], password: str | None = None,
+                  tls: TlsFiles | None = None) -> Iterator[RedisServer]:
+    server = start_redis(root, settings, password, tls)
     try:
         yield server
     finally:
         server.stop()
+
+
+def start_sentinel(root: Path, master_port: int, quorum: int = 1, password: str | None = None,
+                   master: str = "mymaster") -> RedisServer:
+    """A real Redis Sentinel (``redis-server --sentinel``) watching the master on ``master_port``
+    with ``quorum``; down after 1 s without answers. Sentinel rewrites its config file: it lives in
+    ``root``."""
+    require_redis()
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    lines = [f"port {port}", "bind 127.0.0.1", f"dir {root}", "daemonize no", 'logfile ""',
+             f"sentinel monitor {master} 127.0.0.1 {master_port} {quorum}",
+             f"sentinel down-after-milliseconds {master} 1000"]
+    if password:
+        lines.append(f"sentinel auth-pass {master} {password}")
+    config = root / "sentinel.conf"
+    config.write_text("\n".join(lines) + "\n")
+    binary = str(REDIS_SERVER) if REDIS_SERVER.exists() else "redis-server"
+    process = start_process("sentinel", [binary, str(config), "--sentinel"], root / "sentinel.log",
+                            lambda: _answers(port))
+    return RedisServer(port, None, process)
