@@ -5,11 +5,13 @@ Usage: .venv/bin/python bench/tls_bench.py [HOSTS] [REPEATS]
 Starts ONE nginx with HOSTS sound TLS server blocks (Mozilla intermediate, test PKI), then measures
 (median of REPEATS, alternating order):
 
-1. all 12 tls.* checks for 1 host through golive (a real pytest run, ``-m tls``): the summed
-   durations of the 12 tests from junit.xml ("check time"; target ≤ 1.0 s);
-2. golive's scan + the 12 rules for HOSTS hosts in-process (``TlsScan`` as the checks use it:
-   pre-flight/ALPN probe, one concurrent sslyze Scanner, conversion, trust/chain analysis, rules);
-3. a bare sslyze concurrent ``Scanner`` over the same HOSTS hosts with the same scan commands and
+1. all 15 tls.* checks for 1 host through golive (a real pytest run, ``-m tls``): the summed
+   durations of the 15 tests from junit.xml ("check time"; target ≤ 1.0 s);
+2. golive's scan + the 15 rules for HOSTS hosts in-process (``TlsScan`` as the checks use it:
+   pre-flight/ALPN probe, one concurrent sslyze Scanner, conversion, trust/chain analysis, OCSP
+   staple verification, rules);
+3. a bare sslyze concurrent ``Scanner`` over the same HOSTS hosts with the same scan commands
+   (``golive.tls.scan.scan_commands``: the Mozilla checker's set plus the 0-RTT probe) and
    concurrency, until its last result;
 and prints the ratio 2 / 3 (target ≤ 1.1×) plus the check time of the HOSTS-host golive run.
 """
@@ -28,10 +30,13 @@ sys.path.insert(0, str(REPO))
 
 from golive.rules import tls as rules  # noqa: E402
 from golive.settings.tls import TlsSettings  # noqa: E402
-from golive.tls.scan import ScanKey, ScanPlan, TlsScan  # noqa: E402
+from golive.tls.scan import ScanKey, ScanPlan, TlsScan, scan_commands  # noqa: E402
 from tests.harness import run_golive  # noqa: E402
 from tests.pki import HOSTNAME  # noqa: E402
 from tests.servers.nginx_tls import TlsLab, Variant, tls_lab  # noqa: E402
+
+CHECKS = 15
+"""tls.* checks per host."""
 
 
 def golive_in_process(lab: TlsLab, names: list[str], settings: TlsSettings) -> float:
@@ -60,6 +65,9 @@ def golive_in_process(lab: TlsLab, names: list[str], settings: TlsSettings) -> f
                 rules.http2(obs),
                 rules.mozilla_compliance(obs),
                 rules.ocsp_stapling(obs),
+                rules.key_exchange(obs),
+                rules.early_data(obs),
+                rules.certificate_transparency(obs),
             ]
             assert all(v.passed for v in verdicts), [v.message for v in verdicts if not v.passed]
     finally:
@@ -76,8 +84,6 @@ def bare_sslyze(lab: TlsLab, names: list[str], settings: TlsSettings) -> float:
         ServerNetworkLocation,
         ServerScanRequest,
     )
-    from sslyze.mozilla_tls_profile.tls_config_checker import SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER
-
     start = time.perf_counter()
     requests = [
         ServerScanRequest(
@@ -85,7 +91,7 @@ def bare_sslyze(lab: TlsLab, names: list[str], settings: TlsSettings) -> float:
             network_configuration=ServerNetworkConfiguration(
                 HOSTNAME, network_timeout=5, network_max_retries=settings.network_retries
             ),
-            scan_commands=set(SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER),
+            scan_commands=scan_commands(http=True),
             scan_commands_extra_arguments=ScanCommandsExtraArguments(
                 certificate_info=CertificateInfoExtraArgument(custom_ca_file=lab.pki.ca_bundle)
             ),
@@ -115,7 +121,7 @@ def golive_check_time(lab: TlsLab, names: list[str], workdir: Path) -> tuple[flo
         if "test_tls" in case.get("classname", "") + case.get("file", ""):
             total += float(case.get("time", 0))
             count += 1
-    assert count == 12 * len(names), f"{count} tls tests in junit (exit {run.returncode})"
+    assert count == CHECKS * len(names), f"{count} tls tests in junit (exit {run.returncode})"
     assert run.failed_ids() & {i for i in run.statuses() if i.startswith("tls.")} == set(), run.output[-2000:]
     return total, wall
 
@@ -144,11 +150,11 @@ def main() -> None:
         many_check, many_wall = golive_check_time(lab, names, Path(tmp) / "many")
     g, b = statistics.median(ours), statistics.median(bare)
     print(
-        f"1 host, 12 tls.* checks through golive (pytest): check time {one_check:.3f} s "
+        f"1 host, {CHECKS} tls.* checks through golive (pytest): check time {one_check:.3f} s "
         f"(target <= 1.0 s); subprocess wall {one_wall:.2f} s"
     )
     print(
-        f"{hosts} hosts, 12 tls.* checks each through golive (pytest): check time {many_check:.3f} s; "
+        f"{hosts} hosts, {CHECKS} tls.* checks each through golive (pytest): check time {many_check:.3f} s; "
         f"subprocess wall {many_wall:.2f} s"
     )
     print(f"{hosts} hosts, golive scan + rules in-process: median {g:.3f} s  {[round(x, 3) for x in ours]}")

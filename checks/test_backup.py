@@ -68,7 +68,8 @@ def test_verify(database, backup_drill, evidence):
     source = backup_drill.source(database)
     copy = backup_drill.copy_snapshot(database)
     evidence.json("source vs restored", {"source": _plain(source), "restored": _plain(copy)})
-    verdict = rules.verify(database.name, source, copy)
+    verdict = rules.verify(database.name, source, copy, extra=backup_drill.extra_differences(database),
+                           counts=backup_drill.compares_counts(database))
     evidence.judge(verdict)
 
 
@@ -103,7 +104,7 @@ def test_contents(database, backup_drill, evidence):
 @check("backup.pre_deploy", over="pre_deploy_backups")
 def test_pre_deploy(database, backup_drill, evidence):
     outcome = backup_drill.pre_deploy(database)
-    assert outcome.dump.ok, f"{database.name}: pre-deploy pg_dump failed: {outcome.dump.error}"
+    assert outcome.dump.ok, f"{database.name}: pre-deploy snapshot failed: {outcome.dump.error}"
     evidence.metric("dump_seconds", round(outcome.dump.seconds, 2))
     evidence.note(f"pre-deploy dump {outcome.dump.path}")
     assert outcome.integrity is not None
@@ -112,6 +113,9 @@ def test_pre_deploy(database, backup_drill, evidence):
     assert outcome.restore is not None
     verdict = rules.restore(database.name, outcome.restore, database.backup.rto)
     evidence.judge(verdict)
+    if outcome.comparison is not None:  # the file and Redis kinds
+        evidence.judge(rules.compared(database.name, outcome.comparison))
+        return
     assert outcome.source is not None and outcome.copy is not None
     verdict = rules.verify(database.name, outcome.source, outcome.copy)
     evidence.judge(verdict)

@@ -103,5 +103,22 @@ def test_mozilla_compliance(target, tls_scan, evidence):
 
 
 @check("tls.ocsp_stapling", over="https_targets")
-def test_ocsp_stapling(target, tls_scan, evidence):
-    judge(rules.ocsp_stapling(observe(tls_scan, target, evidence)), target.name, evidence)
+def test_ocsp_stapling(target, tls_scan, settings, evidence):
+    obs = observe(tls_scan, target, evidence)
+    judge(rules.ocsp_stapling(obs, settings.tls.require_ocsp_stapling), target.name, evidence)
+
+
+@check("tls.key_exchange", over="https_targets")
+def test_key_exchange(target, tls_scan, settings, evidence):
+    obs = observe(tls_scan, target, evidence)
+    judge(rules.key_exchange(obs, settings.tls.min_dh_bits, settings.tls.min_ecdh_bits), target.name, evidence)
+
+
+@check("tls.early_data", over="https_targets")
+def test_early_data(target, tls_scan, settings, evidence):
+    judge(rules.early_data(observe(tls_scan, target, evidence), settings.tls.early_data), target.name, evidence)
+
+
+@check("tls.certificate_transparency", over="https_targets")
+def test_certificate_transparency(target, tls_scan, evidence):
+    judge(rules.certificate_transparency(observe(tls_scan, target, evidence)), target.name, evidence)

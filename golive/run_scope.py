@@ -57,9 +57,8 @@ def _option(config: Any, *names: str) -> Any:
 def scope_of(config: Any, profile: Profile, redactor: Redactor) -> RunScope:
     """The scope of this pytest run (``config`` is the ``pytest.Config``)."""
     release, source = release_of(_option(config, "golive_release"), profile)
-    filters = {kind: list(wanted) for kind, wanted in
-               (("targets", _option(config, "golive_targets") or []), ("hosts", _option(config, "golive_hosts") or []))
-               if wanted}
+    filters = {kind: list(wanted) for kind in ("targets", "hosts", "databases")
+               if (wanted := _option(config, f"golive_{kind}") or [])}
     args = [redactor.text(str(a)) for a in config.invocation_params.args]
     return RunScope(command_line=["pytest", *args], markers=_option(config, "markexpr") or None,
                     keyword=_option(config, "keyword") or None, subject_filters=filters,

@@ -43,9 +43,11 @@ def _findings(title: str, findings: list[Finding], fix: bool = True) -> list[str
         return []
     lines = [f"## {title} ({len(findings)})", ""]
     seen: set[str] = set()
-    for finding in findings:  # the fix once per item, under its first result
-        lines += _finding(finding, fix=fix and finding.item.id not in seen)
-        seen.add(finding.item.id)
+    for finding in findings:  # the fix once per item, under its first result that has one
+        show = fix and finding.item.id not in seen and finding.remediation is not None
+        lines += _finding(finding, fix=show)
+        if show:
+            seen.add(finding.item.id)
     return [*lines, ""]
 
 

@@ -235,7 +235,8 @@ class SignOff(_Model):
         return {r.subject: r.status for r in item.results} if item else {}
 
     def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json", exclude_none=True), indent=2) + "\n"
+        """signoff.json's text (pydantic's own serializer: a 5000-result run in a few ms)."""
+        return self.model_dump_json(indent=2, exclude_none=True) + "\n"
 
 
 def signoff_path(path: Path) -> Path:

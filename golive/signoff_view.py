@@ -34,6 +34,10 @@ class Finding:
 
     @property
     def remediation(self) -> Remediation | None:
+        """The item's fix, for a finding about the target only: a check that could not observe
+        (error) or could not reach its target gets no product fix, which would mislead."""
+        if self.result.status is Status.ERROR or self.result.category == "target unreachable":
+            return None
         return self.item.remediation
 
 
@@ -113,7 +117,8 @@ def build_view(doc: SignOff) -> View:
             why = item.note or "; ".join(dict.fromkeys(r.message for r in item.results if r.message)) or "-"
             view.not_applicable.append((item.id, why))
         view.metrics += _metrics_once(item)
-        if item.status in (*BAD, Status.ADVISORY, Status.WAIVED) and item.remediation and item.remediation.snippets:
+        findings = [Finding(item, r) for r in item.results_in(*BAD, Status.ADVISORY, Status.WAIVED)]
+        if any(f.remediation is not None and f.remediation.snippets for f in findings):
             view.fixes.append(item)
     view.manual.sort(key=lambda i: (_manual_rank(i), _severity_key(i)))
     view.passed = sorted((c, *counts) for c, counts in passed.items())  # type: ignore[misc]
@@ -124,13 +129,13 @@ def _metrics_once(item: Item) -> list[tuple[Item, str, dict[str, Any]]]:
     """The metrics of each subject of ``item`` once (every load threshold result carries the whole
     run's stats); per-result figures that differ (one latency per endpoint) stay with their
     messages in the details instead."""
-    out = []
-    for subject in dict.fromkeys(r.subject for r in item.results):
-        distinct = {repr(sorted(r.metrics.items())): r.metrics for r in item.results
-                    if r.subject == subject and r.metrics}
-        if len(distinct) == 1:
-            out.append((item, subject, next(iter(distinct.values()))))
-    return out
+    by_subject: dict[str, list[dict[str, Any]]] = {}
+    for result in item.results:
+        if result.metrics:
+            seen = by_subject.setdefault(result.subject, [])
+            if result.metrics not in seen:
+                seen.append(result.metrics)
+    return [(item, subject, found[0]) for subject, found in by_subject.items() if len(found) == 1]
 
 
 def folded_not_applicable(view: View) -> list[tuple[str, list[str]]]:
@@ -156,7 +161,7 @@ def scope_lines(doc: SignOff) -> list[tuple[str, str]]:
     if run.keyword:
         selection.append(f'-k "{run.keyword}"')
     for kind, names in run.subject_filters.items():
-        selection.append(f"--{kind.rstrip('s')} " + ", ".join(names))
+        selection.append(f"--golive-{kind.rstrip('s')} " + ", ".join(names))
     subjects = "; ".join(f"{s.name} {s.where}" for s in run.subjects) or "none"
     tools = ", ".join(f"{k} {v}" for k, v in run.versions.items())
     if run.git_sha:

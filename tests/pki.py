@@ -119,8 +119,10 @@ def leaf(
     aia_url: str | None = None,
     ocsp_url: str | None = None,
     cn: str | None = None,
+    extensions: tuple[x509.ExtensionType, ...] = (),
 ) -> Issued:
-    """A server certificate for ``hostname``; ``issuer=None`` makes it self-signed."""
+    """A server certificate for ``hostname``; ``issuer=None`` makes it self-signed; ``extensions``
+    are added as they are (must-staple, an SCT list)."""
     key = key or _ec()
     now = _now()
     subject = _name(cn or hostname)
@@ -156,6 +158,8 @@ def leaf(
         )
     if access:
         builder = builder.add_extension(x509.AuthorityInformationAccess(access), critical=False)
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=False)
     signer = issuer.key if issuer else key
     cert = builder.sign(signer, digest or hashes.SHA256())
     return Issued(cert, key, [issuer.cert, *issuer.chain] if issuer else [])
@@ -216,8 +220,16 @@ def key_pem(key: Key) -> bytes:
     )
 
 
-def ocsp_good(issued: Issued, issuer: Issued) -> bytes:
-    """A DER OCSP response "good" for ``issued``, signed by its issuer (for ``ssl_stapling_file``)."""
+def ocsp_response(
+    issued: Issued,
+    issuer: Issued,
+    status: ocsp.OCSPCertStatus = ocsp.OCSPCertStatus.GOOD,
+    this_update: dt.timedelta = dt.timedelta(hours=-1),
+    next_update: dt.timedelta = dt.timedelta(days=3),
+    signer: Issued | None = None,
+) -> bytes:
+    """A DER OCSP response about ``issued`` (for ``ssl_stapling_file``), signed by its issuer (or by
+    ``signer``, a CA that has no say about ``issued``: a response no client may accept)."""
     now = _now()
     builder = (
         ocsp.OCSPResponseBuilder()
@@ -225,15 +237,69 @@ def ocsp_good(issued: Issued, issuer: Issued) -> bytes:
             cert=issued.cert,
             issuer=issuer.cert,
             algorithm=hashes.SHA1(),
-            cert_status=ocsp.OCSPCertStatus.GOOD,
-            this_update=now - dt.timedelta(hours=1),
-            next_update=now + dt.timedelta(days=3),
-            revocation_time=None,
-            revocation_reason=None,
+            cert_status=status,
+            this_update=now + this_update,
+            next_update=now + next_update,
+            revocation_time=now - dt.timedelta(days=2) if status == ocsp.OCSPCertStatus.REVOKED else None,
+            revocation_reason=x509.ReasonFlags.key_compromise if status == ocsp.OCSPCertStatus.REVOKED else None,
         )
-        .responder_id(ocsp.OCSPResponderEncoding.HASH, issuer.cert)
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, (signer or issuer).cert)
     )
-    return builder.sign(issuer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)  # type: ignore[arg-type]
+    key = (signer or issuer).key
+    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)  # type: ignore[arg-type]
+
+
+def ocsp_good(issued: Issued, issuer: Issued) -> bytes:
+    """A DER OCSP response "good" for ``issued``, signed by its issuer (for ``ssl_stapling_file``)."""
+    return ocsp_response(issued, issuer)
+
+
+def sct_list_extension(count: int = 2) -> x509.UnrecognizedExtension:
+    """An embedded SCT list (RFC 6962 §3.3) with ``count`` syntactically valid SCTs.
+
+    The logs and signatures are made up: what is judged is that the leaf carries SCTs (verifying
+    them needs the logs' keys, which neither golive nor sslyze checks)."""
+    import struct
+
+    scts = b""
+    for i in range(count):
+        signature = bytes(range(64))
+        body = (
+            b"\x00"  # v1
+            + bytes([i + 1]) * 32  # log id
+            + struct.pack(">Q", 1_700_000_000_000 + i)  # timestamp (ms)
+            + struct.pack(">H", 0)  # no extensions
+            + b"\x04\x03"  # sha256 / ecdsa
+            + struct.pack(">H", len(signature))
+            + signature
+        )
+        scts += struct.pack(">H", len(body)) + body
+    tls_list = struct.pack(">H", len(scts)) + scts
+    der = b"\x04" + _der_length(len(tls_list)) + tls_list  # the extnValue holds an OCTET STRING
+    return x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2"), der)
+
+
+def _der_length(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
+
+
+OAKLEY_GROUP_2 = int(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF",
+    16,
+)
+"""RFC 2409's 1024-bit MODP prime (Oakley group 2): weak DH for the key-exchange self-test."""
+
+
+def dhparam_pem(prime: int = OAKLEY_GROUP_2, generator: int = 2) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric import dh
+
+    numbers = dh.DHParameterNumbers(prime, generator)
+    return numbers.parameters().parameter_bytes(serialization.Encoding.PEM, serialization.ParameterFormat.PKCS3)
 
 
 LEAF_KINDS = (
@@ -248,6 +314,11 @@ LEAF_KINDS = (
     "expiring",
     "rsa1024",
     "sha1",
+    "intermediate_nowhere",
+    "intermediate_nowhere_no_aia",
+    "no_responder",
+    "must_staple",
+    "sct",
 )
 
 
@@ -277,6 +348,15 @@ class TestPki:
     @property
     def ocsp(self) -> Path:
         return self.root / "sound.ocsp"
+
+    def ocsp_file(self, kind: str) -> Path:
+        """A stapled OCSP response of ``OCSP_KINDS`` (``good``, ``expired``, ``revoked``...)."""
+        return self.root / f"{kind}.ocsp"
+
+    @property
+    def dhparam_1024(self) -> Path:
+        """RFC 2409's 1024-bit MODP group (Oakley group 2), the Logjam-era default: a weak DH group."""
+        return self.root / "dh1024.pem"
 
 
 def build_pki(root: Path, aia_base: str) -> TestPki:
@@ -312,10 +392,23 @@ def build_pki(root: Path, aia_base: str) -> TestPki:
             aia_url=aia,
         ),
         "rsa1024": leaf(inter, key=rsa.generate_private_key(65537, 1024), aia_url=aia),
+        # the intermediate is nowhere: neither served, in the trust store, nor behind its AIA URL
+        "intermediate_nowhere": leaf(inter, aia_url=f"{aia_base}/gone/intermediate.der"),
+        "intermediate_nowhere_no_aia": leaf(inter),
+        "no_responder": leaf(inter, aia_url=aia),
+        "must_staple": leaf(
+            inter,
+            aia_url=aia,
+            ocsp_url=ocsp_url,
+            extensions=(x509.TLSFeature([x509.TLSFeatureType.status_request]),),
+        ),
+        "sct": leaf(inter, aia_url=aia, extensions=(sct_list_extension(2),)),
     }
     leaves["sha1"] = sha1_leaf(inter, root, aia)
+    served_alone = ("intermediate_nowhere", "intermediate_nowhere_no_aia")
     for kind, issued in leaves.items():
-        (root / f"{kind}.crt").write_bytes(pem(issued.cert, *issued.chain[:-1]))
+        chain = () if kind in served_alone else issued.chain[:-1]
+        (root / f"{kind}.crt").write_bytes(pem(issued.cert, *chain))
         (root / f"{kind}.key").write_bytes(key_pem(issued.key))
     sound = leaves["sound"]
     leaves["missing_intermediate"] = sound
@@ -328,4 +421,16 @@ def build_pki(root: Path, aia_base: str) -> TestPki:
     (root / "other-root.der").write_bytes(other_root.cert.public_bytes(der))
     (root / "other-intermediate.der").write_bytes(other_inter.cert.public_bytes(der))
     (root / "sound.ocsp").write_bytes(ocsp_good(sound, inter))
+    revoked = ocsp.OCSPCertStatus.REVOKED
+    responses = {
+        "good": ocsp_response(sound, inter),
+        "expired": ocsp_response(sound, inter, this_update=dt.timedelta(days=-9), next_update=dt.timedelta(days=-2)),
+        "revoked": ocsp_response(sound, inter, status=revoked),
+        "other_cert": ocsp_response(leaves["expiring"], inter),
+        "bad_signature": ocsp_response(sound, inter, signer=other_inter),
+        "must_staple": ocsp_response(leaves["must_staple"], inter),
+    }
+    for kind, data in responses.items():
+        (root / f"{kind}.ocsp").write_bytes(data)
+    (root / "dh1024.pem").write_bytes(dhparam_pem())
     return TestPki(root, ca, inter, leaves)

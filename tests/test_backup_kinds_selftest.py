@@ -164,6 +164,14 @@ def kinds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GoliveRun,
                                               encryption={"identity_file": str(secret)}) / "app.db.gpg",
                        "other@example.com", ring)
 
+        # pre-deploy snapshots of every kind, next to a sound backup
+        shutil.copy(root / "good.db", case("sqlite_pre", "sqlite", live, pre_deploy=True) / "app.db")
+        fx.tar_dir(tree, case("tar_pre", "archive", tree, pre_deploy=True, exclude=["*.log"]) / "b.tar.gz")
+        fx.tar_dir(state, case("json_pre", "json_state", state, pre_deploy=True, schemas=rule) / "s.tar.gz")
+        shutil.copy(rdb, case("redis_pre", "redis", url, pre_deploy=True) / "dump.rdb")
+        down = "redis://127.0.0.1:1/0"
+        shutil.copy(rdb, case("redis_pre_down", "redis", down, pre_deploy=True) / "dump.rdb")
+
         private_tmp = Path(tempfile.mkdtemp(prefix="gl-kinds-"))
         private_tmp.chmod(0o1777)
         profile = {"name": "kinds-selftest", "environment": "staging", "timeout": "5s", "databases": dbs}
@@ -319,3 +327,22 @@ def test_no_secret_in_reports_or_output(kinds: Any) -> None:
     for secret in (PASSPHRASE, "redis-secret-pw"):
         assert secret not in run.output
         assert secret not in run.report_text()
+
+
+@pytest.mark.parametrize(("subject", "suffix"), [("sqlite_pre", ".db"), ("tar_pre", ".tar.gz"),
+                                                 ("json_pre", ".tar.gz"), ("redis_pre", ".rdb")])
+def test_pre_deploy_snapshot_of_every_kind_is_taken_read_restored_and_compared(kinds: Any, subject: str,
+                                                                               suffix: str) -> None:
+    run, root, _ = kinds
+    assert run.status("backup.pre_deploy", subject) == "passed", run.message("backup.pre_deploy", subject)
+    taken = list((root / "backups" / subject).glob(f"{subject}-predeploy-*{suffix}"))
+    assert len(taken) == 1, taken
+    assert "restored copy matches the source" in run.message("backup.pre_deploy", subject)
+
+
+def test_pre_deploy_of_an_unreachable_redis_fails_naming_it(kinds: Any) -> None:
+    run, root, _ = kinds
+    assert run.status("backup.pre_deploy", "redis_pre_down") == "failed"
+    message = run.message("backup.pre_deploy", "redis_pre_down")
+    assert "redis_pre_down: pre-deploy snapshot failed" in message and "redis-cli --rdb" in message, message
+    assert not list((root / "backups" / "redis_pre_down").glob("*predeploy*"))

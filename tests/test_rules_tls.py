@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from golive.rules import tls as rules
 from golive.settings.tls import TlsSettings
-from golive.tls.model import CertInfo, ChainStatus, Suite, TlsObservation, Trust, Vulnerabilities
+from golive.tls.model import CertInfo, ChainStatus, OcspStaple, Suite, TlsObservation, Trust, Vulnerabilities
 from golive.tls.trust import chain_status, combined_store, evaluate_trust, validation_time
 from tests.pki import TestPki, build_pki
 
@@ -47,9 +47,11 @@ def obs(**overrides: object) -> TlsObservation:
             "TLS 1.3": True,
         },
         suites=(
-            Suite("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS 1.2"),
-            Suite("TLS_AES_128_GCM_SHA256", "TLS 1.3"),
+            Suite("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS 1.2", "ECDH", "secp256r1", 256),
+            Suite("TLS_AES_128_GCM_SHA256", "TLS 1.3", "ECDH", "X25519", 256),
         ),
+        curves={"X25519": 256, "secp256r1": 256, "secp384r1": 384},
+        early_data=False,
         chain=(cert(), cert(subject_cn="Example CA", issuer_cn="Example Root", is_ca=True)),
         trust=Trust(True, store="the system trust store"),
         chain_status=ChainStatus(True),
@@ -74,7 +76,8 @@ SOUND_RULES = [
     lambda o: rules.vulnerabilities(o),
     lambda o: rules.http2(o),
     lambda o: rules.mozilla_compliance(o),
-    lambda o: rules.ocsp_stapling(o),
+    lambda o: rules.key_exchange(o),
+    lambda o: rules.early_data(o),
 ]
 
 
@@ -88,9 +91,7 @@ def test_expiry_window_message_and_boundary() -> None:
     soon = obs(chain=(cert(not_after=NOW + timedelta(days=5, hours=2)),))
     verdict = rules.cert_expiry_window(soon, 30, NOW)
     assert not verdict.passed
-    assert verdict.about("web").message.startswith(
-        "web: certificate expires in 5 days (2026-11-27), policy wants ≥ 30"
-    )
+    assert verdict.about("web").message.startswith("web: certificate expires in 5 days (2026-11-27), policy wants ≥ 30")
     exactly = obs(chain=(cert(not_after=NOW + timedelta(days=30, minutes=1)),))
     assert rules.cert_expiry_window(exactly, 30, NOW).passed
     expired = rules.cert_expiry_window(obs(chain=(cert(not_after=NOW - timedelta(days=3)),)), 30, NOW)
@@ -131,7 +132,12 @@ def test_chain_missing_intermediate_and_order() -> None:
     verdict = rules.cert_chain_complete(obs(chain_status=ChainStatus(False, ("R3",), valid_order=False)))
     assert not verdict.passed
     assert "served chain lacks the intermediate 'R3'" in verdict.message and "not in order" in verdict.message
-    unknown = rules.cert_chain_complete(obs(chain_status=ChainStatus(None, note="issuer unknown")))
+    assert "names no AIA caIssuers URL" in verdict.message
+    with_aia = ChainStatus(False, ("R3",), aia_urls=("http://r3.i.lencr.org/",))
+    aia = rules.cert_chain_complete(obs(chain_status=with_aia))
+    assert "fetch it from its AIA caIssuers URL http://r3.i.lencr.org/" in aia.message
+    assert "curl, Python, Go and Java" in aia.message
+    unknown = rules.cert_chain_complete(obs(chain_status=ChainStatus(None, note="no certificate received")))
     assert rules.is_undecidable(unknown)
 
 
@@ -171,17 +177,32 @@ def test_protocols() -> None:
     ("suite", "protocol", "fragment"),
     [
         ("TLS_RSA_WITH_AES_128_CBC_SHA", "TLS 1.2", "has no forward secrecy"),
-        ("TLS_ECDHE_RSA_WITH_RC4_128_SHA", "TLS 1.2", "uses RC4"),
-        ("TLS_RSA_WITH_3DES_EDE_CBC_SHA", "TLS 1.0", "uses 3DES"),
-        ("TLS_ECDHE_RSA_WITH_NULL_SHA", "TLS 1.2", "uses no encryption"),
-        ("TLS_RSA_EXPORT_WITH_RC4_40_MD5", "SSLv3", "uses EXPORT strength"),
-        ("TLS_DH_anon_WITH_AES_128_GCM_SHA256", "TLS 1.2", "uses no authentication"),
-        ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS 1.2", "uses CBC mode"),
+        ("TLS_ECDHE_RSA_WITH_RC4_128_SHA", "TLS 1.2", "uses RC4, a broken stream cipher (RFC 7465"),
+        ("TLS_RSA_WITH_3DES_EDE_CBC_SHA", "TLS 1.0", "uses 3DES, a 64-bit block cipher (SWEET32)"),
+        ("TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", "TLS 1.2", "3DES, a 64-bit block cipher (SWEET32)"),
+        ("TLS_RSA_WITH_IDEA_CBC_SHA", "TLS 1.1", "uses IDEA, a 64-bit block cipher (SWEET32)"),
+        ("TLS_RSA_WITH_DES_CBC_SHA", "TLS 1.0", "uses DES"),
+        ("TLS_ECDHE_RSA_WITH_NULL_SHA", "TLS 1.2", "uses no encryption (NULL)"),
+        ("TLS_RSA_EXPORT_WITH_RC4_40_MD5", "SSLv3", "uses EXPORT-grade keys (FREAK, Logjam)"),
+        ("TLS_RSA_EXPORT_WITH_DES40_CBC_SHA", "TLS 1.0", "EXPORT-grade keys"),
+        ("SSL_CK_RC4_128_EXPORT40_WITH_MD5", "SSLv2", "EXPORT-grade keys"),
+        ("TLS_DH_anon_WITH_AES_128_GCM_SHA256", "TLS 1.2", "uses no authentication (anonymous"),
+        ("TLS_ECDH_anon_WITH_AES_128_CBC_SHA", "TLS 1.2", "uses no authentication"),
     ],
 )
 def test_weak_suites(suite: str, protocol: str, fragment: str) -> None:
     verdict = rules.ciphers(obs(suites=(Suite(suite, protocol),)))
     assert not verdict.passed and f"suite {suite}" in verdict.message and fragment in verdict.message
+
+
+def test_cbc_with_forward_secrecy_is_an_advisory_lucky13_finding() -> None:
+    cbc = obs(suites=(*obs().suites, Suite("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS 1.2")))
+    verdict = rules.ciphers(cbc)
+    assert verdict.passed and verdict.kind == "advisory", verdict.message
+    assert "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 (TLS 1.2)" in verdict.message and "LUCKY13" in verdict.message
+    assert "checks.tls.allow_cbc" in verdict.message
+    quiet = rules.ciphers(cbc, allow_cbc=True)
+    assert quiet.kind == "pass" and "CBC allowed by checks.tls.allow_cbc" in quiet.message
 
 
 def test_cbc_allowed_by_policy_and_tls13_never_flagged() -> None:
@@ -207,6 +228,8 @@ def test_many_weak_suites_are_summarised() -> None:
         ("client_renegotiation_dos", True, "client-initiated renegotiation accepted"),
         ("compression", True, "TLS compression"),
         ("robot", "VULNERABLE_STRONG_ORACLE", "ROBOT (strong oracle)"),
+        ("robot", "VULNERABLE_WEAK_ORACLE", "ROBOT (weak oracle)"),
+        ("fallback_scsv", False, "no TLS_FALLBACK_SCSV"),
     ],
 )
 def test_vulnerabilities(field: str, value: object, fragment: str) -> None:
@@ -225,24 +248,83 @@ def test_http2() -> None:
 
 
 def test_mozilla_compliance() -> None:
-    verdict = rules.mozilla_compliance(
-        obs(mozilla_issues={"tls_versions": "TLS versions {'TLSv1'} are supported"})
-    )
+    verdict = rules.mozilla_compliance(obs(mozilla_issues={"tls_versions": "TLS versions {'TLSv1'} are supported"}))
     assert not verdict.passed and "not compliant with Mozilla intermediate: tls_versions" in verdict.message
-    assert rules.is_undecidable(
-        rules.mozilla_compliance(obs(mozilla_issues=None, mozilla_error="robot missing"))
-    )
+    assert rules.is_undecidable(rules.mozilla_compliance(obs(mozilla_issues=None, mozilla_error="robot missing")))
 
 
-def test_ocsp_stapling() -> None:
-    with_url = obs(chain=(cert(ocsp_urls=("http://ocsp.example.com",)),))
-    assert "no OCSP response stapled" in rules.ocsp_stapling(with_url).message
-    assert rules.ocsp_stapling(replace(with_url, ocsp_stapled=True, ocsp_status="GOOD")).passed
-    assert (
-        "REVOKED" in rules.ocsp_stapling(replace(with_url, ocsp_stapled=True, ocsp_status="REVOKED")).message
-    )
-    assert rules.ocsp_stapling(obs()).passed  # no responder named: nothing to staple
-    assert not rules.ocsp_stapling(obs(must_staple=True)).passed
+RESPONDER = ("http://ocsp.example.com",)
+GOOD = OcspStaple("GOOD", NOW - timedelta(hours=1), NOW + timedelta(days=3), True, "valid", "Example CA")
+
+
+@pytest.mark.parametrize(
+    ("staple", "fragment"),
+    [
+        (replace(GOOD, status="REVOKED"), "says the certificate is REVOKED"),
+        (replace(GOOD, status="TRY_LATER"), "not usable (TRY_LATER)"),
+        (replace(GOOD, next_update=NOW - timedelta(hours=2)), "expired on 2026-11-22 10:00 UTC"),
+        (replace(GOOD, this_update=NOW + timedelta(hours=2)), "not valid before"),
+        (replace(GOOD, about_leaf=False), "about another certificate"),
+        (replace(GOOD, signature="not signed by 'Example CA' nor by a responder it delegated"), "nor by a responder"),
+    ],
+)
+def test_stapled_response_is_verified(staple: OcspStaple, fragment: str) -> None:
+    verdict = rules.ocsp_stapling(obs(chain=(cert(ocsp_urls=RESPONDER),), ocsp=staple), now=NOW)
+    assert not verdict.passed and fragment in verdict.message, verdict.message
+
+
+def test_ocsp_stapling_never_reads_passed_when_nothing_is_stapled() -> None:
+    with_url = obs(chain=(cert(ocsp_urls=RESPONDER),))
+    good = rules.ocsp_stapling(replace(with_url, ocsp=GOOD), now=NOW)
+    assert good.kind == "pass" and "good, signed by 'Example CA', valid until 2026-11-25" in good.message
+    missing = rules.ocsp_stapling(with_url)
+    assert missing.kind == "advisory" and "responder http://ocsp.example.com" in missing.message
+    required = rules.ocsp_stapling(with_url, required=True)
+    assert required.kind == "fail" and "checks.tls.require_ocsp_stapling" in required.message
+    none = rules.ocsp_stapling(obs())
+    assert none.kind == "not_applicable" and "names no OCSP responder" in none.message
+    must = rules.ocsp_stapling(obs(must_staple=True))
+    assert must.kind == "fail" and "must-staple" in must.message
+
+
+def test_key_exchange_groups_and_curves() -> None:
+    dh1024 = obs(suites=(Suite("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "TLS 1.2", "DH", None, 1024),))
+    verdict = rules.key_exchange(dh1024)
+    assert not verdict.passed and "DHE group of 1024 bits" in verdict.message and "Logjam" in verdict.message
+    assert "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256" in verdict.message and "≥ 2048" in verdict.message
+    assert rules.key_exchange(dh1024, min_dh_bits=1024).passed
+    dh512 = obs(suites=(Suite("TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA", "TLS 1.0", "DH", None, 512),))
+    assert "breakable by anyone" in rules.key_exchange(dh512).message
+    p192 = obs(curves={"prime192v1": 192, "secp256r1": 256})
+    curve = rules.key_exchange(p192)
+    assert not curve.passed and "prime192v1 (192 bits)" in curve.message and "≥ 224" in curve.message
+    handshake = obs(suites=(Suite("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS 1.2", "ECDH", "sect163k1", 163),))
+    assert "sect163k1 (163 bits)" in rules.key_exchange(handshake).message
+    sound = rules.key_exchange(obs())
+    assert sound.passed and "X25519" in sound.message
+    assert rules.is_undecidable(rules.key_exchange(obs(suites=(), curves=None)))
+
+
+def test_early_data_modes() -> None:
+    zero_rtt = obs(early_data=True)
+    assert rules.early_data(zero_rtt).kind == "advisory"
+    assert "replayed" in rules.early_data(zero_rtt).message
+    assert rules.early_data(zero_rtt, "fail").kind == "fail"
+    assert rules.early_data(zero_rtt, "accept").kind == "pass"
+    assert rules.early_data(obs()).kind == "pass"
+    no13 = obs(early_data=None, protocols=dict(obs().protocols, **{"TLS 1.3": False}))
+    assert rules.early_data(no13).kind == "not_applicable"
+    assert rules.early_data(obs(application="postgres")).kind == "not_applicable"
+
+
+def test_certificate_transparency() -> None:
+    public = obs(anchor_public=True, chain=(cert(sct_count=0),))
+    verdict = rules.certificate_transparency(public)
+    assert verdict.kind == "advisory" and "no embedded SCT" in verdict.message
+    assert rules.certificate_transparency(replace(public, chain=(cert(sct_count=3),))).kind == "pass"
+    private = rules.certificate_transparency(replace(public, anchor_public=False))
+    assert private.kind == "not_applicable" and "private root" in private.message
+    assert rules.is_undecidable(rules.certificate_transparency(replace(public, chain=(cert(sct_count=None),))))
 
 
 def test_unreachable_observation_has_where() -> None:
@@ -275,19 +357,31 @@ def test_chain_status_finds_missing_intermediate_via_aia(pki: TestPki, tmp_path:
     assert status.complete is False and status.missing == ("golive Test Intermediate CA",)
     full, none = chain_status([leaf, pki.intermediate.cert], store, _fetcher(pki))
     assert full.complete is True and none == []
-    unknown, _ = chain_status([leaf], store, lambda url: None)
-    assert unknown.complete is None and "neither served" in unknown.note
     trust = evaluate_trust([leaf], fetched, "www.golive.test", store, "store")
     assert trust.trusted is True
+
+
+def test_chain_without_fetchable_intermediate_is_incomplete_not_unknown(pki: TestPki, tmp_path: Path) -> None:
+    """The verdict needs no fetch: an issuer neither served nor in the store is missing (issue 16)."""
+    store = combined_store([pki.ca_bundle], tmp_path)
+    leaf = pki.leaves["sound"].cert
+    nowhere, fetched = chain_status([leaf], store, lambda url: None)
+    assert nowhere.complete is False and nowhere.missing == ("golive Test Intermediate CA",)
+    assert nowhere.aia_urls == ("http://aia.invalid/intermediate.der",) and not nowhere.fetched and fetched == []
+    assert "neither served nor in the trust store" in nowhere.note
+    no_aia, _ = chain_status([pki.leaves["intermediate_nowhere_no_aia"].cert], store, lambda url: None)
+    assert no_aia.complete is False and no_aia.aia_urls == ()
+    verdict = rules.cert_chain_complete(obs(chain_status=nowhere))
+    assert (
+        "'golive Test Intermediate CA'" in verdict.message and "http://aia.invalid/intermediate.der" in verdict.message
+    )
 
 
 def test_trust_judged_apart_from_expiry_and_name(pki: TestPki, tmp_path: Path) -> None:
     store = combined_store([pki.ca_bundle], tmp_path)
     for kind in ("expired", "not_yet_valid", "wrong_host"):
         issued = pki.leaves[kind]
-        assert evaluate_trust(
-            [issued.cert, pki.intermediate.cert], [], "www.golive.test", store, "s"
-        ).trusted, kind
+        assert evaluate_trust([issued.cert, pki.intermediate.cert], [], "www.golive.test", store, "s").trusted, kind
     untrusted = evaluate_trust(
         [pki.leaves["sound"].cert, pki.intermediate.cert],
         [],
@@ -322,6 +416,12 @@ def test_settings_defaults_and_policy_values(tmp_path: Path) -> None:
     custom = tmp_path / "p.json"
     custom.write_text("{}")
     assert TlsSettings(policy=str(custom)).custom_policy_path == custom
+    assert (settings.min_dh_bits, settings.min_ecdh_bits, settings.early_data) == (2048, 224, "advisory")
+    assert settings.require_ocsp_stapling is False
+    with pytest.raises(ValidationError, match="early_data"):
+        TlsSettings(early_data="sometimes")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="min_dh_bits"):
+        TlsSettings(min_dh_bits=256)
 
 
 # --------------------------------------------------------------------------- scan plan
@@ -358,3 +458,13 @@ def test_importing_the_fixture_does_not_import_sslyze() -> None:
 
     code = "import sys, golive.fixtures.tls, golive.rules.tls; assert 'sslyze' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_bad_tls_setting_names_file_and_key_path(tmp_path: Path) -> None:
+    from golive.profile import ProfileError, load_profile
+
+    path = tmp_path / "p.yaml"
+    path.write_text("name: p\nchecks:\n  tls:\n    early_data: sometimes\n")
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert caught.value.key == "checks.tls.early_data" and str(path) in str(caught.value)

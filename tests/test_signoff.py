@@ -150,3 +150,27 @@ def test_read_refuses_what_is_not_a_signoff(tmp_path) -> None:
         ' "started_at": "2026-01-01T00:00:00Z", "finished_at": "2026-01-01T00:00:00Z"}')
     with pytest.raises(SignOffError, match="verdict"):
         read(tmp_path / "signoff.json")
+
+
+def test_a_fix_is_shown_for_target_findings_only() -> None:
+    """A failure about the target shows the catalog's fix; a check that errored (golive could not
+    observe) or could not reach its target does not: a product fix would mislead."""
+    rec = recorder()
+    rec.record("n1", payload("headers.hsts", "web", "failed", "web: Strict-Transport-Security missing"))
+    rec.record("n2", payload("headers.hsts", "api", "error", "ModuleNotFoundError: No module named 'x'"))
+    rec.record("n3", payload("headers.csp", "web", "advisory", "web: CSP allows data: images"))
+    text = render(build(rec))
+    lines = text.splitlines()
+    web = lines.index("- **headers.hsts** (critical) on **web**: web: Strict-Transport-Security missing")
+    assert lines[web + 1].startswith("  - Fix: Send Strict-Transport-Security on every HTTPS response")
+    api = lines.index("- **headers.hsts** (critical) on **api** [golive error]: ModuleNotFoundError: No module "
+                      "named 'x'")
+    assert not lines[api + 1].startswith("  - Fix:")
+    assert "  - Fix: Send a Content-Security-Policy" in text  # advisories carry their fix too
+
+
+def test_error_only_item_has_no_fix_section() -> None:
+    rec = recorder()
+    rec.record("n2", payload("headers.hsts", "api", "error", "ModuleNotFoundError: No module named 'x'"))
+    text = render(build(rec))
+    assert "## Blocking failures (1)" in text and "## How to fix" not in text and "  - Fix:" not in text

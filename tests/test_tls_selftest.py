@@ -31,7 +31,12 @@ TLS_IDS = (
     "tls.http2",
     "tls.mozilla_compliance",
     "tls.ocsp_stapling",
+    "tls.key_exchange",
+    "tls.early_data",
+    "tls.certificate_transparency",
 )
+NOT_APPLICABLE_FOR_SOUND = {"tls.certificate_transparency": "private root"}
+"""The test PKI's root is no public root: CT does not apply (proven both ways in the public-root run)."""
 
 # (checklist id, subject/variant, fragments the failure message must contain)
 DEFECTS = [
@@ -62,7 +67,49 @@ DEFECTS = [
         ["not compliant with Mozilla intermediate", "tls_versions"],
     ),
     ("tls.mozilla_compliance", "weak_ciphers", ["TLS_RSA_WITH_AES_128_CBC_SHA"]),
-    ("tls.ocsp_stapling", "no_stapling", ["no OCSP response stapled"]),
+    (
+        "tls.cert_chain_complete",
+        "intermediate_nowhere",
+        [
+            "served chain lacks the intermediate 'golive Test Intermediate CA'",
+            "neither served nor in the trust store",
+            "/gone/intermediate.der",
+            "curl, Python, Go and Java",
+        ],
+    ),
+    (
+        "tls.cert_chain_complete",
+        "intermediate_nowhere_no_aia",
+        ["lacks the intermediate 'golive Test Intermediate CA'", "names no AIA caIssuers URL"],
+    ),
+    ("tls.ciphers", "null_cipher", ["TLS_ECDHE_ECDSA_WITH_NULL_SHA", "no encryption (NULL)"]),
+    ("tls.ciphers", "anon_cipher", ["TLS_ECDH_anon_WITH_AES_128_CBC_SHA", "no authentication"]),
+    ("tls.key_exchange", "weak_dh", ["DHE group of 1024 bits", "Logjam", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"]),
+    ("tls.key_exchange", "weak_curve", ["secp192r1 (192 bits)", "≥ 224"]),
+    ("tls.ocsp_stapling", "ocsp_expired", ["stapled response expired on", "nextUpdate"]),
+    ("tls.ocsp_stapling", "ocsp_revoked", ["says the certificate is REVOKED"]),
+    ("tls.ocsp_stapling", "ocsp_other_cert", ["about another certificate"]),
+    (
+        "tls.ocsp_stapling",
+        "ocsp_wrong_signer",
+        ["stapled OCSP response cannot be verified", "signer certificate not found", "no client accepts it"],
+    ),
+    ("tls.ocsp_stapling", "must_staple", ["no OCSP response stapled", "must-staple"]),
+]
+
+# (checklist id, subject/variant, status, fragments): findings that are not failures
+FINDINGS = [
+    ("tls.ciphers", "cbc_cipher", "advisory", ["TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 (TLS 1.2)", "LUCKY13"]),
+    ("tls.early_data", "early_data", "advisory", ["0-RTT) accepted", "replayed"]),
+    ("tls.ocsp_stapling", "no_stapling", "advisory", ["no OCSP response stapled", "names responder http://"]),
+    ("tls.ocsp_stapling", "no_responder", "not_applicable", ["names no OCSP responder"]),
+    ("tls.certificate_transparency", "sct", "passed", ["carries 2 embedded SCT(s)"]),
+    (
+        "tls.cert_trusted",
+        "intermediate_nowhere",
+        "skipped",
+        ["'golive Test Intermediate CA'", "tls.cert_chain_complete"],
+    ),
 ]
 
 UNREACHABLE = {
@@ -112,25 +159,50 @@ def run(lab: TlsLab, tmp_path_factory: pytest.TempPathFactory) -> GoliveRun:
 
 @pytest.mark.parametrize("check_id", TLS_IDS)
 def test_sound_target_passes(run: GoliveRun, check_id: str) -> None:
+    if check_id in NOT_APPLICABLE_FOR_SOUND:
+        assert run.status(check_id, "sound") == "not_applicable", run.message(check_id, "sound")
+        assert NOT_APPLICABLE_FOR_SOUND[check_id] in run.message(check_id, "sound")
+        return
     assert run.status(check_id, "sound") == "passed", run.message(check_id, "sound")
 
 
 @pytest.mark.parametrize(
-    ("check_id", "subject", "fragments"), DEFECTS, ids=[f"{d[0]}-{d[1]}" for d in DEFECTS]
+    ("check_id", "subject", "status", "fragments"), FINDINGS, ids=[f"{f[0]}-{f[1]}" for f in FINDINGS]
 )
-def test_defect_fails_with_clear_message(
-    run: GoliveRun, check_id: str, subject: str, fragments: list[str]
+def test_finding_has_its_status_and_says_why(
+    run: GoliveRun, check_id: str, subject: str, status: str, fragments: list[str]
 ) -> None:
-    assert run.status(check_id, subject) == "failed"
+    assert run.status(check_id, subject) == status, run.message(check_id, subject)
+    message = run.message(check_id, subject)
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+@pytest.mark.parametrize("subject", ["null_cipher", "weak_dh", "early_data", "ocsp_revoked", "intermediate_nowhere"])
+def test_each_weak_server_is_caught_by_its_own_check_only(run: GoliveRun, subject: str) -> None:
+    """A server with one weakness passes the checks that are not about it (no double reporting)."""
+    own = {d[0] for d in DEFECTS if d[1] == subject} | {f[0] for f in FINDINGS if f[1] == subject}
+    unrelated = {
+        "tls.cert_validity",
+        "tls.cert_hostname",
+        "tls.cert_key_strength",
+        "tls.protocols",
+        "tls.vulnerabilities",
+    }
+    for check_id in sorted(unrelated - own):
+        assert run.status(check_id, subject) == "passed", (check_id, run.message(check_id, subject))
+
+
+@pytest.mark.parametrize(("check_id", "subject", "fragments"), DEFECTS, ids=[f"{d[0]}-{d[1]}" for d in DEFECTS])
+def test_defect_fails_with_clear_message(run: GoliveRun, check_id: str, subject: str, fragments: list[str]) -> None:
+    assert run.status(check_id, subject) == "failed", run.message(check_id, subject)
     message = run.message(check_id, subject)
     assert message.startswith(f"{subject}: "), message
     for fragment in fragments:
         assert fragment in message, message
 
 
-@pytest.mark.parametrize(
-    "subject", ["expired", "not_yet_valid", "wrong_host", "missing_intermediate", "expiring"]
-)
+@pytest.mark.parametrize("subject", ["expired", "not_yet_valid", "wrong_host", "missing_intermediate", "expiring"])
 def test_certificate_defects_stay_separate(run: GoliveRun, subject: str) -> None:
     """An expired, misnamed or incomplete chain is not ALSO reported as untrusted."""
     assert run.status("tls.cert_trusted", subject) == "passed", run.message("tls.cert_trusted", subject)
@@ -158,9 +230,7 @@ def test_signoff_lists_expiry_and_attaches_scan(run: GoliveRun) -> None:
     assert "certificate www.golive.test of expiring" in text
     attachments = list((run.report_dir / "allure-results").glob("*-attachment.json"))
     summaries = [json.loads(p.read_text()) for p in attachments]
-    assert any(
-        s.get("hostname") == "www.golive.test" and "suites" in s for s in summaries if isinstance(s, dict)
-    )
+    assert any(s.get("hostname") == "www.golive.test" and "suites" in s for s in summaries if isinstance(s, dict))
 
 
 def test_tls13_required_by_policy(lab: TlsLab, tmp_path: Path) -> None:
@@ -221,5 +291,46 @@ if _demo_available():
 
         demo = demo_target()
         result = run_golive(demo_profile(demo, name="tls-demo"), "-m", "tls", tmp_path=tmp_path)
-        failing = {i: result.message(i, "web") for i in TLS_IDS if result.status(i, "web") != "passed"}
+        # the demo PKI names no OCSP responder and is a private root: OCSP stapling and CT do not apply
+        not_applicable = {"tls.ocsp_stapling", "tls.certificate_transparency"}
+        failing = {
+            i: result.message(i, "web")
+            for i in TLS_IDS
+            if result.status(i, "web") != ("not_applicable" if i in not_applicable else "passed")
+        }
         assert not failing, failing
+
+
+def test_certificate_transparency_for_a_public_root(lab: TlsLab, tmp_path: Path) -> None:
+    """With the test root as the machine's trust store (SSL_CERT_FILE, as a public root is), a leaf
+    without SCTs is an advisory finding and one with embedded SCTs passes; no ca_bundle involved."""
+    targets = [{k: v for k, v in lab.target(v).items() if k != "ca_bundle"} for v in ("sound", "sct")]
+    profile = {"name": "tls-ct", "environment": "staging", "timeout": "5s", "targets": targets}
+    result = run_golive(
+        profile, "-m", "tls", tmp_path=tmp_path, env={"SSL_CERT_FILE": str(lab.pki.ca_bundle)}
+    )
+    assert result.status("tls.cert_trusted", "sound") == "passed", result.message("tls.cert_trusted", "sound")
+    assert result.status("tls.certificate_transparency", "sound") == "advisory"
+    assert "carries no embedded SCT" in result.message("tls.certificate_transparency", "sound")
+    assert result.status("tls.certificate_transparency", "sct") == "passed"
+
+
+def test_weakness_policies_are_settings(lab: TlsLab, tmp_path: Path) -> None:
+    """checks.tls settings move the same real servers across the line: 0-RTT as a failure, CBC
+    accepted, stapling required, a 1024-bit DH group tolerated."""
+    profile = _profile(
+        lab,
+        "tls-policy",
+        ["early_data", "cbc_cipher", "no_stapling", "weak_dh"],
+        early_data="fail",
+        allow_cbc=True,
+        require_ocsp_stapling=True,
+        min_dh_bits=1024,
+    )
+    result = run_golive(profile, "-m", "tls", tmp_path=tmp_path)
+    assert result.status("tls.early_data", "early_data") == "failed"
+    assert "checks.tls.early_data: fail" in result.message("tls.early_data", "early_data")
+    assert result.status("tls.ciphers", "cbc_cipher") == "passed", result.message("tls.ciphers", "cbc_cipher")
+    assert result.status("tls.ocsp_stapling", "no_stapling") == "failed"
+    assert "checks.tls.require_ocsp_stapling" in result.message("tls.ocsp_stapling", "no_stapling")
+    assert result.status("tls.key_exchange", "weak_dh") == "passed", result.message("tls.key_exchange", "weak_dh")

@@ -26,6 +26,7 @@ from golive.backup.formats import detect
 from golive.backup.integrity import read_backup, read_by_restore
 from golive.backup.locate import fetch_local, locate
 from golive.backup.model import (
+    Comparison,
     DecryptObservation,
     DumpInfo,
     IntegrityObservation,
@@ -74,6 +75,7 @@ class PreDeploy:
     restore: RestoreObservation | None
     source: Snapshot | None
     copy: Snapshot | None
+    comparison: Comparison | None = None  # the file and Redis kinds
 
 
 class BackupDrill:
@@ -126,6 +128,8 @@ class BackupDrill:
 
     def located(self, db: Any) -> Located:
         """The listing of the backup location (cached)."""
+        if _is_pgbackrest(db):  # not kind(): detecting a kind lists the location first
+            return self.pgbackrest().located(db)
         with self._lock:
             if db.name not in self._located:
                 self._located[db.name] = locate(db.backup.location, self._host(db))
@@ -154,6 +158,8 @@ class BackupDrill:
         """The drill of ``db``: ``backup.kind``, else pg_dump with a dsn, else what the newest file is."""
         if db.backup.kind is not None:
             return Kind(db.backup.kind)
+        if db.backup.pgbackrest is not None:
+            return Kind.PGBACKREST
         if db.dsn:
             return Kind.PG_DUMP
         if db.name not in self._kinds:
@@ -166,7 +172,10 @@ class BackupDrill:
         return self._kinds[db.name]
 
     def decrypted(self, db: Any) -> DecryptObservation:
-        """The newest backup, decrypted into the scratch place when it is encrypted (cached)."""
+        """The newest backup, decrypted into the scratch place when it is encrypted (cached); for
+        pgBackRest, the repository's own encryption."""
+        if _is_pgbackrest(db):
+            return self.pgbackrest().encryption(db)
         with self._db_lock(db):
             if db.name not in self._decrypted:
                 path = self.newest_local(db)
@@ -177,13 +186,13 @@ class BackupDrill:
     def mismatch(self, db: Any) -> str | None:
         """Why the newest backup cannot be drilled as its kind (encrypted without a working key, or a
         file of another kind), or None. One sentence, shared by integrity, restore and verify."""
+        if self.kind(db) == Kind.PGBACKREST:
+            return None
         plain = self.decrypted(db)
         name = Path(plain.path.rstrip("/")).name
         if not plain.ok:
             return f"newest backup {name} {plain.detail}"
         kind = self.kind(db)
-        if kind == Kind.PGBACKREST:
-            return None
         fmt = plain.inner or plain.format
         if fmt in ("empty", "missing") or fmt in BELONGS[kind]:
             return None
@@ -227,6 +236,9 @@ class BackupDrill:
                     self._integrity[db.name] = IntegrityObservation(plain.path, _size(Path(plain.path)),
                                                                     DumpInfo(plain.inner or plain.format), False,
                                                                     wrong, kind=str(self.kind(db)))
+                    return self._integrity[db.name]
+                if self.kind(db) == Kind.PGBACKREST:
+                    self._integrity[db.name] = self.pgbackrest().integrity(db)
                     return self._integrity[db.name]
                 if self.kind(db) != Kind.PG_DUMP:
                     self._integrity[db.name] = self._as_backup(db, self.others(db).integrity(db))
@@ -286,6 +298,12 @@ class BackupDrill:
         if wrong:
             self._restored[db.name] = Restored(RestoreObservation(False, 0.0, "", error=wrong), None, None)
             return self._restored[db.name]
+        if self.kind(db) == Kind.PGBACKREST:
+            if db.dsn and not db.backup.pgbackrest.target_time:
+                self.source_snapshot(db)
+            cluster = self.pgbackrest().restore(db)
+            self._restored[db.name] = Restored(cluster.observation, cluster.dsn, cluster.install)
+            return self._restored[db.name]
         if self.kind(db) != Kind.PG_DUMP:
             self._restored[db.name] = Restored(self.others(db).restore(db), None, None)
             return self._restored[db.name]
@@ -338,8 +356,12 @@ class BackupDrill:
                              unreachable=True) from None
 
     def pre_deploy(self, db: Any) -> PreDeploy:
-        """pg_dump the source now, read the dump to its end, restore it and snapshot both sides."""
+        """pg_dump the source now, read the dump to its end, restore it and snapshot both sides (the
+        other kinds: their own snapshot of ``source``, then the same kind drill on it)."""
         from golive.backup import predeploy
+
+        if self.kind(db) not in (Kind.PG_DUMP, Kind.PGBACKREST):
+            return self._pre_deploy_file(db)
 
         if db.backup.host:
             raise DrillError(f"{db.name}: backup.pre_deploy writes the dump locally; "
@@ -368,6 +390,34 @@ class BackupDrill:
                       jobs=db.backup.jobs, timeout=max(db.backup.rto * 1.5, db.backup.rto + 60.0))
         copy = snapshot.take(target, db.backup.invariants) if obs.ok else None
         return PreDeploy(result, check, obs, source.result(), copy)
+
+    def _pre_deploy_file(self, db: Any) -> PreDeploy:
+        from golive.backup import snapshots
+        from golive.backup.drills import SourceUnreadable, drill_for
+
+        kind = self.kind(db)
+        taken = snapshots.take(db.name, kind, db.backup, self.timeout(db))
+        if not taken.ok or taken.path is None:
+            return PreDeploy(taken, None, None, None, None)
+        place = scratch.scratch_dir(f"{db.name}-predeploy")
+        try:
+            drill = drill_for(kind, db.backup, place.path, self.timeout(db))
+            try:
+                check = drill.integrity(taken.path)
+                if not check.readable:
+                    return PreDeploy(taken, check, None, None, None)
+                obs = drill.restore(taken.path)
+                if not obs.ok:
+                    return PreDeploy(taken, check, obs, None, None)
+                try:
+                    comparison = drill.compare()
+                except SourceUnreadable as exc:
+                    raise DrillError(f"{db.name}: {exc}", unreachable=True) from None
+                return PreDeploy(taken, check, obs, None, None, comparison)
+            finally:
+                drill.close()
+        finally:
+            place.close()
 
     # ---------------------------------------------------------------- end
 
@@ -401,6 +451,31 @@ class BackupDrill:
 
         return {g: matching(members, g) for g in globs}
 
+    def pgbackrest(self) -> Any:
+        """The session cache of the pgBackRest steps (created on first use)."""
+        from golive.backup.pgbackrest import PgBackRest
+
+        with self._lock:
+            if self._pgbackrest is None:
+                self._pgbackrest = PgBackRest(self)
+            return self._pgbackrest
+
+    def keep_server(self, db: Any, server: scratch.ScratchServer) -> None:
+        """A scratch server a kind started (pgBackRest's restored cluster): stopped in ``close()``."""
+        with self._lock:
+            self._servers[f"restored:{db.name}"] = server
+
+    def extra_differences(self, db: Any) -> list[str]:
+        """Differences beyond the snapshot compare: pgBackRest's recovery target."""
+        restored = self.restored(db)
+        if self.kind(db) != Kind.PGBACKREST or restored.dsn is None:
+            return []
+        return self.pgbackrest().target_differences(db, restored.dsn)
+
+    def compares_counts(self, db: Any) -> bool:
+        """Row counts are compared with the live source unless the restore stopped at a past target."""
+        return not (self.kind(db) == Kind.PGBACKREST and db.backup.pgbackrest.target_time)
+
     def compare(self, db: Any) -> Any:
         """backup.verify of the file and Redis kinds: the restored copy vs the live source."""
         return self.others(db).compare(db)
@@ -418,6 +493,10 @@ class BackupDrill:
         for place in list(self._scratch.values()):
             place.close()
         self._scratch.clear()
+
+
+def _is_pgbackrest(db: Any) -> bool:
+    return db.backup.kind == Kind.PGBACKREST or db.backup.pgbackrest is not None
 
 
 def _size(path: Path) -> int:

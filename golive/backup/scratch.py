@@ -206,7 +206,6 @@ def start_ephemeral(install: PgInstall, timeout: float = 60.0, tcp_port: int | N
         for path in (work, sock, pwfile):
             os.chown(path, entry.pw_uid, entry.pw_gid)
     os.chmod(work, 0o700)
-    log = work / "server.log"
     init = subprocess.run([*_drop_privileges(), install.tool("initdb"), "-D", str(data), "-U", "golive",
                            f"--pwfile={pwfile}", "--auth-local=trust", "--auth-host=scram-sha-256",
                            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
@@ -217,25 +216,40 @@ def start_ephemeral(install: PgInstall, timeout: float = 60.0, tcp_port: int | N
         why = (init.stderr or init.stdout).strip()[-500:]
         raise ScratchError(f"initdb ({install.bin_dir}) failed: {why}")
     port = tcp_port or 5432
-    listen = "127.0.0.1" if tcp_port else ""
-    argv = [*_drop_privileges(), install.tool("postgres"), "-D", str(data), "-p", str(port), "-k", str(sock),
-            "-c", f"listen_addresses={listen}", "-c", "fsync=off", "-c", "synchronous_commit=off",
-            "-c", "full_page_writes=off", "-c", "max_wal_size=4GB", "-c", "checkpoint_timeout=1h",
-            "-c", "maintenance_work_mem=256MB", "-c", "logging_collector=off"]
-    with open(os.devnull, "wb") as devnull:
-        process = subprocess.Popen(argv, stdout=devnull, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
     if tcp_port:
         admin = f"postgresql://golive:{password}@127.0.0.1:{port}/postgres"
     else:
         admin = conn.with_db(f"host={sock} port={port} user=golive", "postgres")
+    return _launch(install, work, data, admin, port, "127.0.0.1" if tcp_port else "", timeout)
+
+
+FAST = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_wal_size=4GB",
+        "checkpoint_timeout=1h", "maintenance_work_mem=256MB", "logging_collector=off")
+"""A throw-away server needs no durability."""
+
+
+def _launch(install: PgInstall, work: Path, data: Path, admin: str, port: int, listen: str, timeout: float,
+            settings: tuple[str, ...] = ()) -> ScratchServer:
+    """Start ``postgres`` on ``data`` (socket in ``work/sock``) and wait until ``admin`` logs in."""
+    sock = work / "sock"
+    argv = [*_drop_privileges(), install.tool("postgres"), "-D", str(data), "-p", str(port), "-k", str(sock),
+            "-c", f"listen_addresses={listen}"]
+    for setting in (*FAST, *settings):
+        argv += ["-c", setting]
+    log = work / "server.log"
+    with open(os.devnull, "wb") as devnull:
+        process = subprocess.Popen(argv, stdout=devnull, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
     server = track(ScratchServer(admin, install, owned=True, process=process, work=work))
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
             err = process.stderr.read().decode(errors="replace") if process.stderr else ""
             server.close()
-            raise ScratchError(f"scratch postgres exited with {process.returncode}: {err.strip()[-500:]}")
+            fatal = [line for line in err.splitlines() if ("FATAL" in line or "PANIC" in line)
+                     and "starting up" not in line and "not yet accepting" not in line]
+            raise ScratchError(f"scratch postgres exited with {process.returncode}: "
+                               f"{(fatal[-1] if fatal else err.strip()[-500:]).strip()}")
         if _ready(admin):
             break
         if time.monotonic() > deadline:
@@ -245,6 +259,26 @@ def start_ephemeral(install: PgInstall, timeout: float = 60.0, tcp_port: int | N
     if process.stderr is not None:  # keep draining the log so the server never blocks on a full pipe
         threading.Thread(target=_drain, args=(process.stderr, log), daemon=True).start()
     return server
+
+
+def start_restored(install: PgInstall, work: Path, data: Path, user: str, dbname: str, timeout: float,
+                   settings: tuple[str, ...] = ()) -> ScratchServer:
+    """A scratch server on a restored data directory (pgBackRest): socket only, trust through a
+    private hba file (the source's pg_hba.conf is not used), no TLS, no archiving."""
+    sock = work / "sock"
+    sock.mkdir(exist_ok=True)
+    hba = work / "scratch_hba.conf"
+    hba.write_text("local all all trust\n")
+    if not (data / "postgresql.conf").exists():  # Debian keeps it in /etc/postgresql/N/main
+        (data / "postgresql.conf").write_text("")
+    if os.geteuid() == 0:
+        entry = pwd.getpwnam("postgres")
+        for path in (sock, hba, data / "postgresql.conf"):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+    admin = conn.with_db(f"host={sock} port=5432 user={user}", dbname)
+    return _launch(install, work, data, admin, 5432, "", timeout,
+                   (f"hba_file={hba}", "ssl=off", "archive_mode=off", "archive_command=", "hot_standby=on",
+                    *settings))
 
 
 def _drain(stream: Any, log: Path) -> None:

@@ -64,6 +64,22 @@ class PgBackRest(StrictModel):
     target_time: str | None = None
     verify: bool = True
 
+    @field_validator("target_time")
+    @classmethod
+    def _timestamp(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from datetime import datetime
+
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"expected an ISO 8601 timestamp with a time zone, like 2026-11-20T02:00:00+00:00; "
+                             f"got {value!r}") from None
+        if moment.tzinfo is None:
+            raise ValueError(f"give the time zone (…+00:00 or Z): {value!r} is ambiguous")
+        return value.strip()
+
 
 class JsonSchemaRule(StrictModel):
     """One ``schemas`` entry: state files matching ``glob`` must validate against ``schema_file``
@@ -133,15 +149,21 @@ class Backup(StrictModel):
             raise ValueError("pgbackrest: kind pgbackrest needs pgbackrest: {stanza: NAME}")
         if self.pgbackrest is not None and kind not in (Kind.PGBACKREST, None):
             raise ValueError(f"pgbackrest: only for kind pgbackrest (kind is {kind})")
-        if kind in FILE_KINDS and not self.source:
+        if kind in FILE_KINDS and not self.source and not (kind == Kind.ARCHIVE and self.contents):
             raise ValueError(f"source: kind {kind} needs the live file or directory the restored copy "
-                             "is compared with")
+                             "is compared with" + (" (or contents: the member globs it must hold)"
+                                                   if kind == Kind.ARCHIVE else ""))
+        if self.pre_deploy and kind in (*FILE_KINDS, Kind.REDIS) and not self.source:
+            raise ValueError(f"source: pre_deploy snapshots the source; kind {kind} needs it")
         if kind == Kind.REDIS and not (self.source or "").startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("source: kind redis needs the live server's URL (redis://[:password@]host:port)")
         if self.schemas and kind != Kind.JSON_STATE:
             raise ValueError("schemas: only for kind json_state")
         if self.host and kind not in (None, Kind.PG_DUMP):
             raise ValueError(f"host: reading backups through a host is for pg_dump only (kind is {kind})")
+        if self.encryption is not None and self.pgbackrest is not None and not self.encryption.passphrase:
+            raise ValueError("encryption: a pgBackRest repository is encrypted by pgBackRest itself "
+                             "(repo1-cipher-type); give its repo1-cipher-pass as encryption.passphrase")
         if self.pre_deploy and kind == Kind.PGBACKREST:
             raise ValueError("pre_deploy: a pgbackrest backup before a deploy is `pgbackrest backup`; "
                              "golive takes pre-deploy snapshots for pg_dump, sqlite, archive, json_state, redis")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -18,6 +19,12 @@ class TlsSettings(StrictModel):
     ``policy``: Mozilla's ``intermediate`` (default), ``modern`` or ``old`` configuration, or the
     path of a custom policy JSON (sslyze's Mozilla-profile format); ``policy_file`` is the same as a
     path that is resolved relative to the profile file (preferred).
+
+    ``min_dh_bits`` / ``min_ecdh_bits``: smallest ephemeral DH group and ECDH curve accepted
+    (tls.key_exchange); ``early_data``: what an accepted TLS 1.3 0-RTT is (``advisory`` finding,
+    ``fail``, or ``accept`` when the application refuses replayable early requests);
+    ``require_ocsp_stapling``: a certificate naming an OCSP responder must come with a stapled
+    response (else an advisory finding).
     """
 
     policy: str = "intermediate"
@@ -27,6 +34,10 @@ class TlsSettings(StrictModel):
     allow_cbc: bool = False
     min_rsa_bits: int = Field(default=2048, ge=512)
     min_ec_bits: int = Field(default=256, ge=160)
+    min_dh_bits: int = Field(default=2048, ge=512)
+    min_ecdh_bits: int = Field(default=224, ge=160)
+    early_data: Literal["advisory", "fail", "accept"] = "advisory"
+    require_ocsp_stapling: bool = False
     scan_timeout: Duration = 120.0
     connections_per_server: int = Field(default=10, ge=1, le=50)
     concurrent_servers: int = Field(default=10, ge=1, le=100)

@@ -15,8 +15,18 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
 
-from golive.tls.model import CertInfo, Suite, TlsObservation, Vulnerabilities
-from golive.tls.trust import Fetch, chain_status, cn_of, evaluate_trust, is_self_signed
+from golive.tls.model import CertInfo, Suite, TlsObservation, Trust, Vulnerabilities
+from golive.tls.ocsp import check_staple
+from golive.tls.trust import (
+    Fetch,
+    aia_issuer_urls,
+    anchor_in,
+    chain_status,
+    cn_of,
+    evaluate_trust,
+    is_self_signed,
+    system_bundle,
+)
 
 CIPHER_COMMANDS = (
     ("ssl_2_0_cipher_suites", "SSLv2"),
@@ -28,7 +38,7 @@ CIPHER_COMMANDS = (
 )
 
 
-def cert_info(cert: x509.Certificate) -> CertInfo:
+def cert_info(cert: x509.Certificate, sct_count: int | None = None) -> CertInfo:
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey):
         key_type, size = "RSA", key.key_size
@@ -73,6 +83,8 @@ def cert_info(cert: x509.Certificate) -> CertInfo:
         self_signed=is_self_signed(cert),
         is_ca=is_ca,
         ocsp_urls=ocsp_urls,
+        ca_issuer_urls=tuple(aia_issuer_urls(cert)),
+        sct_count=sct_count,
     )
 
 
@@ -109,16 +121,43 @@ def _attempt(scan_result: Any, name: str, errors: dict[str, str]) -> Any:
     return None
 
 
-def _ocsp(deployment: Any) -> tuple[bool, str | None]:
+def _ocsp(deployment: Any, served: list[x509.Certificate], fetched: list[x509.Certificate], store: Path) -> Any:
+    """The stapled response checked against the leaf and its issuer (served, fetched or an anchor)."""
     response = deployment.ocsp_response
     if response is None:
-        return False, None
-    try:
-        if response.response_status.name != "SUCCESSFUL":
-            return True, response.response_status.name
-        return True, response.certificate_status.name
-    except ValueError:
-        return True, "unparseable"
+        return None
+    leaf = served[0]
+    issuer = next((c for c in (*served[1:], *fetched) if c.subject == leaf.issuer), None)
+    if issuer is None:
+        from golive.tls.trust import _anchors_by_subject
+
+        issuer = next(iter(_anchors_by_subject(store).get(leaf.issuer, [])), None)
+    return check_staple(response, leaf, issuer)
+
+
+CURVE_BITS = {"X25519": 256, "X448": 448}
+"""Curves whose name carries no size (X25519's 253-bit field gives 128-bit security, as P-256)."""
+
+
+def curve_bits(name: str) -> int:
+    """The size of a named curve in bits (secp192r1 → 192, brainpoolP256r1 → 256, X25519 → 256)."""
+    if name in CURVE_BITS:
+        return CURVE_BITS[name]
+    match = re.search(r"(\d{3})", name)
+    return int(match.group(1)) if match else 0
+
+
+def _suite(accepted: Any, label: str) -> Suite:
+    key = accepted.ephemeral_key
+    if key is None:
+        return Suite(accepted.cipher_suite.name, label)
+    kind = getattr(key, "type_name", "") or ""
+    curve = getattr(key, "curve_name", None)
+    if curve:
+        return Suite(accepted.cipher_suite.name, label, "ECDH", curve, curve_bits(curve))
+    if kind == "DH":
+        return Suite(accepted.cipher_suite.name, label, "DH", None, key.size)
+    return Suite(accepted.cipher_suite.name, label, kind or None, None, key.size)
 
 
 def observation(
@@ -134,6 +173,8 @@ def observation(
     mozilla: Callable[[Any], tuple[dict[str, str] | None, str | None]],
     scan_seconds: float,
     timeout: float,
+    starttls: str | None = None,
+    application: str = "https",
 ) -> TlsObservation:
     """One ``ServerScanResult`` (connected or not) → ``TlsObservation``."""
     base: dict[str, Any] = {
@@ -141,6 +182,8 @@ def observation(
         "port": port,
         "address": address,
         "scan_seconds": scan_seconds,
+        "starttls": starttls,
+        "application": application,
     }
     if result.connectivity_status.name != "COMPLETED":
         return TlsObservation(**base, error=connectivity_error(result, timeout))
@@ -155,19 +198,31 @@ def observation(
         if res is None:
             continue
         protocols[label] = bool(res.is_tls_version_supported)
-        suites += [Suite(s.cipher_suite.name, label) for s in res.accepted_cipher_suites]
+        suites += [_suite(s, label) for s in res.accepted_cipher_suites]
     cert_result = _attempt(scan, "certificate_info", errors)
     chain: tuple[CertInfo, ...] = ()
-    trust = status = None
-    stapled, ocsp_status, must_staple = False, None, False
+    trust = status = staple = anchor_public = None
+    must_staple = False
     if cert_result is not None and cert_result.certificate_deployments:
         deployment = cert_result.certificate_deployments[0]
         served = list(deployment.received_certificate_chain)
-        chain = tuple(cert_info(c) for c in served)
+        scts = deployment.leaf_certificate_signed_certificate_timestamps_count
+        chain = tuple(cert_info(c, scts if i == 0 else None) for i, c in enumerate(served))
         status, fetched = chain_status(served, store, fetch, deployment.received_chain_has_valid_order)
-        trust = evaluate_trust(served, fetched, hostname, store, store_label)
-        stapled, ocsp_status = _ocsp(deployment)
+        if status.complete is False and not status.fetched:
+            trust = Trust(
+                None,
+                undecidable=f"the issuer '{status.missing[0]}' was neither served nor found behind an AIA URL, so "
+                "no path to a root can be built (see tls.cert_chain_complete)",
+                store=store_label,
+            )
+        else:
+            trust = evaluate_trust(served, fetched, hostname, store, store_label)
+        staple = _ocsp(deployment, served, fetched, store)
         must_staple = bool(deployment.leaf_certificate_has_must_staple_extension)
+        anchor_public = anchor_in(system_bundle(), served, fetched)
+    curves = _curves(scan, errors)
+    early = _attempt(scan, "tls_1_3_early_data", errors) if _scheduled(scan, "tls_1_3_early_data") else None
     vulns = _vulnerabilities(scan, errors)
     issues, mozilla_error = mozilla(result)
     return TlsObservation(
@@ -180,14 +235,30 @@ def observation(
         vulnerabilities=vulns,
         alpn=alpn[0],
         alpn_error=alpn[1],
-        ocsp_stapled=stapled,
-        ocsp_status=ocsp_status,
+        ocsp_stapled=staple is not None,
+        ocsp_status=staple.status if staple is not None else None,
+        ocsp=staple,
         must_staple=must_staple,
+        curves=curves,
+        early_data=early.supports_early_data if early is not None else None,
+        anchor_public=anchor_public,
         mozilla_policy=policy_name,
         mozilla_issues=issues,
         mozilla_error=mozilla_error,
         command_errors=errors,
     )
+
+
+def _scheduled(scan: Any, name: str) -> bool:
+    return getattr(scan, name).status.name != "NOT_SCHEDULED"
+
+
+def _curves(scan: Any, errors: dict[str, str]) -> dict[str, int] | None:
+    """The ECDH groups the server accepts, with their size (None when the probe did not run)."""
+    result = _attempt(scan, "elliptic_curves", errors)
+    if result is None:
+        return None
+    return {c.name: curve_bits(c.name) for c in result.supported_curves or ()}
 
 
 def _vulnerabilities(scan: Any, errors: dict[str, str]) -> Vulnerabilities:

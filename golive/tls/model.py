@@ -30,14 +30,20 @@ class CertInfo:
     self_signed: bool = False
     is_ca: bool = False
     ocsp_urls: tuple[str, ...] = ()
+    ca_issuer_urls: tuple[str, ...] = ()  # AIA caIssuers: where a client could fetch the issuer
+    sct_count: int | None = None  # embedded Signed Certificate Timestamps (None = not parsed)
 
 
 @dataclass(frozen=True)
 class Suite:
-    """An accepted cipher suite (IANA name) and the protocol it was accepted with."""
+    """An accepted cipher suite (IANA name), the protocol it was accepted with, and the ephemeral
+    key exchange the server chose for it (``DH`` with its group size, ``ECDH`` with its curve)."""
 
     name: str
     protocol: str
+    key_exchange: str | None = None
+    group: str | None = None
+    group_bits: int | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,8 @@ class ChainStatus:
     missing: tuple[str, ...] = ()
     valid_order: bool | None = True
     note: str = ""
+    aia_urls: tuple[str, ...] = ()  # the caIssuers URLs of the certificate whose issuer is missing
+    fetched: bool = False  # the missing intermediate was found behind its AIA URL (trust used it)
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,23 @@ class Vulnerabilities:
     client_renegotiation_dos: bool | None = False
     compression: bool | None = False
     fallback_scsv: bool | None = True
+
+
+@dataclass(frozen=True)
+class OcspStaple:
+    """The stapled OCSP response, checked the way a client checks it (RFC 6960 §3.2).
+
+    ``status``: the certificate status (``GOOD``/``REVOKED``/``UNKNOWN``) of a successful response,
+    else the response status (``TRY_LATER``, ``unparseable``...). ``about_leaf``: the response is
+    about the served leaf (serial and issuer key hash match). ``signature``: ``valid``, or why not.
+    """
+
+    status: str
+    this_update: datetime | None = None
+    next_update: datetime | None = None
+    about_leaf: bool | None = None
+    signature: str = "valid"
+    responder: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,7 +124,13 @@ class TlsObservation:
     alpn_error: str | None = None
     ocsp_stapled: bool = False
     ocsp_status: str | None = None  # "GOOD", "REVOKED", "UNKNOWN" when stapled
+    ocsp: OcspStaple | None = None
     must_staple: bool = False
+    curves: dict[str, int] | None = None  # ECDH groups the server accepts → their size in bits
+    early_data: bool | None = None  # TLS 1.3 0-RTT accepted (None = not probed)
+    anchor_public: bool | None = None  # the chain ends at a root of the system trust store
+    starttls: str | None = None  # the STARTTLS protocol spoken before TLS (None = TLS from the start)
+    application: str = "https"  # what runs over TLS ("https", "postgres", "redis", "smtp", "tls")
     mozilla_policy: str = ""
     mozilla_issues: dict[str, str] | None = None  # None = the checker could not run
     mozilla_error: str | None = None

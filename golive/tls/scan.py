@@ -67,6 +67,19 @@ def plan_for(profile: Any) -> ScanPlan:
     return plan
 
 
+def scan_commands(http: bool) -> set[Any]:
+    """What the one sslyze scan runs per server: everything sslyze's Mozilla checker needs (versions,
+    suites, curves, certificate, Heartbleed, CCS, ROBOT, renegotiation, compression, fallback SCSV,
+    extended master secret), plus the TLS 1.3 early-data probe on HTTP servers (it speaks HTTP)."""
+    from sslyze import ScanCommand
+    from sslyze.mozilla_tls_profile.tls_config_checker import SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER
+
+    commands = set(SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER)
+    if http:
+        commands.add(ScanCommand.TLS_1_3_EARLY_DATA)
+    return commands
+
+
 class TlsUnreachable(Exception):
     """The TLS endpoint could not be scanned; classified "target unreachable" by the plugin."""
 
@@ -95,9 +108,7 @@ def mozilla_checker(
     if path is not None:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if "configurations" in data:
-            data = data["configurations"][
-                settings.policy if settings.policy in MOZILLA_POLICIES else "intermediate"
-            ]
+            data = data["configurations"][settings.policy if settings.policy in MOZILLA_POLICIES else "intermediate"]
         config = TlsConfigurationAsJson(**data)
         label = f"custom policy {Path(path).name}"
     else:
@@ -159,12 +170,8 @@ class TlsScan:
         from golive.tls.alpn import probe
 
         keys = list(self.plan.bundles)
-        with ThreadPoolExecutor(
-            max_workers=min(16, len(keys)), thread_name_prefix="golive-tls-probe"
-        ) as pool:
-            results = list(
-                pool.map(lambda k: probe(k.hostname, k.port, k.address, self.plan.timeouts[k]), keys)
-            )
+        with ThreadPoolExecutor(max_workers=min(16, len(keys)), thread_name_prefix="golive-tls-probe") as pool:
+            results = list(pool.map(lambda k: probe(k.hostname, k.port, k.address, self.plan.timeouts[k]), keys))
         reachable = []
         for key, result in zip(keys, results, strict=True):
             self._probes[key] = result
@@ -183,7 +190,6 @@ class TlsScan:
             ServerNetworkLocation,
             ServerScanRequest,
         )
-        from sslyze.mozilla_tls_profile.tls_config_checker import SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER
 
         from golive.tls.trust import combined_store
 
@@ -205,7 +211,7 @@ class TlsScan:
             request = ServerScanRequest(
                 server_location=location,
                 network_configuration=network,
-                scan_commands=set(SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER),
+                scan_commands=scan_commands(http=True),
                 scan_commands_extra_arguments=ScanCommandsExtraArguments(
                     certificate_info=CertificateInfoExtraArgument(custom_ca_file=store)
                 ),

@@ -139,14 +139,19 @@ def chain_status(
 ) -> tuple[ChainStatus, list[x509.Certificate]]:
     """Does the served chain reach a root without the client fetching anything?
 
-    Returns the status and the intermediates a client would have to fetch (AIA caIssuers), which
-    trust validation then uses so that a missing intermediate is not also reported as untrusted.
+    The verdict needs no fetch: a served chain whose last certificate's issuer is neither served
+    nor in the trust store is incomplete for every client that does not chase AIA URLs (curl,
+    Python, Go, Java). The AIA caIssuers URL is still tried (bounded by the timeout) for two things
+    only: to tell a missing intermediate from a root the client lacks (a trust question), and to
+    hand the intermediates to trust validation, so that one missing intermediate is not also
+    reported as untrusted. Returns the status and the intermediates fetched that way.
     """
     if not served:
         return ChainStatus(None, note="no certificate received"), []
     known = _anchors_by_subject(store)
     fetched: list[x509.Certificate] = []
     last = served[-1]
+    first_gap: tuple[str, str, tuple[str, ...]] | None = None
     for _ in range(max_depth):
         if is_self_signed(last):
             break
@@ -154,31 +159,51 @@ def chain_status(
         if any(is_self_signed(c) for c in in_store):
             break  # the next one up is a root the client has: the chain is complete
         issuer = next(iter(in_store), None)
-        if issuer is None:
-            for url in aia_issuer_urls(last):
-                data = fetch(url)
-                issuer = _parse_cert(data) if data else None
-                if issuer is not None:
-                    break
-        if issuer is None:
-            if not fetched:
-                return (
-                    ChainStatus(
-                        None,
-                        valid_order=valid_order,
-                        note=f"'{cn_of(last.subject)}' is issued by '{cn_of(last.issuer)}', which is "
-                        "neither served, in the trust store, nor fetchable (AIA)",
-                    ),
-                    fetched,
-                )
+        if issuer is not None:  # an intermediate the client happens to have: it still needs no fetch
+            last = issuer
+            continue
+        urls = tuple(aia_issuer_urls(last))
+        if first_gap is None:
+            first_gap = (cn_of(last.subject), cn_of(last.issuer), urls)
+        for url in urls:
+            data = fetch(url)
+            issuer = _parse_cert(data) if data else None
+            if issuer is not None:
+                break
+        if issuer is None or is_self_signed(issuer):
+            if issuer is not None and not fetched:
+                first_gap = None  # the missing one is a root: complete chain, untrusted root
             break
-        if is_self_signed(issuer):
-            break  # a root the client lacks: a trust question, not a completeness one
         fetched.append(issuer)
         last = issuer
-    if fetched:
-        return ChainStatus(False, tuple(cn_of(c.subject) for c in fetched), valid_order), fetched
-    return ChainStatus(True, valid_order=valid_order), fetched
+    if first_gap is None:
+        return ChainStatus(True, valid_order=valid_order), fetched
+    subject, issuer_cn, urls = first_gap
+    missing = tuple(cn_of(c.subject) for c in fetched) or (issuer_cn,)
+    return (
+        ChainStatus(
+            False,
+            missing,
+            valid_order,
+            note=f"'{subject}' is issued by '{issuer_cn}', which is neither served nor in the trust store",
+            aia_urls=urls,
+            fetched=bool(fetched),
+        ),
+        fetched,
+    )
+
+
+def anchor_in(
+    store: Path | None, served: Sequence[x509.Certificate], fetched: Sequence[x509.Certificate]
+) -> bool | None:
+    """Whether the chain (served + fetched) ends at a root of ``store`` (None: no store, no chain)."""
+    if store is None or not served:
+        return None
+    top = fetched[-1] if fetched else served[-1]
+    anchors = _anchors_by_subject(store)
+    if is_self_signed(top):
+        return top.subject in anchors
+    return top.issuer in anchors
 
 
 def validation_subject(leaf: x509.Certificate, hostname: str) -> x509.GeneralName:
@@ -241,16 +266,13 @@ def evaluate_trust(
         return Trust(
             None,
             error,
-            undecidable=f"the verifier refuses the chain outright ({_short(error)}); "
-            "see tls.cert_key_strength",
+            undecidable=f"the verifier refuses the chain outright ({_short(error)}); see tls.cert_key_strength",
             store=label,
         )
     anchors = _anchors_by_subject(store)
     if is_self_signed(leaf) and len(served) == 1:
         if leaf.subject in anchors:
-            return Trust(
-                False, f"self-signed certificate '{cn_of(leaf.subject)}' ({_short(error)})", store=label
-            )
+            return Trust(False, f"self-signed certificate '{cn_of(leaf.subject)}' ({_short(error)})", store=label)
         return Trust(False, f"self-signed certificate '{cn_of(leaf.subject)}' is not in {label}", store=label)
     top = list(fetched)[-1] if fetched else served[-1]
     if not is_self_signed(top) and top.issuer not in anchors:

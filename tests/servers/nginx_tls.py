@@ -41,6 +41,12 @@ class Variant:
     ciphers: str = MOZILLA_INTERMEDIATE_CIPHERS
     http2: bool = True
     stapling: bool = False
+    ocsp: str | None = None
+    """OCSP response file stapled (a ``TestPki.ocsp_file`` kind); ``stapling`` staples the good one."""
+    curves: str = "X25519:prime256v1:secp384r1"
+    tickets: bool = False
+    extra: str = ""
+    """Extra server directives (``ssl_early_data on;``, ``ssl_dhparam …;``), one per line."""
 
 
 VARIANTS: dict[str, Variant] = {
@@ -62,6 +68,35 @@ VARIANTS: dict[str, Variant] = {
     "expiring": Variant(cert="expiring"),
     "rsa1024": Variant(cert="rsa1024", ciphers=MOZILLA_INTERMEDIATE_CIPHERS + ":@SECLEVEL=0"),
     "sha1": Variant(cert="sha1", ciphers=MOZILLA_INTERMEDIATE_CIPHERS + ":@SECLEVEL=0"),
+    # issue 16: the leaf alone, its intermediate nowhere (not served, not in the trust file, AIA gone)
+    "intermediate_nowhere": Variant(cert="intermediate_nowhere"),
+    "intermediate_nowhere_no_aia": Variant(cert="intermediate_nowhere_no_aia"),
+    # weaknesses a Debian OpenSSL still serves (at @SECLEVEL=0 where needed)
+    "null_cipher": Variant(ciphers=MOZILLA_INTERMEDIATE_CIPHERS + ":ECDHE-ECDSA-NULL-SHA:@SECLEVEL=0"),
+    "anon_cipher": Variant(ciphers=MOZILLA_INTERMEDIATE_CIPHERS + ":AECDH-AES128-SHA:@SECLEVEL=0"),
+    "cbc_cipher": Variant(ciphers=MOZILLA_INTERMEDIATE_CIPHERS + ":ECDHE-ECDSA-AES128-SHA256"),
+    "weak_dh": Variant(
+        cert="sound_rsa",
+        protocols="TLSv1.2",
+        ciphers="ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+        extra="ssl_dhparam {pki}/dh1024.pem;",
+    ),
+    # an RSA certificate: with ECDSA, TLS 1.2 ties the curve offered to the certificate's (P-256)
+    "weak_curve": Variant(
+        cert="sound_rsa",
+        protocols="TLSv1.2",
+        ciphers="ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:@SECLEVEL=0",
+        curves="prime192v1:prime256v1",
+    ),
+    "early_data": Variant(tickets=True, extra="ssl_early_data on;"),
+    # OCSP: stapled responses a client must refuse, a must-staple certificate without one, no responder
+    "ocsp_expired": Variant(ocsp="expired"),
+    "ocsp_revoked": Variant(ocsp="revoked"),
+    "ocsp_other_cert": Variant(ocsp="other_cert"),
+    "ocsp_wrong_signer": Variant(ocsp="bad_signature"),
+    "must_staple": Variant(cert="must_staple"),
+    "no_responder": Variant(cert="no_responder"),
+    "sct": Variant(cert="sct"),
 }
 
 SERVER_BLOCK = """\
@@ -72,10 +107,10 @@ SERVER_BLOCK = """\
         ssl_certificate_key {key};
         ssl_protocols {protocols};
         ssl_ciphers {ciphers};
-        ssl_ecdh_curve X25519:prime256v1:secp384r1;
+        ssl_ecdh_curve {curves};
         ssl_prefer_server_ciphers off;
-        ssl_session_tickets off;
-{stapling}        location / {{ return 200 "ok\\n"; }}
+        ssl_session_tickets {tickets};
+{stapling}{extra}        location / {{ return 200 "ok\\n"; }}
     }}
 """
 
@@ -107,8 +142,10 @@ class TlsLab:
 
 def _block(variant: Variant, port: int, pki: TestPki) -> str:
     stapling = ""
-    if variant.stapling:
-        stapling = f"        ssl_stapling on;\n        ssl_stapling_file {pki.ocsp};\n"
+    if variant.stapling or variant.ocsp:
+        staple = pki.ocsp_file(variant.ocsp) if variant.ocsp else pki.ocsp
+        stapling = f"        ssl_stapling on;\n        ssl_stapling_file {staple};\n"
+    extra = "".join(f"        {line.strip()}\n" for line in variant.extra.splitlines() if line.strip())
     return SERVER_BLOCK.format(
         port=port,
         http2=" http2" if variant.http2 else "",
@@ -118,6 +155,9 @@ def _block(variant: Variant, port: int, pki: TestPki) -> str:
         protocols=variant.protocols,
         ciphers=variant.ciphers,
         stapling=stapling,
+        curves=variant.curves,
+        tickets="on" if variant.tickets else "off",
+        extra=extra.replace("{pki}", str(pki.root)),
     )
 
 

@@ -112,8 +112,10 @@ def _ready(dsn: str) -> bool:
         return False
 
 
-def start_postgres(root: Path, port: int | None = None, timeout: float = 30.0) -> PgServer:
-    """initdb + postmaster on 127.0.0.1:``port`` (a free one by default); ready when login works."""
+def start_postgres(root: Path, port: int | None = None, timeout: float = 30.0,
+                   settings: tuple[str, ...] = ()) -> PgServer:
+    """initdb + postmaster on 127.0.0.1:``port`` (a free one by default); ready when login works.
+    ``settings``: more ``name=value`` server settings (archiving for pgBackRest, replication...)."""
     require_postgres()
     root.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
@@ -141,15 +143,15 @@ def start_postgres(root: Path, port: int | None = None, timeout: float = 30.0) -
         "postgres",
         [*_as_postgres(), str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets),
          "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-         "-c", "full_page_writes=off"],
+         "-c", "full_page_writes=off", *[arg for setting in settings for arg in ("-c", setting)]],
         log, lambda: _ready(dsn), timeout=timeout)
     return PgServer("127.0.0.1", port, SUPERUSER, password, data, sockets, process, work)
 
 
 @contextlib.contextmanager
-def running_postgres(root: Path, port: int | None = None) -> Iterator[PgServer]:
+def running_postgres(root: Path, port: int | None = None, settings: tuple[str, ...] = ()) -> Iterator[PgServer]:
     """``with running_postgres(tmp) as pg:`` — stopped by PID on the way out, also on errors."""
-    server = start_postgres(root, port)
+    server = start_postgres(root, port, settings=settings)
     try:
         yield server
     finally:

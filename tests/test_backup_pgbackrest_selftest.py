@@ -1,0 +1,149 @@
+"""The pgBackRest kind proven both ways with a real pgBackRest 2.x: a repository, a stanza and WAL
+archiving on a real PostgreSQL 15, one full backup of the sample shop database, then one golive run
+whose "databases" point at that repository or at damaged copies of it (``location`` is the
+repository path): a sound backup restores into a scratch data directory, a scratch server replays
+the WAL and matches the source; a restore to a target time pauses there; a corrupted backup file,
+a missing WAL segment, an unknown stanza, a stale set or an unreachable target each fail with a
+precise message. No scratch directory or server is left.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from golive.demo.database import load_sample
+from tests.harness import GoliveRun, run_golive
+from tests.servers.pgbackrest import STANZA, running_pgbackrest
+
+IDS = ("backup.fresh", "backup.integrity", "backup.restore", "backup.verify", "backup.retention")
+
+
+def _chown_tree(root: Path) -> None:
+    if os.geteuid() != 0:
+        return
+    entry = pwd.getpwnam("postgres")
+    for path in (root, *root.rglob("*")):
+        os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GoliveRun, set[str], str]]:
+    root = tmp_path_factory.mktemp("pgbr")
+    with running_pgbackrest(root) as pgbr:
+        source = pgbr.pg.create_database("shop")
+        load_sample(source, rows=5000)
+        pgbr.backup("full")
+        with pgbr.pg.connect("shop") as db:
+            db.execute("CREATE TABLE late (id serial PRIMARY KEY, batch int)")
+            db.execute("INSERT INTO late (batch) SELECT 1 FROM generate_series(1, 100)")
+        time.sleep(1.2)
+        target = datetime.now(UTC).isoformat()
+        time.sleep(1.2)
+        with pgbr.pg.connect("shop") as db:
+            db.execute("INSERT INTO late (batch) SELECT 2 FROM generate_series(1, 50)")
+        pgbr.switch_wal("shop")
+
+        copies = Path(tempfile.mkdtemp(prefix="golive-pgbr-copies-"))
+        corrupt = shutil.copytree(pgbr.repo, copies / "corrupt", symlinks=True)
+        biggest = max((p for p in (corrupt / "backup").rglob("*.gz") if p.is_file() and "base" in p.parts),
+                      key=lambda p: p.stat().st_size)
+        data = bytearray(biggest.read_bytes())
+        data[len(data) // 2: len(data) // 2 + 64] = bytes(64)
+        biggest.write_bytes(bytes(data))
+        no_wal = shutil.copytree(pgbr.repo, copies / "no-wal", symlinks=True)
+        segments = sorted(p for p in (no_wal / "archive").rglob("0000000100000000000000*") if p.is_file())
+        for segment in segments:
+            segment.unlink()
+        _chown_tree(copies)
+        copies.chmod(0o755)
+
+        spec = {"stanza": STANZA, "config": str(pgbr.config)}
+
+        def case(name: str, location: Path, **extra: Any) -> dict[str, Any]:
+            backup = {"kind": "pgbackrest", "location": str(location), "max_age": "24h", "rto": "3m",
+                      "pgbackrest": {**spec, **extra.pop("pgbackrest", {})}, **extra}
+            return {"name": name, "dsn": source, "backup": backup}
+
+        future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+        databases = [
+            case("pgbr_good", pgbr.repo, contents=["orders", "late"]),
+            case("pgbr_target", pgbr.repo, pgbackrest={"target_time": target}),
+            case("pgbr_beyond", pgbr.repo, rto="40s", pgbackrest={"target_time": future}),
+            case("pgbr_corrupt", corrupt),
+            case("pgbr_no_wal", no_wal),
+            case("pgbr_stale", pgbr.repo, max_age="2s"),
+            case("pgbr_no_stanza", pgbr.repo, pgbackrest={"stanza": "nope"}),
+        ]
+        private_tmp = Path(tempfile.mkdtemp(prefix="gl-pgbr-"))
+        private_tmp.chmod(0o1777)
+        profile = {"name": "pgbr-selftest", "environment": "staging", "timeout": "5s", "databases": databases}
+        run = run_golive(profile, "-m", "backup", tmp_path=root / "run", timeout=900,
+                         env={"TMPDIR": str(private_tmp)})
+        leftovers = {p.name for p in private_tmp.iterdir()} - {"pytest-of-root"}
+        shutil.rmtree(private_tmp, ignore_errors=True)
+        shutil.rmtree(copies, ignore_errors=True)
+        yield run, leftovers, pgbr.pg.password
+
+
+def test_sound_pgbackrest_backup_passes_all_five(lab: Any) -> None:
+    run = lab[0]
+    statuses = {i: run.status(i, "pgbr_good") for i in IDS}
+    assert statuses == dict.fromkeys(IDS, "passed"), (statuses, [run.message(i, "pgbr_good") for i in IDS])
+    integrity = run.message("backup.integrity", "pgbr_good")
+    assert "pgbackrest verify ok" in integrity and "WAL archived 0000000100000000" in integrity, integrity
+    assert "restored copy matches the source" in run.message("backup.verify", "pgbr_good")
+    assert run.status("backup.contents", "pgbr_good") == "passed", run.message("backup.contents", "pgbr_good")
+
+
+def test_restore_to_a_target_time_pauses_there(lab: Any) -> None:
+    run = lab[0]
+    for check_id in ("backup.integrity", "backup.restore", "backup.verify"):
+        assert run.status(check_id, "pgbr_target") == "passed", run.message(check_id, "pgbr_target")
+
+
+def test_target_beyond_the_archive_fails_restore_naming_it(lab: Any) -> None:
+    run = lab[0]
+    assert run.status("backup.restore", "pgbr_beyond") == "failed"
+    message = run.message("backup.restore", "pgbr_beyond")
+    assert "pgbr_beyond: restore into the scratch place failed" in message, message
+    assert "recovery ended before configured recovery target was reached" in message, message
+    assert run.status("backup.verify", "pgbr_beyond") in ("failed", "error")
+
+
+def test_corrupted_backup_file_fails_integrity_by_pgbackrest_verify(lab: Any) -> None:
+    run = lab[0]
+    assert run.status("backup.integrity", "pgbr_corrupt") == "failed"
+    message = run.message("backup.integrity", "pgbr_corrupt")
+    assert "pgbackrest verify: backup: 2" in message and "checksum invalid: 1" in message, message
+
+
+def test_missing_wal_fails_integrity(lab: Any) -> None:
+    run = lab[0]
+    assert run.status("backup.integrity", "pgbr_no_wal") == "failed"
+    message = run.message("backup.integrity", "pgbr_no_wal")
+    assert "pgbr_no_wal:" in message and "WAL" in message, message
+
+
+def test_stale_and_unknown_stanza_fail_fresh(lab: Any) -> None:
+    run = lab[0]
+    assert run.status("backup.fresh", "pgbr_stale") == "failed"
+    assert "older" in run.message("backup.fresh", "pgbr_stale") or "old" in run.message("backup.fresh", "pgbr_stale")
+    assert run.status("backup.fresh", "pgbr_no_stanza") == "failed"
+    for check_id in ("backup.fresh", "backup.integrity"):
+        assert "nope" in run.message(check_id, "pgbr_no_stanza"), run.message(check_id, "pgbr_no_stanza")
+
+
+def test_no_scratch_left_and_no_password_in_reports(lab: Any) -> None:
+    run, leftovers, password = lab
+    assert leftovers == set(), leftovers
+    assert password not in run.output and password not in run.report_text()
