@@ -49,6 +49,8 @@ CHUNK = 1 << 16
 MANIFEST_LIMIT = 16 << 20
 """The manifest is read whole: bounded, so that a crafted one cannot take the memory."""
 SIGNATURE_LIMIT = 1024
+APPROVAL = "approval.json"
+APPROVAL_LIMIT = 1 << 20
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 4
 
 
@@ -225,6 +227,7 @@ class Verification:
     removed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    approval: bytes | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -309,7 +312,30 @@ def verify(bundle: Path, public_key: Any = None, expect_sha256: str | None = Non
     result.added += sorted(n for n in actual if n not in expected)
     result.checked = len(actual)
     _check_signature(manifest, signature, public_key, result)
+    _approval_notes(result, actual.get(SIGNOFF_JSON))
     return result
+
+
+def _approval_notes(result: Verification, signoff_sha256: str | None) -> None:
+    """Who approved the bundled sign-off; an approval of another sign-off is named stale."""
+    if result.approval is None:
+        return
+    try:
+        approvals = json.loads(result.approval).get("approvals", [])
+    except (ValueError, AttributeError):
+        result.notes.append(f"{APPROVAL} is not readable JSON")
+        return
+    for entry in approvals if isinstance(approvals, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        who = entry.get("approved_by", "?")
+        if entry.get("signoff_sha256") != signoff_sha256:
+            result.notes.append(f"approval by {who} is STALE: it approves another signoff.json than this bundle's")
+        elif entry.get("override"):
+            result.notes.append(f"approved by {who} AGAINST the {entry.get('verdict')} verdict "
+                                f"(override: {entry['override']})")
+        else:
+            result.notes.append(f"approved by {who} ({entry.get('verdict')})")
 
 
 def _describe(exc: BaseException) -> str:
@@ -321,7 +347,8 @@ def _describe(exc: BaseException) -> str:
 
 def _read_members(tar: tarfile.TarFile, actual: dict[str, str],
                   result: Verification) -> tuple[bytes | None, bytes | None]:
-    """Hash every member into ``actual`` (streamed); return the manifest's and signature's bytes."""
+    """Hash every member into ``actual`` (streamed); return the manifest's and signature's bytes
+    (and keep approval.json's, small, for the approval notes)."""
     manifest: bytes | None = None
     signature: bytes | None = None
     seen: set[str] = set()
@@ -346,6 +373,8 @@ def _read_members(tar: tarfile.TarFile, actual: dict[str, str],
             _, signature = _hash_stream(handle, SIGNATURE_LIMIT)
             if signature is None:
                 result.problems.append(f"{SIGNATURE} is over {SIGNATURE_LIMIT} bytes: not a signature")
+        elif name == APPROVAL:
+            actual[name], result.approval = _hash_stream(handle, APPROVAL_LIMIT)
         else:
             actual[name], _ = _hash_stream(handle)
     return manifest, signature
@@ -390,6 +419,7 @@ def report_lines(bundle: Path, result: Verification) -> list[str]:
     lines += [f"ADDED    {n} (not in the manifest)" for n in result.added]
     lines += [f"REMOVED  {n} (in the manifest, missing from the bundle)" for n in result.removed]
     lines += [f"PROBLEM  {p}" for p in result.problems]
+    lines += [f"NOTE     {n}" for n in result.notes]
     if not result.ok:
         lines.append(f"{bundle}: FAILED verification ({len(result.altered)} altered, {len(result.added)} added, "
                      f"{len(result.removed)} removed, {len(result.problems)} other problems)")

@@ -61,9 +61,23 @@ def cmd_profile_validate(args: argparse.Namespace) -> int:
     print(f"{profile.source}: valid profile {profile.name!r} ({profile.environment}): "
           f"{len(profile.targets)} targets, {len(profile.hosts)} hosts, {len(profile.databases)} databases, "
           f"{len(profile.waivers)} waivers, {len(profile.attestations)} attestations")
-    expired = [w.check for w in profile.waivers if w.expired()]
-    if expired:
-        print(f"note: expired waivers (they no longer waive): {', '.join(expired)}")
+    from golive.profile import expiry_notes
+
+    for note in expiry_notes(profile):
+        print(f"note: {note}")
+    return EXIT_OK
+
+
+def cmd_profile_schema(args: argparse.Namespace) -> int:
+    """The profile's JSON Schema (for editor completion through yaml-language-server)."""
+    from golive.profile_schema import profile_schema
+
+    text = json.dumps(profile_schema(), indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}; first line of a profile: # yaml-language-server: $schema={args.output}")
+    else:
+        sys.stdout.write(text)
     return EXIT_OK
 
 
@@ -225,6 +239,11 @@ def cmd_verdict(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     for reason in document.reasons:
         print(f"  {reason}")
+    from golive.status import Status
+
+    advisories = document.in_status(Status.ADVISORY)
+    if advisories:
+        print(f"  {len(advisories)} advisory finding(s), not blocking: {', '.join(i.id for i in advisories)}")
     release = f", release {document.run.release}" if document.run.release else ""
     print(f"VERDICT: {document.verdict} (profile {document.profile}, {document.environment}{release})")
     _print_approvals(Path(args.dir))
@@ -269,6 +288,22 @@ def cmd_approve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_load_worker(args: argparse.Namespace) -> int:
+    """A locust worker for golive runs on this machine: scenarios and settings come from the master."""
+    from golive.load.address import AddressError, parse_endpoint
+    from golive.load.agent import serve
+
+    try:
+        master = parse_endpoint(args.master, listen=False)
+    except AddressError as exc:
+        print(f"golive load-worker: --master: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.runs < 0:
+        print("golive load-worker: --runs: expected 0 (no limit) or more", file=sys.stderr)
+        return EXIT_USAGE
+    return serve(master, name=args.name, runs=args.runs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="golive", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -311,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate = psub.add_parser("validate", help="validate a profile (exit 4 with file and key on errors)")
     validate.add_argument("path")
     validate.set_defaults(func=cmd_profile_validate)
+    schema = psub.add_parser("schema", help="the profile's JSON Schema (editor completion: yaml-language-server)")
+    schema.add_argument("-o", "--output", help="write it to this file instead of standard output")
+    schema.set_defaults(func=cmd_profile_schema)
     show = psub.add_parser("show", help="the effective profile after extends and interpolation, "
                            "secrets masked")
     show.add_argument("path")
@@ -357,6 +395,15 @@ def build_parser() -> argparse.ArgumentParser:
     verdict = sub.add_parser("verdict", help="print the verdict of a report dir; exit 0 on GO, 1 on NO-GO")
     verdict.add_argument("dir", nargs="?", default="reports")
     verdict.set_defaults(func=cmd_verdict)
+
+    load_worker = sub.add_parser("load-worker", help="a load worker on this machine for golive runs whose "
+                                 "checks.load.remote_workers wait for it")
+    load_worker.add_argument("--master", required=True, help="HOST:PORT of golive's load master "
+                             "(checks.load.master_bind)")
+    load_worker.add_argument("--name", help="this worker's name in the evidence (default: the host name)")
+    load_worker.add_argument("--runs", type=int, default=0, help="end after this many runs (default 0: "
+                             "serve runs until SIGINT/SIGTERM)")
+    load_worker.set_defaults(func=cmd_load_worker)
     return parser
 
 

@@ -59,8 +59,9 @@ def _summary(document: SignOff) -> dict[str, Any]:
 def table(result: dict[str, Any], name_a: str = "A", name_b: str = "B") -> str:
     """The human form: one line per differing item, per-subject details indented below it."""
     a, b = result["a"], result["b"]
-    lines = [f"A: {name_a}: {a['profile']} ({a['environment']}) {a['finished_at']} verdict {a['verdict']}",
-             f"B: {name_b}: {b['profile']} ({b['environment']}) {b['finished_at']} verdict {b['verdict']}"]
+    lines = [f"{label}: {name}: {s['profile']} ({s['environment']}) {s['finished_at']} verdict {s['verdict']}"
+             + (f", release {s['release']}" if s.get("release") else "")
+             for label, name, s in (("A", name_a, a), ("B", name_b, b))]
     diffs = result["differences"]
     if not diffs:
         lines.append("no drift: every item has the same status in both sign-offs")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 _PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
@@ -44,5 +44,10 @@ def format_duration(seconds: float) -> str:
     return f"{seconds / 86400:.3g}d"
 
 
-Duration = Annotated[float, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]
+DURATION_SCHEMA = {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*(ms|s|m|h|d|w)\s*$",
+                   "description": "a duration with a unit: 800ms, 15s, 15m, 24h, 30d", "examples": ["15s"]}
+"""How a duration is written in a profile (``golive profile schema``): a string, never a bare number."""
+
+Duration = Annotated[float, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str),
+                     WithJsonSchema(DURATION_SCHEMA, mode="validation")]
 """A duration field: written as ``15s`` in YAML, held as seconds (float) in the model."""

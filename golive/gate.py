@@ -12,7 +12,6 @@ the plugins a gate does not want blocked the same way golive's own ini does.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -66,14 +65,16 @@ def verdict_exit_code(pytest_exit: int, report_dir: Path, started: float) -> int
     """0 GO, 1 NO-GO, 4 usage error; a sign-off older than this run never counts."""
     if pytest_exit == PYTEST_USAGE_ERROR:
         return EXIT_USAGE
-    path = report_dir / "signoff.json"
+    from golive.signoff_model import SIGNOFF_JSON, read
+
+    path = report_dir / SIGNOFF_JSON
     try:
         if path.stat().st_mtime < started:
             return EXIT_NO_GO
-        verdict = json.loads(path.read_text(encoding="utf-8")).get("verdict")
-    except (OSError, ValueError):
+        document = read(path)
+    except (OSError, ValueError):  # SignOffError is a ValueError
         return EXIT_NO_GO
-    return EXIT_GO if verdict == "GO" else EXIT_NO_GO
+    return EXIT_GO if document.go else EXIT_NO_GO
 
 
 def run(profile: str, report_dir: Path, extra: Sequence[str] = ()) -> int:

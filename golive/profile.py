@@ -1,9 +1,12 @@
 """Profiles: one YAML per environment, validated into a ``Profile`` model.
 
-Loading is: read YAML → follow ``extends`` (deep merge, cycles refused) → interpolate ``${VAR}`` /
-``${VAR:-default}`` → validate with pydantic → resolve paths relative to the file that wrote them.
-Every problem becomes a ``ProfileError`` naming the file, the key path and what was expected; the
-plugin turns it into ``pytest.UsageError`` (exit 4) before any test is collected.
+Loading is: read YAML (bounded, duplicate keys refused, every key's line:column kept:
+``golive.profile_yaml``) → follow ``extends`` (deep merge, cycles refused) → interpolate ``${VAR}`` /
+``${VAR:-default}`` → resolve paths relative to the file that wrote them → validate with pydantic and
+the load-time checks of ``golive.profile_checks`` (files exist, DSNs parse, paths stay on the
+target...). Every problem of the file is collected into one ``ProfileError`` naming, for each, the
+file, line:column, key path and what was expected; the plugin turns it into ``pytest.UsageError``
+(exit 4) before any test is collected.
 
 Secrets: values that came from ``${VAR}`` are remembered (``Profile.secret_values``) so that the
 redaction layer can mask them wherever they would appear.
@@ -11,7 +14,6 @@ redaction layer can mask them wherever they would appear.
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import os
 import re
@@ -20,31 +22,63 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 
+from golive import profile_checks
 from golive.durations import Duration
+from golive.profile_errors import Locator, Problem, ProfileError, explain
+from golive.profile_yaml import YamlError, read_document
 from golive.settings import ChecksSettings
 from golive.settings.backup import Backup
 from golive.settings.base import StrictModel, deep_merge
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when present (several times faster on large profiles)."""
+__all__ = ["PRODUCTION", "Attestation", "Database", "Host", "Profile", "ProfileError", "Target", "Waiver",
+           "deep_merge", "dump_profile", "find_profile", "is_production_name", "load_profile",
+           "normalize_environment"]
 
 PROFILE_SUFFIXES = (".yaml", ".yml")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+_HOST = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$")
 
 
-class ProfileError(Exception):
-    """A profile that cannot be used: names the file, the key path and what was expected."""
+def _valid_host(host: str) -> bool:
+    """A DNS name (letters, digits, ``-``, ``_``, dots) or an IP address."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return bool(_HOST.match(host))
 
-    def __init__(self, file: Path | str, key: str, problem: str) -> None:
-        self.file = str(file)
-        self.key = key
-        self.problem = problem
-        where = f"{self.file}: {key}: " if key else f"{self.file}: "
-        super().__init__(where + problem)
+
+PRODUCTION = "production"
+_ENV_ALIASES = {"prod": PRODUCTION, "prd": PRODUCTION, "live": PRODUCTION, "production": PRODUCTION,
+                "stage": "staging", "stg": "staging", "staging": "staging", "dev": "development",
+                "development": "development"}
+_PRODUCTION_WORDS = frozenset({"production", "prod", "prd", "live", "prodn"})
+_NOT_PRODUCTION_WORDS = frozenset({"pre", "non", "not"})
+_ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9 _.:/-]*$")
+
+
+def normalize_environment(value: Any) -> str:
+    """``"Production "``, ``"PROD"``, ``"prd\\n"`` → ``production``: trimmed, case-folded, the usual
+    aliases mapped; the safety guards decide on this form only. ASCII only, so that a look-alike
+    letter cannot make a production environment pass for another one."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected an environment name like staging or production; got {value!r}")
+    text = " ".join(value.split()).casefold()
+    if not text:
+        raise ValueError("expected an environment name like staging or production; got an empty value")
+    if not _ENV_NAME.match(text):
+        raise ValueError(f"expected an environment name of ASCII letters, digits and - _ . : /; got {value!r}")
+    return _ENV_ALIASES.get(text, text)
+
+
+def is_production_name(environment: str) -> bool:
+    """Production, whatever the spelling: any word of the name is prod/production/prd/live
+    (``prod-eu``, ``eu-live``), unless qualified as not production (``pre-prod``, ``non-prod``)."""
+    words = set(re.split(r"[\s_.:/-]+", normalize_environment(environment)))
+    return bool(words & _PRODUCTION_WORDS) and not words & _NOT_PRODUCTION_WORDS
 
 
 # --------------------------------------------------------------------------- models
@@ -71,6 +105,9 @@ class Target(StrictModel):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"expected an absolute http:// or https:// URL; got {value!r}")
+        if re.search(r"[\x00-\x20\x7f]", value) or not _valid_host(parts.hostname):
+            raise ValueError(f"invalid host {parts.hostname!r} in URL {value!r} (a space or a character "
+                             "no host name can hold)")
         try:
             parts.port  # noqa: B018 - raises on an invalid port
         except ValueError as exc:
@@ -101,6 +138,63 @@ class Target(StrictModel):
     @property
     def is_https(self) -> bool:
         return urlsplit(self.url).scheme == "https"
+
+
+TLS_PROTOCOLS: dict[str, str | None] = {
+    "tls": None,
+    "redis": None,
+    "postgres": "POSTGRES",
+    "smtp": "SMTP",
+    "imap": "IMAP",
+    "pop3": "POP3",
+    "ftp": "FTP",
+    "ldap": "LDAP",
+    "xmpp": "XMPP",
+    "xmpp_server": "XMPP_SERVER",
+    "rdp": "RDP",
+}
+"""``tls_endpoints[].protocol`` → the STARTTLS dialect sslyze speaks first (None: TLS from the first
+byte, e.g. Redis' tls-port, SMTPS on 465, any raw TLS port)."""
+
+
+class TlsEndpoint(StrictModel):
+    """A TLS endpoint that is not an HTTPS URL (PostgreSQL, Redis over TLS, SMTP...): it gets the
+    tls.* checks of a target (one sslyze scan, STARTTLS first when the protocol needs it)."""
+
+    name: str = Field(pattern=_NAME)
+    host: str = Field(min_length=1)
+    port: int = Field(ge=1, le=65535)
+    protocol: Literal[
+        "tls", "redis", "postgres", "smtp", "imap", "pop3", "ftp", "ldap", "xmpp", "xmpp_server", "rdp"
+    ] = "tls"
+    resolve: str | None = None
+    ca_bundle: Path | None = None
+    roles: list[str] = []
+    timeout: Duration | None = None
+
+    @field_validator("resolve")
+    @classmethod
+    def _ip_address(cls, value: str | None) -> str | None:
+        return Target._ip_address(value)
+
+    @property
+    def hostname(self) -> str:
+        """The name used for SNI and certificate checks."""
+        return self.host
+
+    @property
+    def starttls(self) -> str | None:
+        """sslyze's STARTTLS protocol name, or None when TLS starts with the first byte."""
+        return TLS_PROTOCOLS[self.protocol]
+
+    @property
+    def is_https(self) -> bool:
+        return False
+
+    @property
+    def where(self) -> str:
+        via = f" via {self.resolve}" if self.resolve else ""
+        return f"{self.protocol} {'STARTTLS ' if self.starttls else ''}{self.host}:{self.port}{via}"
 
 
 class Host(StrictModel):
@@ -203,6 +297,7 @@ class Profile(StrictModel):
     targets: list[Target] = []
     hosts: list[Host] = []
     databases: list[Database] = []
+    tls_endpoints: list[TlsEndpoint] = []
     checks: ChecksSettings = ChecksSettings()
     waivers: list[Waiver] = []
     attestations: list[Attestation] = []
@@ -219,6 +314,12 @@ class Profile(StrictModel):
                 if subject.name in seen:
                     raise ValueError(f"{kind}[{index}].name: duplicate name {subject.name!r}")
                 seen.add(subject.name)
+        tls_names = {t.name for t in self.targets}  # tls.* results of both kinds share the sign-off's subjects
+        for index, endpoint in enumerate(self.tls_endpoints):
+            if endpoint.name in tls_names:
+                raise ValueError(f"tls_endpoints[{index}].name: duplicate name {endpoint.name!r} (targets and "
+                                 "tls_endpoints share the tls.* checks' subject names)")
+            tls_names.add(endpoint.name)
         target_names = {t.name for t in self.targets}
         for index, target in enumerate(self.targets):
             if target.compare_to is not None and (target.compare_to not in target_names
@@ -233,9 +334,15 @@ class Profile(StrictModel):
                 )
         return self
 
+    @field_validator("environment", mode="before")
+    @classmethod
+    def _environment(cls, value: Any) -> str:
+        return normalize_environment(value)
+
     @property
     def is_production(self) -> bool:
-        return self.environment.lower() in ("production", "prod")
+        """Whether the production guards apply (``is_production_name``)."""
+        return is_production_name(self.environment)
 
     @property
     def source(self) -> Path | None:
@@ -267,25 +374,28 @@ def find_profile(name_or_path: str, search_dirs: list[Path]) -> Path:
     raise ProfileError(name_or_path, "", f"no profile named {name_or_path!r} (looked in {looked})")
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path, positions: list[tuple[Path, dict[str, tuple[int, int]]]],
+               duplicates: list[Problem] | None = None) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        document = read_document(path)
     except FileNotFoundError:
         raise ProfileError(path, "", "profile file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(path, "", f"cannot read the file: {exc}") from None
-    try:
-        data = yaml.load(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ProfileError(path, "", f"invalid YAML: {where}{problem}") from None
-    if data is None:
+    except YamlError as exc:
+        raise ProfileError(path, problems=[Problem(p.key, p.problem, str(path), p.line, p.column)
+                                           for p in exc.problems]) from None
+    if document.data is None:
         raise ProfileError(path, "", "the file is empty; expected a mapping with at least 'name'")
-    if not isinstance(data, dict):
-        raise ProfileError(path, "", f"expected a mapping at the top level; got {type(data).__name__}")
-    return data
+    if not isinstance(document.data, dict):
+        raise ProfileError(path, "", f"expected a mapping at the top level; got {type(document.data).__name__}")
+    positions.append((path, document.positions))
+    if duplicates is not None:
+        duplicates += [Problem(d.key, d.problem, str(path), d.line, d.column) for d in document.duplicates]
+    elif document.duplicates:
+        first = document.duplicates[0]
+        raise ProfileError(path, problems=[Problem(first.key, first.problem, str(path), first.line, first.column)])
+    return document.data
 
 
 def _mark_origin(data: Any, origin: Path) -> Any:
@@ -309,17 +419,23 @@ class _PathFrom(str):
         return obj
 
 
-_PATH_KEYS = {"ca_bundle", "ssh_config", "ssh_identity_file", "policy_file", "locustfile", "key_file",
-              "identity_file", "schema_file"}
-"""Keys naming files on the machine golive runs on (resolved against the profile's directory).
-Paths on the checked hosts (``prerequisites.root``, ``paths``, ``secrets``…) stay as written."""
+PATH_KINDS = {"ca_bundle": profile_checks.PEM, "ssh_config": profile_checks.FILE,
+              "ssh_identity_file": profile_checks.FILE, "policy_file": profile_checks.FILE,
+              "locustfile": profile_checks.FILE, "key_file": profile_checks.FILE,
+              "identity_file": profile_checks.FILE, "schema_file": profile_checks.FILE,
+              "pg_bin_dir": profile_checks.DIRECTORY}
+"""Keys naming files on the machine golive runs on: resolved against the profile's directory and
+checked when the profile loads (exists, readable, the right kind). Paths on the checked hosts
+(``prerequisites.root``, ``paths``, ``secrets``…) stay as written."""
+_PATH_KEYS = set(PATH_KINDS)
 
 
-def _load_chain(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+def _load_chain(path: Path, chain: tuple[Path, ...], positions: list[tuple[Path, dict[str, tuple[int, int]]]],
+                duplicates: list[Problem] | None = None) -> dict[str, Any]:
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
         raise ProfileError(chain[-1], "extends", f"cycle in extends: {cycle}")
-    data = _mark_origin(_read_yaml(path), path.parent)
+    data = _mark_origin(_read_yaml(path, positions, duplicates), path.parent)
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -337,16 +453,19 @@ def _load_chain(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         if exc.key == "extends":
             raise
         raise ProfileError(path, "extends", f"extended profile {parent!r} not found: {exc.problem}") from None
-    base = _load_chain(parent_path, (*chain, path))
+    base = _load_chain(parent_path, (*chain, path), positions, duplicates)
     return deep_merge(base, data)
 
 
-def interpolate(data: Any, env: dict[str, str], file: Path, secrets: set[str], key: str = "") -> Any:
-    """Replace ``${VAR}`` and ``${VAR:-default}``; a missing variable without default is an error."""
+def interpolate(data: Any, env: dict[str, str], file: Path, secrets: set[str], key: str = "",
+                problems: list[Problem] | None = None) -> Any:
+    """Replace ``${VAR}`` and ``${VAR:-default}``; a missing variable without default is an error
+    (raised at once, or added to ``problems`` when a list is given: every missing one is reported)."""
     if isinstance(data, dict):
-        return {k: interpolate(v, env, file, secrets, f"{key}.{k}" if key else str(k)) for k, v in data.items()}
+        return {k: interpolate(v, env, file, secrets, f"{key}.{k}" if key else str(k), problems)
+                for k, v in data.items()}
     if isinstance(data, list):
-        return [interpolate(v, env, file, secrets, f"{key}[{i}]") for i, v in enumerate(data)]
+        return [interpolate(v, env, file, secrets, f"{key}[{i}]", problems) for i, v in enumerate(data)]
     if not isinstance(data, str) or "${" not in data:
         return data
 
@@ -354,17 +473,42 @@ def interpolate(data: Any, env: dict[str, str], file: Path, secrets: set[str], k
         var, default = match.group(1), match.group(2)
         if var in env:
             value = env[var]
-            if value:
+            if value and not _structural(value) and key.rsplit(".", 1)[-1] not in _NOT_SECRET_KEYS:
                 secrets.add(value)
+                if value != value.strip():
+                    secrets.add(value.strip())
             return value
         if default is not None:
             return default
-        raise ProfileError(file, key, f"environment variable {var} is not set (and no ${{{var}:-default}} given)")
+        problem = Problem(key, f"environment variable {var} is not set (and no ${{{var}:-default}} given)")
+        if problems is None:
+            raise ProfileError(file, key, problem.problem)
+        problems.append(problem)
+        return ""
 
     result = _VAR.sub(substitute, data)
     if isinstance(data, _PathFrom):
         return _PathFrom(result, data.origin)
     return result
+
+
+_NOT_SECRET_KEYS = frozenset({"name", "environment", "release", "description"})
+"""Keys whose ``${VAR}`` values name things and are shown in every report (the environment is
+``production`` whatever variable said so): not treated as secrets."""
+
+
+def _structural(value: str) -> bool:
+    """A value that cannot be a secret but is everywhere in messages: a port number."""
+    return value.isdigit() and len(value) <= 5
+
+
+def _resolve_path(value: Any) -> Path | None:
+    if not value:
+        return None
+    path = Path(str(value)).expanduser()
+    if path.is_absolute() or not isinstance(value, _PathFrom):
+        return path
+    return (value.origin / path).resolve()
 
 
 def _resolve_paths(data: Any) -> Any:
@@ -373,120 +517,106 @@ def _resolve_paths(data: Any) -> Any:
     if isinstance(data, list):
         return [_resolve_paths(v) for v in data]
     if isinstance(data, _PathFrom):
-        if not data:
-            return None
-        path = Path(str(data)).expanduser()
-        return str(path if path.is_absolute() else (data.origin / path).resolve())
+        path = _resolve_path(data)
+        return str(path) if path is not None else None
     return data
 
 
-def _key_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif str(part).startswith(("function-", "tagged-union")):
-            continue
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _allowed_keys(model: type[StrictModel], loc: tuple[Any, ...]) -> list[str]:
-    """The keys the model accepts at ``loc`` (for "did you mean" hints)."""
-    current: Any = model
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = getattr(current, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        annotation = field.annotation
-        for _ in range(3):
-            args = getattr(annotation, "__args__", None)
-            if isinstance(annotation, type) and issubclass(annotation, StrictModel):
-                break
-            if not args:
-                break
-            annotation = next((a for a in args if isinstance(a, type) and issubclass(a, StrictModel)), args[0])
-        current = annotation
-    return list(getattr(current, "model_fields", {}).keys())
-
-
-def _explain(exc: ValidationError, file: Path) -> ProfileError:
-    error = exc.errors()[0]
-    loc = tuple(error["loc"])
-    key = _key_path(loc)
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        unknown = str(loc[-1])
-        allowed = _allowed_keys(Profile, loc)
-        hint = difflib.get_close_matches(unknown, allowed, n=1)
-        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-        known = f" Known keys here: {', '.join(allowed)}." if allowed and not hint else ""
-        return ProfileError(file, key, f"unknown key {unknown!r}{suggestion}{known}")
-    if kind == "missing":
-        return ProfileError(file, key, "required key is missing")
-    message = error["msg"]
-    message = message.removeprefix("Value error, ")
-    head, sep, rest = message.partition(": ")
-    if sep and re.fullmatch(r"[a-z_]+", head) and head in _allowed_keys(Profile, (*loc, head)):
-        key, message = (f"{key}.{head}" if key else head), rest  # a model check naming its own key
-    if kind.endswith("_type") or kind.endswith("_parsing"):
-        got = error.get("input")
-        shown = "<hidden>" if isinstance(got, str) and len(got) > 80 else repr(got)
-        message = f"{message}; got {shown}"
-    if key == "" and ":" in message and message.split(":", 1)[0].replace("[", ".").split(".")[0] in (
-        "targets", "hosts", "databases"
-    ):
-        key, message = message.split(": ", 1)
-    return ProfileError(file, key, message)
-
-
 def load_profile(name_or_path: str | Path, search_dirs: list[Path] | None = None,
-                 env: dict[str, str] | None = None) -> Profile:
-    """Load, merge, interpolate and validate a profile, or raise ``ProfileError``."""
+                 env: dict[str, str] | None = None, today: date | None = None) -> Profile:
+    """Load, merge, interpolate and validate a profile, or raise one ``ProfileError`` holding every
+    problem of the file (with line:column where the YAML tells)."""
     dirs = search_dirs if search_dirs is not None else [Path.cwd() / "profiles"]
     path = find_profile(str(name_or_path), dirs)
-    raw = _load_chain(path, ())
+    positions: list[tuple[Path, dict[str, tuple[int, int]]]] = []
+    duplicates: list[Problem] = []
+    raw = _load_chain(path, (), positions, duplicates)
+    locate = Locator(list(reversed(positions)))  # the child first: it wrote what it overrides
     secrets: set[str] = set()
-    interpolated = interpolate(raw, dict(os.environ if env is None else env), path, secrets)
+    missing: list[Problem] = []
+    interpolated = interpolate(raw, dict(os.environ if env is None else env), path, secrets, problems=missing)
     data = _resolve_paths(interpolated)
+    # what a file or URL path really is says more than the model's type error about it; for the
+    # rest, the model's word on a key wins over the generic check's
+    specific = [*profile_checks.check_paths(interpolated, PATH_KINDS, _resolve_path),
+                *profile_checks.check_url_paths(data)]
+    generic = [*profile_checks.check_dsns(data), *profile_checks.check_timeouts(data),
+               *profile_checks.check_urls(data)]
+    modelled: list[Problem] = []
+    profile: Profile | None = None
     try:
         profile = Profile.model_validate(data)
     except ValidationError as exc:
-        raise _explain(exc, path) from None
-    except ProfileError:
-        raise
-    except (TypeError, ValueError) as exc:
-        raise ProfileError(path, "", f"invalid profile: {exc}") from None
+        modelled = explain(exc, Profile, data)
+    except (TypeError, ValueError, RecursionError) as exc:
+        modelled = [Problem("", f"invalid profile: {exc}")]
+    precise = {p.key for p in specific}
+    modelled = [p for p in modelled if p.key not in precise]
+    said = {p.key for p in modelled}
+    problems = [*duplicates, *specific, *modelled, *(p for p in generic if p.key not in said),
+                *_check_references(data, profile, today)]
+    problems = missing + _without(problems, {p.key for p in missing})
+    if problems:
+        from golive.redact import Redactor
+
+        error = ProfileError(path, problems=problems).located(locate)
+        ordered = sorted(error.problems, key=lambda p: (p.file != str(path), p.file or "", p.line or 0, p.column or 0))
+        raise ProfileError(path, problems=ordered).redacted(Redactor(secrets))
+    assert profile is not None
     profile._source = path
     profile._secret_values = frozenset(secrets | set(profile.secrets))
-    _check_references(profile, path)
     return profile
 
 
-_MANUAL_WAIVER = (
-    "{id} is a manual item: nothing runs, so there is no failure to waive. Attest it under attestations "
-    "(check, by, at), or, when it does not apply here, attest it not applicable: "
-    "{{check: {id}, by: NAME, at: DATE, status: not_applicable, reason: WHY}}")
+def _without(problems: list[Problem], keys: set[str]) -> list[Problem]:
+    """Problems not about ``keys`` (a missing ``${VAR}`` makes its key wrong in other ways too)."""
+    return [p for p in problems if not any(p.key == k or p.key.startswith((f"{k}.", f"{k}[")) for k in keys)]
 
 
-def _check_references(profile: Profile, path: Path) -> None:
-    """Waivers and attestations must name checklist ids that exist."""
+def _check_references(data: Any, profile: Profile | None, today: date | None = None) -> list[Problem]:
+    """Waivers and attestations name checklist ids (and subjects) that exist; attestations are for
+    manual items, not dated in the future. Subjects are checked once the profile validated."""
     from golive.catalog import load_catalog
 
-    catalog = load_catalog()
-    for kind in ("waivers", "attestations"):
-        for index, entry in enumerate(getattr(profile, kind)):
-            check_id = entry.check.split("[", 1)[0]
-            if check_id not in catalog:
-                hint = difflib.get_close_matches(check_id, list(catalog), n=1)
-                suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-                raise ProfileError(path, f"{kind}[{index}].check",
-                                   f"unknown checklist id {check_id!r}{suggestion} (see `golive checklist`)")
-            if kind == "waivers" and catalog[check_id].mode == "manual":
-                raise ProfileError(path, f"{kind}[{index}].check", _MANUAL_WAIVER.format(id=check_id))
+    if not _names_subjects(data):
+        return profile_checks.check_references(data, load_catalog(), None, today)
+    if profile is None and isinstance(data, dict):
+        # the waivers' subjects can still be checked when only the waivers/attestations are wrong
+        try:
+            profile = Profile.model_validate({**data, "waivers": [], "attestations": []})
+        except (ValidationError, TypeError, ValueError, RecursionError):
+            profile = None
+    names = _subject_names(profile) if profile is not None else None
+    return profile_checks.check_references(data, load_catalog(), names, today)
+
+
+def _names_subjects(data: Any) -> bool:
+    """Whether a waiver or attestation names a subject (``headers.csp[web]``)."""
+    if not isinstance(data, dict):
+        return False
+    entries = [e for kind in ("waivers", "attestations") if isinstance(data.get(kind), list) for e in data[kind]]
+    return any(isinstance(e, dict) and isinstance(e.get("check"), str) and "[" in e["check"] for e in entries)
+
+
+def _subject_names(profile: Profile) -> set[str]:
+    """Every subject name a sign-off result can carry: targets, hosts, databases and the subjects
+    of the kinds domains register (monitoring services...)."""
+    from golive.subjects import all_subject_names
+
+    return all_subject_names(profile)
+
+
+def expiry_notes(profile: Profile, today: date | None = None) -> list[str]:
+    """What ``golive profile validate`` notes without refusing: expired waivers and attestations."""
+    today = today or date.today()
+    notes = []
+    expired = [w.check for w in profile.waivers if w.expired(today)]
+    if expired:
+        notes.append(f"expired waivers (they no longer waive): {', '.join(expired)}")
+    lapsed = [a.check for a in profile.attestations if a.expires is not None and a.expires < today]
+    if lapsed:
+        notes.append(f"expired attestations (they no longer attest): {', '.join(lapsed)}")
+    return notes
 
 
 def dump_profile(profile: Profile, mask: bool = True) -> dict[str, Any]:

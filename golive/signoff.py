@@ -260,7 +260,18 @@ def summary_lines(document: SignOff, report_dir: Path, limit: int = 12) -> list[
     pending = [i.id for i in document.blocking_manual()]
     if pending:
         lines.append(f"  critical manual items not attested: {', '.join(pending)}")
+    lines += _findings_line("advisory findings (not blocking)", document.in_status(Status.ADVISORY))
+    ignored = sorted({a.check for a in document.ignored_attestations})
+    if ignored:
+        lines.append(f"  attestations that do not count for this run: {', '.join(ignored)} (see signoff.md)")
     outputs = [report_dir / "signoff.md", report_dir / "signoff.json", report_dir / "allure-results"]
     lines.append("  reports: " + ", ".join(str(p) for p in outputs if p.exists()))
     lines.append(f"VERDICT: {document.verdict}")
     return lines
+
+
+def _findings_line(title: str, items: list[Item], limit: int = 8) -> list[str]:
+    if not items:
+        return []
+    shown = ", ".join(i.id for i in items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
+    return [f"  {title}: {shown}"]

@@ -77,3 +77,23 @@ register_kind("hosts", "host", lambda p: [Subject(h.name, h, tuple(h.roles)) for
 register_kind("databases", "database", lambda p: [Subject(d.name, d, tuple(d.roles)) for d in p.databases])
 register_kind("backups", "database",
               lambda p: [Subject(d.name, d, tuple(d.roles)) for d in p.databases if d.backup is not None])
+
+
+def all_subject_names(profile: Profile) -> set[str]:
+    """Every subject name the profile's checks can report (a waiver may name any of them): the
+    targets, hosts and databases, and the subjects of every kind the domains register (their
+    fixture modules are imported so that each kind is known)."""
+    import importlib
+    import pkgutil
+
+    import golive.fixtures as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"golive.fixtures.{module.name}")
+    names = {s.name for kind in ("targets", "hosts", "databases") for s in get_kind(kind).provider(profile)}
+    for kind in list(_KINDS.values()):
+        try:
+            names |= {s.name for s in kind.provider(profile)}
+        except Exception:  # a provider that cannot list subjects for this profile names none
+            continue
+    return names

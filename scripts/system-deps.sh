@@ -24,6 +24,7 @@ have zstd || need+=(zstd)
 have zip || need+=(zip)
 have redis-check-rdb || need+=(redis-tools)
 have git || need+=(git)
+have ip || [ -x /usr/sbin/ip ] || need+=(iproute2)   # network namespaces for the distributed-load self-tests
 # prereq self-tests: a real firewall in a network namespace, logrotate -d validates the rotation
 # configs golive parses, sqlite3 reads live SQLite files (prereq.data_integrity), prlimit sets limits
 have iptables || [ -x /usr/sbin/iptables ] || need+=(iptables)

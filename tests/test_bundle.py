@@ -329,3 +329,21 @@ def test_signature_checks_with_openssl_too(run_dir: Path, keys: tuple[Path, Path
                            "-in", str(tmp_path / "MANIFEST.sha256"), "-sigfile", str(tmp_path / "MANIFEST.sha256.sig")],
                           capture_output=True, text=True, timeout=30, check=False)
     assert done.returncode == 0 and "Signature Verified Successfully" in done.stdout, done.stdout + done.stderr
+
+
+def test_verify_names_the_approvals_and_a_stale_one(run_dir: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    report_dir = tmp_path / "reports"
+    shutil.copytree(run_dir, report_dir)
+    assert main(["approve", str(report_dir), "--by", "Jane Roe", "--override", "flagged off"]) == 0
+    out = tmp_path / "approved.tar.gz"
+    bundle.create(report_dir, out)
+    capsys.readouterr()
+    assert main(["verify-bundle", str(out)]) == 0
+    assert "NOTE     approved by Jane Roe AGAINST the NO-GO verdict (override: flagged off)" in capsys.readouterr().out
+    signoff = json.loads((report_dir / "signoff.json").read_text())
+    signoff["finished_at"] = "2026-01-01T00:00:00Z"  # a re-run into the same directory
+    (report_dir / "signoff.json").write_text(json.dumps(signoff))
+    bundle.create(report_dir, out)
+    assert main(["verify-bundle", str(out)]) == 0
+    assert "approval by Jane Roe is STALE" in capsys.readouterr().out

@@ -14,82 +14,29 @@ Real servers on loopback, runs of 2 seconds with a few users:
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
+import os
+import signal
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.harness import run_golive
-from tests.servers.base import ServerProcess, free_port
-from tests.servers.nginx import start_nginx
+from tests.harness import run_golive, start_golive
+from tests.loadstop import load_processes, stop_latency, wait_running
+from tests.servers.base import free_port
+from tests.servers.nginx_load import LoadLab
 
-HOSTNAME = "demo.golive.test"
 SHORT = {"users": 4, "spawn_rate": 20, "duration": "2s", "wait_time": "20ms"}
-
-SOUND = """
-server {{
-    listen 127.0.0.1:{port} ssl;
-    server_name {host};
-    ssl_certificate {cert}; ssl_certificate_key {cert};
-    location = /api/health {{ default_type application/json; return 200 '{{"status":"ok"}}'; }}
-}}
-"""
-ERRORS = """
-limit_req_zone $server_name zone=perserver:1m rate=20r/s;
-server {{
-    listen 127.0.0.1:{port} ssl;
-    server_name {host};
-    ssl_certificate {cert}; ssl_certificate_key {cert};
-    limit_req zone=perserver burst=5 nodelay;
-    limit_req_status 503;
-    location = /api/health {{ alias {www}/health.json; default_type application/json; }}
-}}
-"""
-SLOW = """
-limit_req_zone $server_name zone=queue:1m rate=20r/s;
-server {{
-    listen 127.0.0.1:{port} ssl;
-    server_name {host};
-    ssl_certificate {cert}; ssl_certificate_key {cert};
-    limit_req zone=queue burst=1000;
-    location = /api/health {{ alias {www}/health.json; default_type application/json; }}
-}}
-"""
-VARIANTS = {"sound": SOUND, "errors": ERRORS, "slow": SLOW}
 
 
 @pytest.fixture(scope="module")
 def tls_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], dict[str, Any]]]:
     """``tls_lab("sound"|"errors"|"slow")`` → a target dict for a running nginx variant."""
-    from tests import pki
-
-    root = tmp_path_factory.mktemp("load-lab")
-    ca = pki._ca("golive load test CA", pki._ec(), None)
-    server = pki.leaf(ca, HOSTNAME)
-    (root / "ca.pem").write_bytes(pki.pem(ca.cert))
-    (root / "server.pem").write_bytes(pki.pem(server.cert) + pki.key_pem(server.key))
-    www = Path(tempfile.mkdtemp(prefix="golive-load-www-"))  # nginx's workers run as nobody
-    www.chmod(0o755)
-    (www / "health.json").write_text('{"status":"ok"}')
-    (www / "health.json").chmod(0o644)
-    running: dict[str, tuple[ServerProcess, int]] = {}
-
-    def get(variant: str) -> dict[str, Any]:
-        if variant not in running:
-            port = free_port()
-            servers = VARIANTS[variant].format(port=port, host=HOSTNAME, cert=root / "server.pem", www=www)
-            running[variant] = (start_nginx(root / variant, servers, [port]), port)
-        port = running[variant][1]
-        return {"name": "web", "url": f"https://{HOSTNAME}:{port}", "resolve": "127.0.0.1",
-                "ca_bundle": str(root / "ca.pem")}
-
-    yield get
-    for server, _ in running.values():
-        server.stop()
-    shutil.rmtree(www, ignore_errors=True)
+    lab = LoadLab(tmp_path_factory.mktemp("load-lab"))
+    yield lab.target
+    lab.stop()
 
 
 def manual_attestations() -> list[dict[str, str]]:
@@ -179,6 +126,15 @@ def test_two_worker_processes(tls_lab: Any, tmp_path: Path) -> None:
     summary = json.loads((run.report_dir / "load" / "web" / "summary.json").read_text())
     assert summary["workers"] == 2 and summary["generator"]["processes"] == 3
     assert summary["total"]["requests"] > 20
+
+
+def test_local_workers_open_a_sealed_spec(tls_lab: Any, tmp_path: Path) -> None:
+    data = profile(tls_lab("sound"), ["error_rate < 1%"], workers=2, worker_key="${LOCAL_KEY}")
+    run = run_golive(data, "-m", "load", tmp_path=tmp_path, env={"LOCAL_KEY": "local-worker-key-31f7c0"})
+    assert run.status("load.thresholds", "web") == "passed", run.output[-3000:]
+    summary = json.loads((run.report_dir / "load" / "web" / "summary.json").read_text())
+    assert [w["local"] for w in summary["generator"]["workers"]] == [True, True]
+    assert "local-worker-key-31f7c0" not in run.report_text()
 
 
 def test_relative_threshold_records_then_compares(tls_lab: Any, tmp_path: Path) -> None:
@@ -281,3 +237,92 @@ def test_demo_slow_under_load_fails(demo_target: Any, tmp_path: Path) -> None:
                              wait_time="0ms"), "-m", "load", tmp_path=tmp_path)
     assert run.status("load.thresholds", "web") == "failed", run.output[-3000:]
     assert " ms over the 200 ms limit (" in run.message("load.thresholds", "web")
+
+
+# ----------------------------------------------------------------------------- a run that loaded nothing
+
+
+def test_closed_port_fails_every_threshold_with_the_errors(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens: every request is refused, fast
+    data = profile({"name": "web", "url": f"http://127.0.0.1:{port}"}, ["p95 < 500ms", "rps > 1", "p99 < 1s"],
+                   wait_time="0ms")
+    run = run_golive(data, "-m", "load", tmp_path=tmp_path)
+    found = results(run)
+    assert {r["status"] for r in found.values()} == {"failed"}, run.output[-3000:]
+    message = found["web-p95<500ms"]["message"]
+    assert message.startswith("web: ")
+    assert " requests failed (100 %): a run whose requests (nearly) all failed" in message
+    assert "Connection refused ×" in message and "on GET /api/health" in message
+    assert run.signoff["verdict"] == "NO-GO"
+
+
+def test_no_completed_request_fails(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        target = {"name": "web", "url": f"http://127.0.0.1:{silent.getsockname()[1]}"}
+        run = run_golive(profile(target, ["p95 < 500ms"], users=2, request_timeout="20s"), "-m", "load",
+                         tmp_path=tmp_path)
+    assert run.status("load.thresholds", "web") == "failed", run.output[-3000:]
+    assert run.message("load.thresholds", "web").startswith(
+        "web: no request completed during the load run, so no threshold can be judged")
+
+
+# ----------------------------------------------------------------------------- stop when told (issue 15.7)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_signal_stops_every_load_process(tls_lab: Any, tmp_path: Path, signum: signal.Signals,
+                                         workers: int) -> None:
+    data = profile(tls_lab("sound"), ["p95 < 1s"], duration="60s", workers=workers)
+    started = start_golive(data, "-m", "load", tmp_path=tmp_path)
+    try:
+        status = wait_running(started.report_dir, alive=lambda: started.process.poll() is None)
+        time.sleep(0.5)
+        processes = load_processes([started.process.pid])
+        assert len(processes) == 1 + workers, processes
+        port = None
+        if status.get("master"):
+            host, _, number = status["master"].rpartition(":")
+            port = (host, int(number))
+
+        def send() -> None:
+            if signum == signal.SIGINT:
+                os.killpg(started.process.pid, signum)  # Ctrl-C: the terminal signals golive's process group
+            else:
+                started.process.send_signal(signum)
+
+        latency = stop_latency(send, processes, port)
+        print(f"\n{signum.name}, workers: {workers}: every load process stopped in {latency:.2f}s")
+        assert latency < 2.0, f"{signum.name}: load processes stopped in {latency:.2f}s"
+        run = started.finish(timeout=60)
+    finally:
+        if started.process.poll() is None:
+            started.process.kill()
+    assert run.returncode == 2, run.output[-3000:]  # pytest's "interrupted", not a verdict
+    assert run.status("load.thresholds", "web") == "error"
+    assert run.message("load.thresholds", "web").startswith(f"web: load run interrupted by {signum.name} after ")
+    summary = json.loads((run.report_dir / "load" / "web" / "summary.json").read_text())
+    assert summary["stopped_by"] == "interrupted" and summary["interrupted"]["signal"] == signum.name
+    assert summary["total"]["requests"] > 0, "what ran before the signal is kept"
+    assert all(w["final_report"] for w in summary["generator"].get("workers", [])), "the workers' last stats too"
+
+
+def test_golive_killed_stops_its_load(tls_lab: Any, tmp_path: Path) -> None:
+    """SIGKILL leaves golive no chance to clean up: the load process notices its parent is gone."""
+    started = start_golive(profile(tls_lab("sound"), ["p95 < 1s"], duration="60s"), "-m", "load", tmp_path=tmp_path)
+    try:
+        wait_running(started.report_dir, alive=lambda: started.process.poll() is None)
+        processes = load_processes([started.process.pid])
+        assert len(processes) == 1, processes
+        latency = stop_latency(lambda: started.process.send_signal(signal.SIGKILL), processes, None)
+        print(f"\nSIGKILL on golive: its load process stopped in {latency:.2f}s")
+        assert latency < 2.0
+    finally:
+        started.process.kill()
+        started.process.wait()
+    summary = json.loads((started.report_dir / "load" / "web" / "summary.json").read_text())
+    assert summary["stopped_by"] == "interrupted" and summary["interrupted"]["reason"] == "golive's process is gone"

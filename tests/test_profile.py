@@ -50,8 +50,18 @@ attestations:
 """
 
 
+def _ca(path: Path) -> Path:
+    """A real PEM certificate at ``path`` (a ca_bundle must hold one)."""
+    from tests import pki
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pki.pem(pki._ca("golive profile test CA", pki._ec(), None).cert))
+    return path
+
+
 def test_good_profile_loads_with_paths_durations_and_secrets(tmp_path: Path) -> None:
     path = write(tmp_path, "staging.yaml", GOOD)
+    _ca(tmp_path / "certs" / "ca.pem")
     profile = load_profile(path, env={"MAIN_DB_DSN": "postgresql://app:s3cret-pw@127.0.0.1/main"})
     assert profile.targets[0].ca_bundle == (tmp_path / "certs" / "ca.pem").resolve()
     assert profile.targets[0].hostname == "app.example.test"
@@ -65,7 +75,7 @@ def test_good_profile_loads_with_paths_durations_and_secrets(tmp_path: Path) -> 
 
 
 def test_extends_deep_merges_and_paths_stay_relative_to_their_file(tmp_path: Path) -> None:
-    (tmp_path / "base").mkdir()
+    _ca(tmp_path / "base" / "ca.pem")
     write(tmp_path / "base", "base.yaml", """\
 name: base
 targets: [{name: web, url: "https://a.test", ca_bundle: ca.pem}]
@@ -131,7 +141,7 @@ def test_format_duration_round_trips_readably() -> None:
 
 MALFORMED: list[tuple[str, str, str, str]] = [
     # (case, yaml text, expected key in message, expected words)
-    ("yaml-syntax", "name: x\ntargets: [\n", "", "invalid YAML: line"),
+    ("yaml-syntax", "name: x\ntargets: [\n", "", "yaml-syntax.yaml:3:1: invalid YAML"),
     ("not-a-mapping", "- a\n- b\n", "", "expected a mapping"),
     ("empty-file", "", "", "the file is empty"),
     ("wrong-type", "name: x\ntimeout: [1]\n", "timeout", "duration"),

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from golive.load import baseline as baselines
+from golive.load import protocol, seal
+from golive.load.address import AddressError, parse_endpoint
 from golive.load.runner import build_spec, time_limit
 from golive.load.thresholds import ThresholdError, format_value, parse_threshold
 from golive.profile import ProfileError, Target, load_profile
@@ -192,6 +195,8 @@ def test_invalid_threshold_is_a_profile_error_with_key_path(tmp_path: Path) -> N
 def test_locustfile_path_is_resolved_from_the_profile(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text("name: p\nchecks:\n  load:\n    locustfile: lf/mine.py\n")
+    (tmp_path / "lf").mkdir()
+    (tmp_path / "lf" / "mine.py").write_text("from locust import HttpUser\n")  # must exist at load
     assert load_profile(path).checks.load.locustfile == str(tmp_path / "lf" / "mine.py")
 
 
@@ -214,12 +219,176 @@ def test_baseline_promoted_only_when_the_targets_load_passed(tmp_path: Path) -> 
     baselines.record_candidate(tmp_path, "web", data)
     baselines.record_candidate(tmp_path, "api", data)
     assert baselines.read_baseline(tmp_path, "web") is None
-    signoff = {"verdict": "NO-GO", "items": [{"id": "load.thresholds", "results": [
-        {"subject": "web", "status": "passed"}, {"subject": "web", "status": "passed"},
-        {"subject": "api", "status": "passed"}, {"subject": "api", "status": "failed"}]}]}
+    signoff = {"profile": "p", "environment": "staging", "started_at": "2026-11-22T10:00:00Z",
+               "finished_at": "2026-11-22T10:01:00Z", "verdict": "NO-GO",
+               "items": [{"id": "load.thresholds", "title": "t", "category": "load", "severity": "high",
+                          "status": "failed", "results": [
+                              {"subject": "web", "status": "passed"}, {"subject": "web", "status": "passed"},
+                              {"subject": "api", "status": "passed"}, {"subject": "api", "status": "failed"}]}]}
     (tmp_path / "signoff.json").write_text(json.dumps(signoff))
     assert baselines.passed_targets(tmp_path) == {"web"}
     assert baselines.settle(tmp_path, baselines.passed_targets(tmp_path)) == ["web"]
     assert baselines.read_baseline(tmp_path, "web") == data
     assert baselines.read_baseline(tmp_path, "api") is None
     assert not list((tmp_path / baselines.DIRNAME).glob("*.candidate.json"))
+
+
+# ----------------------------------------------------------------------------- a run that loaded nothing (15.4)
+
+
+def refused(requests: int = 10_827, failures: int = 10_827) -> dict:
+    """A closed port: every request refused in a millisecond, so latency looks excellent."""
+    total = block(requests, failures, p95=1.0, p99=2.0, avg=0.8, rps=900.0)
+    errors = [{"method": "GET", "name": "/api/health", "error": "ConnectionRefusedError(111, 'Connection refused')",
+               "occurrences": failures}]
+    return {"total": total, "entries": [{**total, "name": "/api/health", "method": "GET"}], "errors": errors}
+
+
+@pytest.mark.parametrize("text", ["p95 < 500ms", "rps > 100", "p99 < baseline * 1.1", "error_rate <= 100%",
+                                  "GET /api/health: avg < 10ms"])
+def test_all_failed_run_fails_whatever_the_threshold_says(text: str) -> None:
+    verdict = rules.judge(parse_threshold(text), refused())
+    assert not verdict.passed, verdict
+    assert "10,827 of 10,827 requests failed (100 %)" in verdict.reason
+    assert "ConnectionRefusedError(111, 'Connection refused') ×10,827 on GET /api/health" in verdict.reason
+
+
+def test_nearly_all_failed_and_a_breached_threshold_keeps_its_own_message_with_the_errors() -> None:
+    verdict = rules.judge(parse_threshold("error_rate < 1%"), refused(1000, 970))
+    assert verdict.name == "load-threshold-breached" and verdict.reason.startswith("error rate 97 % over the 1 %")
+    assert "— errors: ConnectionRefusedError" in verdict.reason
+
+
+def test_mostly_successful_run_is_judged_normally() -> None:
+    assert rules.judge(parse_threshold("p95 < 500ms"), refused(1000, 940)).passed
+    assert rules.run_unusable(refused(1000, 940), refused(1000, 940)["total"]) is None
+
+
+def test_error_breakdown_ranks_and_bounds_the_list() -> None:
+    data = {"errors": [{"method": "GET", "name": f"/p{i}", "error": f"E{i}", "occurrences": i} for i in range(1, 6)]}
+    assert rules.error_breakdown(data) == "E5 ×5 on GET /p5; E4 ×4 on GET /p4; E3 ×3 on GET /p3; 2 more kind(s)"
+    assert rules.error_breakdown(data, "GET /p2") == "E2 ×2 on GET /p2"
+
+
+# ----------------------------------------------------------------------------- remote workers (issue 21)
+
+
+def worker(name: str, cpu: float = 40.0, **extra: object) -> dict:
+    return {"name": name, "samples": 5, "cpu_avg": cpu, "cpu_max": cpu + 5, "cpu_warning": False,
+            "requests": 1200, "lost": False, **extra}
+
+
+def test_worker_health_names_the_saturated_worker() -> None:
+    healthy = rules.generator_health({"samples": 3, "cpu_avg": 5.0, "workers": [worker("ns-1"), worker("ns-2")]})
+    assert healthy.passed and "busiest ns-1" in healthy.reason
+    hot = rules.generator_health({"samples": 3, "cpu_avg": 5.0, "workers": [worker("ns-1"), worker("ns-2", 97.0)]})
+    assert not hot.passed
+    assert hot.reason.startswith("results unreliable: generator CPU saturated on worker ns-2 (97 % on average")
+    assert "ns-1" not in hot.reason
+    warned = rules.generator_health({"workers": [worker("a", 30.0, cpu_warning=True), worker("b", 95.0)]}, 90)
+    assert "on workers a (30 % on average, peak 35 %), b (95 %" in warned.reason
+
+
+def test_lost_worker_note() -> None:
+    notes = rules.lost_workers({"workers": [worker("ns-1"), worker("ns-2", lost=True, lost_after_s=3.2,
+                                                                     lost_how="stopped answering (no heartbeat)")]})
+    assert notes == ["worker ns-2 stopped answering (no heartbeat) after 3.2s of load (1,200 requests from it); "
+                     "thresholds judged on the aggregated stats, 1 of 2 workers to the end"]
+    assert rules.lost_workers({"workers": [worker("ns-1")]}) == [] and rules.lost_workers(None) == []
+
+
+@pytest.mark.parametrize(("text", "listen", "host", "port"), [
+    ("10.0.0.5:5557", True, "10.0.0.5", 5557),
+    ("loadmaster.internal:5557", False, "loadmaster.internal", 5557),
+    ("[fd00::5]:5557", False, "fd00::5", 5557),
+    ("*:5557", True, "*", 5557),
+    ("0.0.0.0:5557", True, "0.0.0.0", 5557),
+])
+def test_parse_endpoint(text: str, listen: bool, host: str, port: int) -> None:
+    endpoint = parse_endpoint(text, listen=listen)
+    assert (endpoint.host, endpoint.port) == (host, port)
+    assert str(endpoint) == text
+
+
+@pytest.mark.parametrize(("text", "listen", "hint"), [
+    ("10.0.0.5", True, "the port is required"),
+    ("10.0.0.5:0", True, "from 1 to 65535"),
+    ("10.0.0.5:http", True, "from 1 to 65535"),
+    ("fd00::5:5557", True, "needs brackets"),
+    ("[fd00::zz]:5557", True, "is not an IPv6 address"),
+    ("300.1.1.1:5557", True, "neither an IPv4 address nor a host name"),
+    ("bad_host:5557", True, "neither an IPv4 address nor a host name"),
+    ("*:5557", False, "an address to listen on"),
+    ("0.0.0.0:5557", False, "an address to listen on"),
+    ("", True, "expected HOST:PORT"),
+])
+def test_parse_endpoint_errors(text: str, listen: bool, hint: str) -> None:
+    with pytest.raises(AddressError, match=re.escape(hint)):
+        parse_endpoint(text, listen=listen)
+
+
+def test_local_workers_connect_over_loopback_when_the_master_listens_everywhere() -> None:
+    assert parse_endpoint("*:5557", listen=True).local_host == "127.0.0.1"
+    assert parse_endpoint("[::]:5557", listen=True).local_host == "::1"
+    assert parse_endpoint("10.0.0.5:5557", listen=True).local_host == "10.0.0.5"
+    assert parse_endpoint("0.0.0.0:5557", listen=True).bind_host == "*"
+
+
+def test_remote_settings() -> None:
+    assert (LoadSettings().remote_workers, LoadSettings().master_bind, LoadSettings().worker_wait) == (0, None, 60.0)
+    load = LoadSettings(remote_workers=3, master_bind="10.0.0.5:5557", worker_wait="2m")
+    assert (load.remote_workers, load.master_bind, load.worker_wait) == (3, "10.0.0.5:5557", 120.0)
+    with pytest.raises(ValidationError, match=r"master_bind\n.*required with remote_workers: 2"):
+        LoadSettings(remote_workers=2)
+    with pytest.raises(ValidationError, match=r"worker_wait\n.*at most 15m"):
+        LoadSettings(worker_wait="16m")
+    with pytest.raises(ValidationError, match="remote_workers"):
+        LoadSettings(remote_workers=257, master_bind="10.0.0.5:5557")
+
+
+def test_spec_and_time_limit_with_remote_workers() -> None:
+    target = Target(name="web", url="https://demo.golive.test:8443")
+    load = LoadSettings(users=4, spawn_rate=4, duration="2s", remote_workers=2, master_bind="10.0.0.5:5557",
+                        worker_wait="30s")
+    spec = build_spec(target, load, "/api/health", load.parsed_thresholds(), cpu_count=2)
+    assert (spec["remote_workers"], spec["master_bind"], spec["worker_wait"]) == (2, "10.0.0.5:5557", 30.0)
+    assert time_limit(spec) == pytest.approx(2 + 1 + 30 + 60)
+
+
+def test_worker_payload_carries_contents_not_paths(tmp_path: Path) -> None:
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    (tmp_path / "mine.py").write_text("from locust import FastHttpUser\n")
+    spec = {"target": "web", "host": "https://x.test", "hostname": "x.test", "resolve": "10.0.0.7",
+            "verify_tls": True, "request_timeout": 5.0, "wait_time": [0, 0], "scenarios": [{"path": "/"}],
+            "ca_bundle": str(tmp_path / "ca.pem"), "locustfile": str(tmp_path / "mine.py"), "max_requests": 9,
+            "aborts": [], "master_bind": "10.0.0.5:5557"}
+    payload = protocol.worker_payload(spec)
+    assert payload["locustfile"] == {"name": "mine.py", "source": "from locust import FastHttpUser\n"}
+    assert payload["spec"]["ca_pem"].startswith("-----BEGIN CERTIFICATE-----")
+    assert set(payload["spec"]) == {*protocol.WORKER_KEYS, "ca_pem"}
+    assert str(tmp_path) not in json.dumps(payload), "a worker's machine has none of the master's paths"
+
+
+def test_sealed_spec_opens_only_with_the_same_key() -> None:
+    payload = {"spec": {"scenarios": [{"headers": {"Authorization": "Bearer s3cr3t-token"}}]}, "locustfile": None}
+    key = "correct horse battery staple"
+    message = seal.seal(payload, key)
+    assert "s3cr3t-token" not in json.dumps(message), "the headers travel encrypted"
+    assert seal.open_payload(message, key) == payload
+    assert seal.seal(payload, key)["sealed"] != message["sealed"], "a fresh salt (and IV) per message"
+    with pytest.raises(seal.SealError, match="wrong worker key"):
+        seal.open_payload(message, "another key of some length")
+    with pytest.raises(seal.SealError, match=re.escape("is sealed (checks.load.worker_key): start the worker with")):
+        seal.open_payload(message, None)
+    with pytest.raises(seal.SealError, match="not sealed but this worker has a key"):
+        seal.open_payload(payload, key)
+    assert seal.open_payload(payload, None) == payload
+    tampered = {**message, "sealed": message["sealed"][:-8] + "AAAAAAAA"}
+    with pytest.raises(seal.SealError, match="wrong worker key"):
+        seal.open_payload(tampered, key)
+
+
+def test_worker_key_is_long_enough() -> None:
+    assert LoadSettings(worker_key="x" * 16).worker_key == "x" * 16
+    with pytest.raises(ValidationError, match="worker_key"):
+        LoadSettings(worker_key="short")

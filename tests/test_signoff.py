@@ -174,3 +174,22 @@ def test_error_only_item_has_no_fix_section() -> None:
     rec.record("n2", payload("headers.hsts", "api", "error", "ModuleNotFoundError: No module named 'x'"))
     text = render(build(rec))
     assert "## Blocking failures (1)" in text and "## How to fix" not in text and "  - Fix:" not in text
+
+
+def test_golive_run_exit_code_reads_the_typed_signoff(tmp_path) -> None:
+    """``golive run``'s exit code comes from the sign-off this run wrote (read through the model)."""
+    import time
+
+    from golive.gate import EXIT_GO, EXIT_NO_GO, verdict_exit_code
+    from golive.signoff_model import Decision, write
+
+    started = time.time() - 1
+    doc = build(recorder())
+    write(doc, tmp_path)
+    assert verdict_exit_code(0, tmp_path, started) == EXIT_NO_GO  # nothing ran: NO-GO
+    doc.verdict, doc.reasons = Decision.GO, []
+    write(doc, tmp_path)
+    assert verdict_exit_code(0, tmp_path, started) == EXIT_GO
+    assert verdict_exit_code(0, tmp_path, time.time() + 60) == EXIT_NO_GO  # an older sign-off never counts
+    (tmp_path / "signoff.json").write_text("{broken")
+    assert verdict_exit_code(0, tmp_path, started) == EXIT_NO_GO

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from golive import report
+from golive.cli import main
 from golive.signoff_model import read
 from tests.harness import GoliveRun, manual_attestations, run_golive
 
@@ -67,6 +68,16 @@ def test_advisory_both_ways(run: GoliveRun) -> None:
     web = next(r for r in results if _label(r, "story") == ["web"])
     assert "golive:advisory" in _label(legacy, "tag") and "golive:advisory" not in _label(web, "tag")
     assert any(p["name"] == "advisory finding" for p in legacy.get("parameters", []))
+    summary = next(line for line in run.output.splitlines() if "advisory findings (not blocking):" in line)
+    assert "headers.xss_protection" in summary  # the terminal summary names it
+
+
+def test_verdict_command_lists_advisories(run: GoliveRun, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verdict", str(run.report_dir)]) == 1  # NO-GO: the hsts flaw
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if "advisory finding(s), not blocking:" in line)
+    assert "headers.xss_protection" in line
+    assert "VERDICT: NO-GO (profile signoff-demo, staging, release v1.4.2)" in out
 
 
 def test_failing_real_check_shows_its_fix(run: GoliveRun) -> None:

@@ -2,42 +2,39 @@
 
 ``ProfileUser`` is a ``FastHttpUser`` (geventhttpclient: several times the req/s of the requests-
 based ``HttpUser`` per generator core) whose weighted tasks are the profile's
-``checks.load.scenarios``, read from the run spec named by ``$GOLIVE_LOAD_SPEC``. The default
+``checks.load.scenarios``, read from the run spec (``golive.load.current_spec()``: the one a worker
+received from its master, or the file the pytest side wrote for the master). The default
 locustfile ``load/scenarios.py`` subclasses it; a user's own locustfile may do the same and add
 flows of its own.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import ssl
 from collections.abc import Callable
 from typing import Any
 
 from locust import FastHttpUser, between, constant
 
-from golive.load import SPEC_ENV
+from golive.load import current_spec
 
 
 def read_spec() -> dict[str, Any]:
-    """The run spec of this process (written by ``golive.load.runner``); empty outside a run."""
-    path = os.environ.get(SPEC_ENV)
-    if not path:
-        return {}
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    """The run spec of this process; empty outside a run."""
+    return current_spec()
 
 
 def ssl_context_factory(spec: dict[str, Any]) -> Callable[..., ssl.SSLContext]:
     """An SSL context that trusts the system store plus the profile's ``ca_bundle``.
 
     geventhttpclient calls the factory as ``factory(cafile=<certifi bundle>)``; the context also
-    loads the system default paths and the target's extra CA, so an internal CA verifies.
+    loads the system default paths and the target's extra CA, so an internal CA verifies. A worker
+    on another machine gets the CA as PEM text (``ca_pem``) from the master, not a path.
     """
     import gevent.ssl
 
     extra = spec.get("ca_bundle")
+    pem = spec.get("ca_pem")
 
     def factory(cafile: str | None = None) -> ssl.SSLContext:
         context = gevent.ssl.create_default_context()
@@ -45,6 +42,8 @@ def ssl_context_factory(spec: dict[str, Any]) -> Callable[..., ssl.SSLContext]:
             context.load_verify_locations(cafile=cafile)
         if extra:
             context.load_verify_locations(cafile=extra)
+        if pem:
+            context.load_verify_locations(cadata=pem)
         return context
 
     return factory

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict
 class StrictModel(BaseModel):
     """A pydantic model that rejects unknown keys and is immutable once loaded."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # attribute docstrings become field descriptions: hover documentation through the JSON Schema
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
 
 
 def deep_merge(base: Any, override: Any) -> Any:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from golive.durations import Duration
+from golive.load.address import AddressError, parse_endpoint
 from golive.load.thresholds import Threshold, ThresholdError, parse_threshold
 from golive.settings.base import StrictModel
 
@@ -24,6 +25,10 @@ HARD_MAX_DURATION = 3600.0
 """No load run lasts more than an hour."""
 HARD_MAX_REQUESTS = 10_000_000
 """No load run sends more requests than this."""
+HARD_MAX_REMOTE_WORKERS = 256
+"""No run waits for more workers on other machines than this."""
+HARD_MAX_WORKER_WAIT = 900.0
+"""No run waits longer than 15 minutes for its remote workers to connect."""
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -90,6 +95,10 @@ class LoadSettings(StrictModel):
     scenarios: list[Scenario] = []
     locustfile: str | None = None
     workers: int | str = 0
+    remote_workers: int = Field(0, ge=0, le=HARD_MAX_REMOTE_WORKERS)
+    master_bind: str | None = Field(None, validate_default=True)
+    worker_wait: Duration = 60.0
+    worker_key: str | None = Field(None, min_length=16)
     thresholds: list[ThresholdEntry] = ["p95 < 500ms", "error_rate < 1%"]
     abort_grace: Duration = 5.0
     max_users: int = Field(500, ge=1)
@@ -109,6 +118,28 @@ class LoadSettings(StrictModel):
             return value
         if not 0 <= value <= 64:
             raise ValueError(f"expected 0..64 worker processes (0: one process, no master); got {value}")
+        return value
+
+    @field_validator("master_bind")
+    @classmethod
+    def _master_bind(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            remote = info.data.get("remote_workers")
+            if remote:
+                raise ValueError(f"required with remote_workers: {remote} (the HOST:PORT that the workers on "
+                                 "other machines connect to, e.g. 10.0.0.5:5557)")
+            return value
+        try:
+            return str(parse_endpoint(value, listen=True))
+        except AddressError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("worker_wait")
+    @classmethod
+    def _worker_wait(cls, value: float) -> float:
+        if not 0 < value <= HARD_MAX_WORKER_WAIT:
+            raise ValueError(f"expected a duration above 0 and at most {HARD_MAX_WORKER_WAIT / 60:.0f}m; "
+                             f"got {value:g}s")
         return value
 
     @model_validator(mode="after")

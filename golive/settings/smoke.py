@@ -11,14 +11,16 @@ remembers them and the redactor masks them in every message and attachment.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, WithJsonSchema, field_validator, model_validator
 
 from golive.durations import Duration
 from golive.settings.base import StrictModel
 
 _ENDPOINT_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+_ONE_OR_MANY = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+"""JSON Schema of a key that takes one string or a list of them (``golive profile schema``)."""
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 HARD_MAX_BURST = 1000
@@ -60,7 +62,7 @@ class Expect(StrictModel):
     json_subset: Any = Field(None, alias="json")
     json_paths: dict[str, Any] = {}
     json_has: list[str] = []
-    body_contains: list[str] = []
+    body_contains: Annotated[list[str], WithJsonSchema(_ONE_OR_MANY)] = []
     headers: dict[str, str] = {}
     content_type: str | None = None
     max_latency: Duration | None = None
