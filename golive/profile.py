@@ -423,7 +423,7 @@ PATH_KINDS = {"ca_bundle": profile_checks.PEM, "ssh_config": profile_checks.FILE
               "ssh_identity_file": profile_checks.FILE, "policy_file": profile_checks.FILE,
               "locustfile": profile_checks.FILE, "key_file": profile_checks.FILE,
               "identity_file": profile_checks.FILE, "schema_file": profile_checks.FILE,
-              "pg_bin_dir": profile_checks.DIRECTORY}
+              "pg_bin_dir": profile_checks.DIRECTORY, "migrations_dir": profile_checks.DIRECTORY}
 """Keys naming files on the machine golive runs on: resolved against the profile's directory and
 checked when the profile loads (exists, readable, the right kind). Paths on the checked hosts
 (``prerequisites.root``, ``paths``, ``secrets``…) stay as written."""
