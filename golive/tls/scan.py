@@ -181,7 +181,12 @@ class TlsScan:
 
         keys = list(self.plan.bundles)
         with ThreadPoolExecutor(max_workers=min(16, len(keys)), thread_name_prefix="golive-tls-probe") as pool:
-            results = list(pool.map(lambda k: probe(k.hostname, k.port, k.address, self.plan.timeouts[k]), keys))
+            results = list(
+                pool.map(
+                    lambda k: probe(k.hostname, k.port, k.address, self.plan.timeouts[k], starttls=k.starttls),
+                    keys,
+                )
+            )
         reachable = []
         for key, result in zip(keys, results, strict=True):
             self._probes[key] = result
