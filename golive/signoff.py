@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from golive.catalog import CatalogItem, load_catalog
+from golive.catalog import SEVERITIES, CatalogItem, load_catalog
 from golive.outcomes import Recorder
 from golive.outcomes import Result as Outcome
 from golive.profile import Attestation, Profile
@@ -39,7 +39,6 @@ STATUS_ORDER = (Status.FAILED, Status.ERROR, Status.MANUAL_PENDING, Status.ADVIS
                 Status.PASSED, Status.ATTESTED, Status.SKIPPED, Status.NOT_APPLICABLE, Status.NOT_RUN,
                 Status.PLANNED)
 """Statuses in reading order (findings first): counts and tables follow it."""
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "advisory")
 
 
 def item_status(results: list[Outcome]) -> Status:
@@ -293,7 +292,7 @@ def summary_lines(document: SignOff, report_dir: Path, limit: int = 12) -> list[
     shown = ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in STATUS_ORDER if counts.get(k))
     lines = ["", f"golive sign-off — profile {document.profile} ({document.environment}): {shown}"]
     bad = document.in_status(Status.FAILED, Status.ERROR)
-    bad.sort(key=lambda i: (SEVERITY_ORDER.index(i.severity) if i.severity in SEVERITY_ORDER else 9, i.id))
+    bad.sort(key=lambda i: (SEVERITIES.index(i.severity) if i.severity in SEVERITIES else 9, i.id))
     for item in bad[:limit]:
         first = next(iter(item.results_in(Status.FAILED, Status.ERROR)), None)
         message = first.message if first else ""

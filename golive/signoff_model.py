@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
-from golive.status import FINDINGS, Status, blocks
+from golive.status import Status, blocks
 
 SIGNOFF_JSON = "signoff.json"
 SIGNOFF_MD = "signoff.md"
@@ -114,10 +114,6 @@ class Item(_Model):
     """Why the item is ``not_applicable`` without results (no subject of its kind in the profile)."""
     remediation: Remediation | None = None
     """The catalog's fix, present when the item has a finding (failed, error, advisory, waived)."""
-
-    @property
-    def is_finding(self) -> bool:
-        return self.status in FINDINGS
 
     @property
     def blocking(self) -> bool:
@@ -254,10 +250,6 @@ class SignOff(_Model):
 
     def in_status(self, *statuses: Status) -> list[Item]:
         return [i for i in self.items if i.status in statuses]
-
-    def subject_statuses(self, check_id: str) -> dict[str, Status]:
-        item = self.item(check_id)
-        return {r.subject: r.status for r in item.results} if item else {}
 
     def to_json(self) -> str:
         """signoff.json's text (pydantic's own serializer: a 5000-result run in a few ms)."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from golive.catalog import SEVERITIES
 from golive.signoff_model import Item, Remediation, Result, RunState, SignOff, iso
 from golive.status import Status
 
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "advisory")
 BAD = (Status.FAILED, Status.ERROR)
 COUNT_ORDER = (Status.FAILED, Status.ERROR, Status.MANUAL_PENDING, Status.ADVISORY, Status.WAIVED, Status.PASSED,
                Status.ATTESTED, Status.NOT_APPLICABLE, Status.SKIPPED, Status.NOT_RUN, Status.PLANNED)
@@ -70,7 +70,7 @@ class View:
 
 
 def _severity_key(item: Item) -> tuple[int, str]:
-    rank = SEVERITY_ORDER.index(item.severity) if item.severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
+    rank = SEVERITIES.index(item.severity) if item.severity in SEVERITIES else len(SEVERITIES)
     return rank, item.id
 
 
