@@ -1,5 +1,6 @@
-"""TLS checks (``-m tls``, part of ``-m security``): one shared sslyze scan per target, judged by
-pure rules in ``golive.rules.tls``."""
+"""TLS checks (``-m tls``, part of ``-m security``): one shared sslyze scan per https target and
+per ``tls_endpoints`` entry (PostgreSQL, Redis over TLS, SMTP...), judged by pure rules in
+``golive.rules.tls``. Only tls.http2 is about HTTP and runs on https targets alone."""
 
 from __future__ import annotations
 
@@ -27,19 +28,19 @@ def judge(verdict: Verdict, subject: str, evidence) -> None:
     evidence.judge(verdict)
 
 
-@check("tls.cert_trusted", over="https_targets")
+@check("tls.cert_trusted", over="tls_targets")
 def test_cert_trusted(target, tls_scan, evidence):
     obs = observe(tls_scan, target, evidence)
     evidence.metric("scan_s", obs.scan_seconds)
     judge(rules.cert_trusted(obs), target.name, evidence)
 
 
-@check("tls.cert_validity", over="https_targets")
+@check("tls.cert_validity", over="tls_targets")
 def test_cert_validity(target, tls_scan, evidence):
     judge(rules.cert_validity(observe(tls_scan, target, evidence)), target.name, evidence)
 
 
-@check("tls.cert_expiry_window", over="https_targets")
+@check("tls.cert_expiry_window", over="tls_targets")
 def test_cert_expiry_window(target, tls_scan, settings, evidence):
     obs = observe(tls_scan, target, evidence)
     if obs.leaf is not None:
@@ -52,17 +53,17 @@ def test_cert_expiry_window(target, tls_scan, settings, evidence):
     judge(rules.cert_expiry_window(obs, settings.tls.min_days_remaining), target.name, evidence)
 
 
-@check("tls.cert_hostname", over="https_targets")
+@check("tls.cert_hostname", over="tls_targets")
 def test_cert_hostname(target, tls_scan, evidence):
     judge(rules.cert_hostname(observe(tls_scan, target, evidence), target.hostname), target.name, evidence)
 
 
-@check("tls.cert_chain_complete", over="https_targets")
+@check("tls.cert_chain_complete", over="tls_targets")
 def test_cert_chain_complete(target, tls_scan, evidence):
     judge(rules.cert_chain_complete(observe(tls_scan, target, evidence)), target.name, evidence)
 
 
-@check("tls.cert_key_strength", over="https_targets")
+@check("tls.cert_key_strength", over="tls_targets")
 def test_cert_key_strength(target, tls_scan, settings, evidence):
     obs = observe(tls_scan, target, evidence)
     if obs.leaf is not None:
@@ -70,21 +71,21 @@ def test_cert_key_strength(target, tls_scan, settings, evidence):
     judge(rules.cert_key_strength(obs, settings.tls.min_rsa_bits, settings.tls.min_ec_bits), target.name, evidence)
 
 
-@check("tls.protocols", over="https_targets")
+@check("tls.protocols", over="tls_targets")
 def test_protocols(target, tls_scan, settings, evidence):
     obs = observe(tls_scan, target, evidence)
     evidence.metric("protocols", [p for p, yes in obs.protocols.items() if yes])
     judge(rules.protocols(obs, settings.tls.wants_tls13, settings.tls.wants_tls12), target.name, evidence)
 
 
-@check("tls.ciphers", over="https_targets")
+@check("tls.ciphers", over="tls_targets")
 def test_ciphers(target, tls_scan, settings, evidence):
     obs = observe(tls_scan, target, evidence)
     evidence.metric("accepted_suites", len({s.name for s in obs.suites}))
     judge(rules.ciphers(obs, settings.tls.allow_cbc), target.name, evidence)
 
 
-@check("tls.vulnerabilities", over="https_targets")
+@check("tls.vulnerabilities", over="tls_targets")
 def test_vulnerabilities(target, tls_scan, evidence):
     judge(rules.vulnerabilities(observe(tls_scan, target, evidence)), target.name, evidence)
 
@@ -94,7 +95,7 @@ def test_http2(target, tls_scan, evidence):
     judge(rules.http2(observe(tls_scan, target, evidence)), target.name, evidence)
 
 
-@check("tls.mozilla_compliance", over="https_targets")
+@check("tls.mozilla_compliance", over="tls_targets")
 def test_mozilla_compliance(target, tls_scan, evidence):
     obs = observe(tls_scan, target, evidence)
     if obs.mozilla_issues:
@@ -102,23 +103,23 @@ def test_mozilla_compliance(target, tls_scan, evidence):
     judge(rules.mozilla_compliance(obs), target.name, evidence)
 
 
-@check("tls.ocsp_stapling", over="https_targets")
+@check("tls.ocsp_stapling", over="tls_targets")
 def test_ocsp_stapling(target, tls_scan, settings, evidence):
     obs = observe(tls_scan, target, evidence)
     judge(rules.ocsp_stapling(obs, settings.tls.require_ocsp_stapling), target.name, evidence)
 
 
-@check("tls.key_exchange", over="https_targets")
+@check("tls.key_exchange", over="tls_targets")
 def test_key_exchange(target, tls_scan, settings, evidence):
     obs = observe(tls_scan, target, evidence)
     judge(rules.key_exchange(obs, settings.tls.min_dh_bits, settings.tls.min_ecdh_bits), target.name, evidence)
 
 
-@check("tls.early_data", over="https_targets")
+@check("tls.early_data", over="tls_targets")
 def test_early_data(target, tls_scan, settings, evidence):
     judge(rules.early_data(observe(tls_scan, target, evidence), settings.tls.early_data), target.name, evidence)
 
 
-@check("tls.certificate_transparency", over="https_targets")
+@check("tls.certificate_transparency", over="tls_targets")
 def test_certificate_transparency(target, tls_scan, evidence):
     judge(rules.certificate_transparency(observe(tls_scan, target, evidence)), target.name, evidence)

@@ -24,7 +24,9 @@ import pytest
 PROFILE_ENV = "GOLIVE_PROFILE"
 PLUGIN = "golive.plugin"
 SUBJECT_FILTERS = {"golive_targets": "targets", "golive_hosts": "hosts", "golive_databases": "databases"}
-"""Option dest → the profile list it narrows (``--golive-target`` narrows ``targets``...)."""
+"""Option dest → the kind of subject it narrows (``--golive-target`` narrows ``targets``...)."""
+SUBJECT_LISTS = {"targets": ("targets", "tls_endpoints"), "hosts": ("hosts",), "databases": ("databases",)}
+"""A kind of subject → the profile lists that hold it (a non-HTTP TLS endpoint is a target too)."""
 
 MARKERS = {
     "prereq": "host prerequisites (testinfra)",

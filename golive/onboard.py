@@ -47,7 +47,7 @@ def _target(url: str, http_url: str | None, resolve: str | None, ca_bundle: str 
     from golive.profile import Target
 
     return Target(name="probe", url=url, http_url=http_url, resolve=resolve,
-                  ca_bundle=ca_bundle, timeout=timeout)
+                  ca_bundle=ca_bundle, timeout=f"{timeout:g}s")
 
 
 def discover(url: str, *, resolve: str | None = None, ca_bundle: str | None = None,

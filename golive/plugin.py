@@ -16,6 +16,7 @@ ask for golive, so that none of this touches another project's pytest run.
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import pkgutil
 import shutil
@@ -29,7 +30,7 @@ import pytest
 
 from golive import evidence_labels
 from golive import outcomes as outcome_rules
-from golive.activation import PROFILE_ENV, SUBJECT_FILTERS
+from golive.activation import PROFILE_ENV, SUBJECT_FILTERS, SUBJECT_LISTS
 from golive.evidence import USER_PROPERTY, Evidence
 from golive.profile import Profile, ProfileError, load_profile
 from golive.redact import Redactor
@@ -76,14 +77,16 @@ def _filtered(profile: Profile, config: pytest.Config) -> Profile:
         return profile
     update: dict[str, Any] = {}
     for kind, names in wanted.items():
-        known = {s.name for s in getattr(profile, kind)}
+        lists = [name for name in SUBJECT_LISTS[kind] if name in type(profile).model_fields]
+        known = {s.name for name in lists for s in getattr(profile, name)}
         unknown = [n for n in names if n not in known]
         if unknown:
             raise pytest.UsageError(
                 f"golive: --golive-{kind[:-1]} {', '.join(unknown)}: not in profile {profile.name!r} "
                 f"(known {kind}: {', '.join(sorted(known)) or 'none'})"
             )
-        update[kind] = [s for s in getattr(profile, kind) if s.name in names]
+        for name in lists:
+            update[name] = [s for s in getattr(profile, name) if s.name in names]
     filtered = profile.model_copy(update=update)
     filtered._source = profile.source
     filtered._secret_values = profile.secret_values
@@ -131,7 +134,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[ALLURE_ACTIVE] = config.pluginmanager.has_plugin(ALLURE_PLUGIN)
     for module in _fixture_modules():
         if not config.pluginmanager.has_plugin(module):
-            config.pluginmanager.import_plugin(module)
+            # registered, not import_plugin'ed: fixture modules import each other (their helpers), and
+            # pytest's assertion rewriting of plugins would warn about every one already imported
+            config.pluginmanager.register(importlib.import_module(module), module)
     if profile is None:
         return
     config.add_cleanup(redactor.install_logging())  # captured logs, --log-level output, allure's log

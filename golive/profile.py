@@ -140,6 +140,63 @@ class Target(StrictModel):
         return urlsplit(self.url).scheme == "https"
 
 
+TLS_PROTOCOLS: dict[str, str | None] = {
+    "tls": None,
+    "redis": None,
+    "postgres": "POSTGRES",
+    "smtp": "SMTP",
+    "imap": "IMAP",
+    "pop3": "POP3",
+    "ftp": "FTP",
+    "ldap": "LDAP",
+    "xmpp": "XMPP",
+    "xmpp_server": "XMPP_SERVER",
+    "rdp": "RDP",
+}
+"""``tls_endpoints[].protocol`` → the STARTTLS dialect sslyze speaks first (None: TLS from the first
+byte, e.g. Redis' tls-port, SMTPS on 465, any raw TLS port)."""
+
+
+class TlsEndpoint(StrictModel):
+    """A TLS endpoint that is not an HTTPS URL (PostgreSQL, Redis over TLS, SMTP...): it gets the
+    tls.* checks of a target (one sslyze scan, STARTTLS first when the protocol needs it)."""
+
+    name: str = Field(pattern=_NAME)
+    host: str = Field(min_length=1)
+    port: int = Field(ge=1, le=65535)
+    protocol: Literal[
+        "tls", "redis", "postgres", "smtp", "imap", "pop3", "ftp", "ldap", "xmpp", "xmpp_server", "rdp"
+    ] = "tls"
+    resolve: str | None = None
+    ca_bundle: Path | None = None
+    roles: list[str] = []
+    timeout: Duration | None = None
+
+    @field_validator("resolve")
+    @classmethod
+    def _ip_address(cls, value: str | None) -> str | None:
+        return Target._ip_address(value)
+
+    @property
+    def hostname(self) -> str:
+        """The name used for SNI and certificate checks."""
+        return self.host
+
+    @property
+    def starttls(self) -> str | None:
+        """sslyze's STARTTLS protocol name, or None when TLS starts with the first byte."""
+        return TLS_PROTOCOLS[self.protocol]
+
+    @property
+    def is_https(self) -> bool:
+        return False
+
+    @property
+    def where(self) -> str:
+        via = f" via {self.resolve}" if self.resolve else ""
+        return f"{self.protocol} {'STARTTLS ' if self.starttls else ''}{self.host}:{self.port}{via}"
+
+
 class Host(StrictModel):
     """A machine for prerequisite checks, reached through a testinfra backend."""
 
@@ -240,6 +297,7 @@ class Profile(StrictModel):
     targets: list[Target] = []
     hosts: list[Host] = []
     databases: list[Database] = []
+    tls_endpoints: list[TlsEndpoint] = []
     checks: ChecksSettings = ChecksSettings()
     waivers: list[Waiver] = []
     attestations: list[Attestation] = []
@@ -256,6 +314,12 @@ class Profile(StrictModel):
                 if subject.name in seen:
                     raise ValueError(f"{kind}[{index}].name: duplicate name {subject.name!r}")
                 seen.add(subject.name)
+        tls_names = {t.name for t in self.targets}  # tls.* results of both kinds share the sign-off's subjects
+        for index, endpoint in enumerate(self.tls_endpoints):
+            if endpoint.name in tls_names:
+                raise ValueError(f"tls_endpoints[{index}].name: duplicate name {endpoint.name!r} (targets and "
+                                 "tls_endpoints share the tls.* checks' subject names)")
+            tls_names.add(endpoint.name)
         target_names = {t.name for t in self.targets}
         for index, target in enumerate(self.targets):
             if target.compare_to is not None and (target.compare_to not in target_names
@@ -359,7 +423,7 @@ PATH_KINDS = {"ca_bundle": profile_checks.PEM, "ssh_config": profile_checks.FILE
               "ssh_identity_file": profile_checks.FILE, "policy_file": profile_checks.FILE,
               "locustfile": profile_checks.FILE, "key_file": profile_checks.FILE,
               "identity_file": profile_checks.FILE, "schema_file": profile_checks.FILE,
-              "pg_bin_dir": profile_checks.DIRECTORY}
+              "pg_bin_dir": profile_checks.DIRECTORY, "migrations_dir": profile_checks.DIRECTORY}
 """Keys naming files on the machine golive runs on: resolved against the profile's directory and
 checked when the profile loads (exists, readable, the right kind). Paths on the checked hosts
 (``prerequisites.root``, ``paths``, ``secrets``…) stay as written."""

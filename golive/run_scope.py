@@ -1,7 +1,7 @@
 """The run's scope for the sign-off: how it was started, against which subjects, for which release.
 
 A GO says "these checks passed on these subjects"; without the scope a reader cannot tell a full
-gate from ``-k hsts --target web``. Built once at configure time from pytest's own options (cheap),
+gate from ``-k hsts --golive-target web``. Built once at configure time from pytest's own options (cheap),
 completed with tool versions when the sign-off is written (controller only).
 """
 
@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from golive.activation import SUBJECT_FILTERS
 from golive.profile import Profile
 from golive.redact import Redactor
 from golive.signoff_model import RunScope, SubjectScope
@@ -39,6 +40,8 @@ def subjects(profile: Profile, redactor: Redactor) -> list[SubjectScope]:
            for t in profile.targets]
     out += [SubjectScope(kind="host", name=h.name, where=redactor.text(h.connection), roles=list(h.roles))
             for h in profile.hosts]
+    out += [SubjectScope(kind="tls_endpoint", name=e.name, where=redactor.text(e.where), roles=list(e.roles))
+            for e in profile.tls_endpoints]
     for db in profile.databases:
         where = db.dsn or (f"backup at {db.backup.location}" if db.backup and getattr(db.backup, "location", None)
                            else "(no dsn)")
@@ -57,8 +60,7 @@ def _option(config: Any, *names: str) -> Any:
 def scope_of(config: Any, profile: Profile, redactor: Redactor) -> RunScope:
     """The scope of this pytest run (``config`` is the ``pytest.Config``)."""
     release, source = release_of(_option(config, "golive_release"), profile)
-    filters = {kind: list(wanted) for kind in ("targets", "hosts", "databases")
-               if (wanted := _option(config, f"golive_{kind}") or [])}
+    filters = {kind: list(wanted) for option, kind in SUBJECT_FILTERS.items() if (wanted := _option(config, option))}
     args = [redactor.text(str(a)) for a in config.invocation_params.args]
     return RunScope(command_line=["pytest", *args], markers=_option(config, "markexpr") or None,
                     keyword=_option(config, "keyword") or None, subject_filters=filters,

@@ -103,11 +103,15 @@ def write_profile(profile: dict[str, Any] | Path, directory: Path) -> Path:
 def _invocation(profile: dict[str, Any] | Path, pytest_args: tuple[str, ...], tmp_path: Path,
                 env: dict[str, str] | None, checks: Path | None,
                 report_dir: Path | None) -> tuple[list[str], dict[str, str], Path, Path]:
-    """The command, environment, report dir and profile path of one golive run."""
+    """The command, environment, report dir and profile path of one golive run, as a user would start it.
+
+    Run from ``tmp_path`` (outside the repository, where the profile and the reports are too) and
+    without golive's ini flags (``-c``, ``--rootdir``, ``-p no:...``) on the command line: a crash
+    that only users outside the checkout would meet shows here first.
+    """
     profile_path = write_profile(profile, tmp_path / "profile")
     reports = report_dir or tmp_path / "reports"
-    command = [sys.executable, "-m", "pytest", str(checks or CHECKS), "-p", "no:locust", "-p", "no:cacheprovider",
-               "--rootdir", str(REPO), "-c", str(REPO / "pyproject.toml"),
+    command = [sys.executable, "-m", "pytest", str(checks or CHECKS),
                "--profile", str(profile_path), "--report-dir", str(reports), "-q", "--no-header",
                *pytest_args]
     # The run is not an xdist worker even when these tests run under xdist: drop what workers inherit.
@@ -120,9 +124,9 @@ def _invocation(profile: dict[str, Any] | Path, pytest_args: tuple[str, ...], tm
 def run_golive(profile: dict[str, Any] | Path, *pytest_args: str, tmp_path: Path,
                env: dict[str, str] | None = None, timeout: float = 300, checks: Path | None = None,
                report_dir: Path | None = None) -> GoliveRun:
-    """Run ``pytest checks/ --profile P --report-dir D *pytest_args`` in a subprocess."""
+    """Run ``pytest checks/ --profile P --report-dir D *pytest_args`` in a subprocess (see ``_invocation``)."""
     command, full_env, reports, profile_path = _invocation(profile, pytest_args, tmp_path, env, checks, report_dir)
-    done = subprocess.run(command, cwd=REPO, env=full_env, capture_output=True, text=True, timeout=timeout,
+    done = subprocess.run(command, cwd=tmp_path, env=full_env, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL, check=False)
     return GoliveRun(done.returncode, done.stdout + done.stderr, reports, profile_path)
 
@@ -144,6 +148,6 @@ def start_golive(profile: dict[str, Any] | Path, *pytest_args: str, tmp_path: Pa
                  env: dict[str, str] | None = None, report_dir: Path | None = None) -> StartedGolive:
     """``run_golive`` without waiting: its own process group (signal it as a terminal would)."""
     command, full_env, reports, profile_path = _invocation(profile, pytest_args, tmp_path, env, None, report_dir)
-    process = subprocess.Popen(command, cwd=REPO, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    process = subprocess.Popen(command, cwd=tmp_path, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, stdin=subprocess.DEVNULL, start_new_session=True)
     return StartedGolive(process, reports, profile_path)

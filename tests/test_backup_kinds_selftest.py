@@ -148,6 +148,7 @@ def kinds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GoliveRun,
         fx.gpg_symmetric(root / "full.tar.gz", case("enc_bad_phrase", "archive", tree,
                                                     encryption={"passphrase": "not the passphrase"}) / "b.tgz.gpg",
                          PASSPHRASE, root / "gnupg-writer")
+        (keys / "lost.key").write_text("")  # the key's file is there, its key is gone
         fx.age_encrypt(root / "good.db", case("enc_key_unreadable", "sqlite", live,
                                               encryption={"identity_file": str(keys / "lost.key")}) / "a.db.age",
                        recipient)
@@ -314,7 +315,7 @@ def test_encryption_passes_with_the_key_and_fails_precisely_without_it(kinds: An
         assert run.status("backup.encryption", subject) == "failed", (subject, run.message("backup.encryption",
                                                                                            subject))
         assert words in run.message("backup.encryption", subject), run.message("backup.encryption", subject)
-    assert "lost.key unreadable" in run.message("backup.encryption", "enc_key_unreadable")
+    assert "lost.key is empty" in run.message("backup.encryption", "enc_key_unreadable")
     for subject in ("enc_other_key", "enc_bad_phrase", "enc_key_unreadable"):
         assert run.status("backup.integrity", subject) == "failed"
         assert "cannot be decrypted" in run.message("backup.integrity", subject)

@@ -160,7 +160,8 @@ def test_ci_examples_use_existing_commands() -> None:
         yaml.safe_load(text)
         assert '-m "smoke or security"' in text
         used = set(re.findall(r"bin/golive (\w[\w-]*) ", text))
-        assert {"report", "bundle", "verify-bundle", "verdict"} <= used, (name, used)
+        assert {"run", "report", "bundle", "verify-bundle", "verdict"} <= used, (name, used)
+        assert "make .venv" not in text and "pytest checks" not in text  # a team's repo is not golive's checkout
         assert used <= commands, (name, used - commands)
 
 

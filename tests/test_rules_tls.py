@@ -452,6 +452,29 @@ def test_plan_scans_each_endpoint_once_and_stays_lazy(tmp_path: Path) -> None:
     assert scan._thread is None  # nothing runs until the first check asks
 
 
+def test_tls_endpoints_join_the_plan_and_the_tls_subjects() -> None:
+    from golive.fixtures.tls import key_of  # registers the tls_targets kind
+    from golive.profile import Profile
+    from golive.subjects import subjects_for
+    from golive.tls.scan import plan_for
+
+    profile = Profile(
+        name="p",
+        targets=[{"name": "web", "url": "https://app.example.com"}, {"name": "plain", "url": "http://x.example"}],
+        tls_endpoints=[
+            {"name": "db", "host": "db.example.com", "port": 5432, "protocol": "postgres", "resolve": "127.0.0.9"},
+            {"name": "cache", "host": "cache.example.com", "port": 6380, "protocol": "redis"},
+        ],
+    )
+    db, cache = profile.tls_endpoints
+    assert (key_of(db).starttls, key_of(db).application, key_of(db).address) == ("POSTGRES", "postgres", "127.0.0.9")
+    assert (key_of(cache).starttls, key_of(cache).application) == (None, "redis")
+    assert set(plan_for(profile).bundles) == {key_of(profile.targets[0]), key_of(db), key_of(cache)}
+    assert [s.name for s in subjects_for("tls_targets", profile)] == ["web", "db", "cache"]
+    assert [s.name for s in subjects_for("tls_endpoints", profile)] == ["db", "cache"]
+    assert db.where == "postgres STARTTLS db.example.com:5432 via 127.0.0.9"
+
+
 def test_importing_the_fixture_does_not_import_sslyze() -> None:
     import subprocess
     import sys

@@ -19,7 +19,7 @@ def observe(dsn: str, name: str, timeout: float) -> PgObs:
             dsn,
             connect_timeout=max(1, int(timeout)),
             autocommit=True,
-            options="-c default_transaction_read_only=on",
+            options=f"-c default_transaction_read_only=on -c statement_timeout={max(1, int(timeout * 1000))}",
         )
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

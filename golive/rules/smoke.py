@@ -104,7 +104,8 @@ def health(response: Observed, healthy: Sequence[str], status_field: str = "stat
     text = response.text if body_text is None else body_text
     wanted = "/".join(healthy)
     if response.status != 200:
-        return fail("health-status", f"health {path} answered {response.status}: {excerpt(text)!r}",
+        hint = " (is this the health endpoint? set checks.smoke.health_path)" if response.status in (404, 405) else ""
+        return fail("health-status", f"health {path} answered {response.status}{hint}: {excerpt(text)!r}",
                     observed=str(response.status), expected="200")
     data = body_json(response)
     if is_json(data):

@@ -20,6 +20,7 @@ from pydantic import Field, field_validator, model_validator
 
 from golive.durations import Duration
 from golive.settings.base import StrictModel, deep_merge
+from golive.settings.postgres import FkIndexes, Migrations, PgSettings, Replication, RequiredIndex, Rls
 from golive.sizes import Size
 
 _OCTAL = r"^[0-7]{3,4}$"
@@ -310,6 +311,13 @@ class Postgres(StrictModel):
     min_max_connections: int | None = None
     password_encryption: str | None = "scram-sha-256"
     indexes: list[str] = []
+    # schema state (golive.settings.postgres): each block turns on its own prereq.* check
+    required_indexes: list[RequiredIndex] = []
+    fk_indexes: FkIndexes = "advisory"
+    migrations: Migrations | None = None
+    rls: Rls | None = None
+    settings: PgSettings | None = None
+    replication: Replication | None = None
 
 
 class ServiceUser(StrictModel):

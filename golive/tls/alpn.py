@@ -34,9 +34,17 @@ class Probe:
 
 
 def probe(
-    hostname: str, port: int, address: str | None, timeout: float, offer: tuple[str, ...] = ("h2", "http/1.1")
+    hostname: str,
+    port: int,
+    address: str | None,
+    timeout: float,
+    offer: tuple[str, ...] = ("h2", "http/1.1"),
+    starttls: str | None = None,
 ) -> Probe:
-    """One handshake offering ``offer`` via ALPN, bounded by ``timeout``."""
+    """One handshake offering ``offer`` via ALPN, bounded by ``timeout``. A STARTTLS endpoint
+    (``starttls`` set) gets a TCP connection only: its plain-text dialect is sslyze's to speak."""
+    if starttls is not None:
+        return _reachable(hostname, port, address, timeout)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -64,3 +72,18 @@ def probe(
     except OSError as exc:
         return Probe(None, str(exc), unreachable=str(exc) or type(exc).__name__)
     return Probe((selected,) if selected else ())
+
+
+def _reachable(hostname: str, port: int, address: str | None, timeout: float) -> Probe:
+    """A TCP connection (no TLS): refused, silent and unresolvable endpoints fail fast here too."""
+    try:
+        with socket.create_connection((address or hostname, port), timeout=timeout):
+            return Probe(None, "not probed: STARTTLS endpoint")
+    except ConnectionRefusedError:
+        return Probe(None, "connection refused", unreachable="connection refused")
+    except TimeoutError:
+        return Probe(None, "timeout", unreachable=f"no answer within {timeout:g}s")
+    except socket.gaierror as exc:
+        return Probe(None, str(exc), unreachable=f"hostname could not be resolved ({exc})")
+    except OSError as exc:
+        return Probe(None, str(exc), unreachable=str(exc) or type(exc).__name__)

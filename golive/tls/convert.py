@@ -103,6 +103,8 @@ def connectivity_error(result: Any, timeout: float) -> str:
         return f"no answer within {timeout:g}s ({detail})"
     if kind in ("ServerRejectedTlsHandshake", "ServerTlsConfigurationNotSupported"):
         return f"no TLS handshake ({detail}); is this port speaking TLS?"
+    if kind == "ServerRejectedOpportunisticTlsNegotiation":
+        return f"the server refused to start TLS (STARTTLS: {detail})"
     if kind == "ServerHostnameCouldNotBeResolved":
         return f"hostname could not be resolved ({detail})"
     return f"{detail[0].lower() + detail[1:] if detail else kind}"

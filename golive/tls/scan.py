@@ -29,15 +29,23 @@ from golive.tls.model import TlsObservation
 
 @dataclass(frozen=True)
 class ScanKey:
-    """What is scanned once: the name (SNI, certificate checks), the port and the address dialled."""
+    """What is scanned once: the name (SNI, certificate checks), the port, the address dialled, and
+    what is spoken there: ``application`` (``https``, ``postgres``, ``redis``...) and the STARTTLS
+    dialect sslyze speaks before the handshake (``starttls``, sslyze's enum name; None: TLS first)."""
 
     hostname: str
     port: int
     address: str | None
+    starttls: str | None = None
+    application: str = "https"
 
     @property
     def where(self) -> str:
         return f"{self.hostname}:{self.port}" + (f" ({self.address})" if self.address else "")
+
+    @property
+    def http(self) -> bool:
+        return self.application == "https"
 
 
 @dataclass
@@ -55,15 +63,17 @@ class ScanPlan:
 
 
 def key_of(target: Any) -> ScanKey:
-    return ScanKey(target.hostname, target.port, target.resolve)
+    """The scan of an https target or of a ``tls_endpoints`` entry."""
+    if target.is_https:
+        return ScanKey(target.hostname, target.port, target.resolve)
+    return ScanKey(target.hostname, target.port, target.resolve, target.starttls, target.protocol)
 
 
 def plan_for(profile: Any) -> ScanPlan:
-    """Every https target of the profile, deduplicated by (hostname, port, address)."""
+    """Every https target and TLS endpoint of the profile, deduplicated by what is scanned."""
     plan = ScanPlan()
-    for target in profile.targets:
-        if target.is_https:
-            plan.add(key_of(target), target.ca_bundle, float(target.timeout or profile.timeout))
+    for target in [*(t for t in profile.targets if t.is_https), *getattr(profile, "tls_endpoints", ())]:
+        plan.add(key_of(target), target.ca_bundle, float(target.timeout or profile.timeout))
     return plan
 
 
@@ -185,6 +195,7 @@ class TlsScan:
         """One sslyze ``ServerScanRequest`` per key, by request uuid."""
         from sslyze import (
             CertificateInfoExtraArgument,
+            ProtocolWithOpportunisticTlsEnum,
             ScanCommandsExtraArguments,
             ServerNetworkConfiguration,
             ServerNetworkLocation,
@@ -205,13 +216,16 @@ class TlsScan:
                 continue
             network = ServerNetworkConfiguration(
                 tls_server_name_indication=key.hostname,
+                tls_opportunistic_encryption=(
+                    ProtocolWithOpportunisticTlsEnum[key.starttls] if key.starttls else None
+                ),
                 network_timeout=max(1, math.ceil(self.plan.timeouts[key])),
                 network_max_retries=self.settings.network_retries,
             )
             request = ServerScanRequest(
                 server_location=location,
                 network_configuration=network,
-                scan_commands=scan_commands(http=True),
+                scan_commands=scan_commands(http=key.http),
                 scan_commands_extra_arguments=ScanCommandsExtraArguments(
                     certificate_info=CertificateInfoExtraArgument(custom_ca_file=store)
                 ),
@@ -279,6 +293,8 @@ class TlsScan:
                 key.address,
                 error=self._errors.get(key, "no scan result"),
                 scan_seconds=elapsed,
+                starttls=key.starttls,
+                application=key.application,
             )
         probed = self._probes.get(key)
         alpn = (probed.selected, probed.error) if probed else (None, "no ALPN probe")
@@ -296,6 +312,8 @@ class TlsScan:
             mozilla,
             elapsed,
             timeout,
+            key.starttls,
+            key.application,
         )
 
 

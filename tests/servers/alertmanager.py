@@ -10,6 +10,7 @@ import shutil
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -35,11 +36,23 @@ class AlertmanagerServer:
         self.process.stop()
 
 
-def start_alertmanager(root: Path) -> AlertmanagerServer:
+def webhook_config(url: str) -> dict[str, Any]:
+    """Alerts labelled ``golive_test="true"`` go to the ``team-webhook`` receiver (a webhook at
+    ``url``) at once (group_wait 1 s, grouped by every label); the rest go nowhere."""
+    return {
+        "route": {"receiver": "null", "group_wait": "1s", "group_interval": "1s", "repeat_interval": "1h",
+                  "routes": [{"matchers": ['golive_test="true"'], "receiver": "team-webhook", "group_by": ["..."],
+                              "group_wait": "1s", "group_interval": "1s"}]},
+        "receivers": [{"name": "null"},
+                      {"name": "team-webhook", "webhook_configs": [{"url": url, "send_resolved": False}]}],
+    }
+
+
+def start_alertmanager(root: Path, config: dict[str, Any] | None = None) -> AlertmanagerServer:
     """Start Alertmanager on a free loopback port and wait until /-/ready answers 200."""
     require_alertmanager()
     root.mkdir(parents=True, exist_ok=True)
-    (root / "alertmanager.yml").write_text(yaml.safe_dump(CONFIG))
+    (root / "alertmanager.yml").write_text(yaml.safe_dump(config or CONFIG))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
 

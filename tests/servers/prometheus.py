@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,15 @@ class PrometheusServer:
 
         wait_until(answered, timeout, f"prometheus query {promql!r}", interval=0.2)
 
+    def wait_value(self, promql: str, accept: Callable[[float], bool], timeout: float = 40) -> None:
+        """Every series of ``promql`` has a value ``accept`` takes (a readiness poll on the data)."""
+
+        def holds() -> bool:
+            result = self.api("/api/v1/query?query=" + quote(promql))["data"]["result"]
+            return bool(result) and all(accept(float(r["value"][1])) for r in result)
+
+        wait_until(holds, timeout, f"prometheus query {promql!r} holding", interval=0.5)
+
     def stop(self) -> None:
         self.process.stop()
 
@@ -106,14 +115,16 @@ def _scrape_config(job: ScrapeJob) -> dict[str, Any]:
 
 
 def start_prometheus(root: Path, jobs: Sequence[ScrapeJob], rules: dict[str, Any] | None = None,
-                     alertmanager_url: str | None = None) -> PrometheusServer:
-    """Write prometheus.yml (+ rules.yml) under ``root``, start Prometheus, wait for /-/ready."""
+                     alertmanager_url: str | None = None,
+                     extra_scrape_configs: Sequence[dict[str, Any]] = ()) -> PrometheusServer:
+    """Write prometheus.yml (+ rules.yml) under ``root``, start Prometheus, wait for /-/ready.
+    ``extra_scrape_configs`` are written as given (e.g. a blackbox-exporter job)."""
     require_prometheus()
     root.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config: dict[str, Any] = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s", "scrape_timeout": "1s"},
-        "scrape_configs": [_scrape_config(j) for j in jobs],
+        "scrape_configs": [_scrape_config(j) for j in jobs] + list(extra_scrape_configs),
     }
     if rules is not None:
         (root / "rules.yml").write_text(yaml.safe_dump(rules, sort_keys=False))

@@ -8,6 +8,7 @@ NOAUTH both prove it is up) and returns a handle stopped by PID.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import ssl
@@ -78,8 +79,9 @@ class RedisServer:
 
 
 def start_redis(root: Path, settings: dict[str, str], password: str | None = None,
-                tls: TlsFiles | None = None) -> RedisServer:
-    """A Redis on a free loopback port; with ``tls``, TLS only (``port 0``, ``tls-port``)."""
+                tls: TlsFiles | None = None, env: dict[str, str] | None = None) -> RedisServer:
+    """A Redis on a free loopback port; with ``tls``, TLS only (``port 0``, ``tls-port``); ``env``
+    is added to the server's environment (e.g. ``OPENSSL_CONF``)."""
     require_redis()
     root.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -100,14 +102,15 @@ def start_redis(root: Path, settings: dict[str, str], password: str | None = Non
     config = root / "redis.conf"
     config.write_text("\n".join(lines) + "\n")
     binary = str(REDIS_SERVER) if REDIS_SERVER.exists() else "redis-server"
-    process = start_process("redis", [binary, str(config)], root / "redis.log", lambda: _answers(port, tls))
+    process = start_process("redis", [binary, str(config)], root / "redis.log", lambda: _answers(port, tls),
+                            env={**os.environ, **env} if env else None)
     return RedisServer(port, password, process, tls is not None)
 
 
 @contextlib.contextmanager
 def running_redis(root: Path, settings: dict[str, str], password: str | None = None,
-                  tls: TlsFiles | None = None) -> Iterator[RedisServer]:
-    server = start_redis(root, settings, password, tls)
+                  tls: TlsFiles | None = None, env: dict[str, str] | None = None) -> Iterator[RedisServer]:
+    server = start_redis(root, settings, password, tls, env)
     try:
         yield server
     finally:
