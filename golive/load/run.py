@@ -35,6 +35,9 @@ TICK = 0.2
 LOCAL_WORKER_WAIT = 30.0
 """Seconds local worker processes get to start and connect."""
 EXIT_NO_WORKERS = 3
+FINAL_STATS_WAIT = 0.8
+"""Seconds an interrupted master waits for its workers' last stats (``generator.workers[].final_report``
+says whose came): with the reports after it, well inside the 1.5 s before golive kills the group."""
 STATUS_FILE = "status.json"
 """The run's phase for the pytest side's progress line (``waiting``: connected/expected; ``running``:
 requests so far, refreshed every second)."""
@@ -288,7 +291,7 @@ def _quit_workers(runner: Any, fleet: Any, interrupted: bool) -> Any:
     if interrupted:
         runner.send_message(STOP_NOW)
     runner.send_message("quit")
-    grace = 0.5 if interrupted else float(runner.environment.stop_timeout) + 1.0
+    grace = FINAL_STATS_WAIT if interrupted else float(runner.environment.stop_timeout) + 1.0
     fleet.wait_final_reports(time.monotonic() + grace)
     return gevent.spawn(runner.quit)
 
