@@ -1,6 +1,17 @@
 """The restore drill vs the raw tools, measured in the same run on the same machine.
 
 Usage: .venv/bin/python bench/backup_bench.py [ROWS] [PAYLOAD_BYTES]   (default 2000000 256: ~250 MB)
+       .venv/bin/python bench/backup_bench.py kinds [SCALE]         (pgBackRest, SQLite, archive; SCALE 1)
+
+``kinds``: for pgBackRest, SQLite and archive backups, golive's drill (in-process, the five checks'
+work, rules included) against the commands a person would run for the same drill, interleaved
+raw, drill, drill, raw, raw, drill and the means compared (target <= 1.10x each):
+
+- pgBackRest: ``pgbackrest verify`` + ``pgbackrest restore`` + ``postgres`` on the restored directory
+  until recovery ends + ``count(*)`` of every table on the source and on the copy;
+- SQLite: ``cp`` + ``sqlite3 copy "PRAGMA integrity_check"`` + row counts of every table with
+  ``sqlite3 -readonly`` on the copy and on the live file;
+- archive: ``tar -xzf`` into a scratch directory + ``diff -r`` with the live directory.
 
 Starts one real PostgreSQL 15 (the source), loads the sample shop schema (golive.demo.database)
 with ROWS rows (audit_log rows carry PAYLOAD_BYTES of text), takes a pg_dump -Fc, then measures:
@@ -105,6 +116,11 @@ def drill(dump_dir: Path, source: str, work: Path) -> float:
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "kinds":
+        from bench.backup_kinds import main as kinds_main
+
+        kinds_main(float(sys.argv[2]) if len(sys.argv) > 2 else 1.0)
+        return
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
     payload = int(sys.argv[2]) if len(sys.argv) > 2 else 256
     install = binaries.choose(binaries.installations(), 15, 15)

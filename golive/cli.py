@@ -432,14 +432,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _guarded(command: Callable[[], int]) -> int:
-    """Run a command: Ctrl-C and a closed output pipe end it quietly with their exit codes."""
+    """Run a command: Ctrl-C, SIGTERM (treated alike, so that every command cleans up, e.g. the demo
+    server) and a closed output pipe end it quietly with their exit codes (128 + the signal)."""
+    import signal
+
+    from golive.lifecycle import sigterm_as_interrupt
+
+    interruption = None
     try:
-        code = int(command())
+        with sigterm_as_interrupt() as interruption:
+            code = int(command())
         sys.stdout.flush()
         return code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        name = (interruption.signal if interruption is not None else None) or "SIGINT"
+        print(f"interrupted ({name})", file=sys.stderr)
+        return 128 + signal.Signals[name].value
     except BrokenPipeError:
         # the reader went away (`golive checklist --json | head`): no traceback; silence the final
         # flush at exit, which would raise again

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -54,12 +53,15 @@ def _demo_database(stack: contextlib.ExitStack) -> dict[str, str]:
 
 def run_demo(report_dir: Path, flaws: Sequence[str] = (), pytest_args: Sequence[str] = (),
              serve_only: bool = False) -> int:
+    from golive.lifecycle import run_forwarding, sigterm_as_interrupt
+
     started = time.monotonic()
     print("golive demo: starting the demo target on loopback ...", flush=True)
-    with demo_environment(flaws) as env:
+    # SIGTERM stops the demo as Ctrl-C does: the demo server (and its database) are stopped by pid
+    with sigterm_as_interrupt() as interruption, demo_environment(flaws) as env:
         if serve_only:
             print(json.dumps(env, indent=2))
-            print("serving; Ctrl-C to stop", flush=True)
+            print("serving; Ctrl-C or SIGTERM to stop", flush=True)
             with contextlib.suppress(KeyboardInterrupt):
                 while True:
                     time.sleep(3600)
@@ -71,12 +73,12 @@ def run_demo(report_dir: Path, flaws: Sequence[str] = (), pytest_args: Sequence[
                    *pytest_arguments(str(profile), report_dir.resolve(), ["-q", "--no-header", *pytest_args])]
         print(f"golive demo: running the gate: golive run --profile {profile} --report-dir {report_dir}",
               flush=True)
-        done = subprocess.run(command, env={**os.environ, **env}, check=False)
+        returncode = run_forwarding(command, interruption, env={**os.environ, **env})
     signoff = _read_signoff(report_dir)
     took = time.monotonic() - started
     if signoff is None:
-        print(f"golive demo: no sign-off written (pytest exit {done.returncode})", file=sys.stderr)
-        return done.returncode or 1
+        print(f"golive demo: no sign-off written (pytest exit {returncode})", file=sys.stderr)
+        return returncode or 1
     print(f"golive demo: done in {took:.1f}s; verdict {signoff.verdict}")
     return 0 if signoff.go else 1
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from golive.evidence import NotApplicable
+from golive.lifecycle import Interruption
 from golive.profile import Profile, Waiver
 from golive.redact import Redactor
 from golive.signoff_model import RunScope
@@ -158,6 +159,10 @@ class Recorder:
         self.results: dict[str, Result] = {}
         self.not_applicable: set[str] = set()
         self.collected_ids: set[str] = set()
+        self.expected: set[str] = set()
+        """Node ids xdist workers collected (known before their per-check details arrive)."""
+        self.interruption: Interruption = Interruption()
+        """The signal that stopped the run, if one did."""
 
     def collected(self, items: list[tuple[str, str, str]], not_applicable: set[str]) -> None:
         for check_id, subject, nodeid in items:
@@ -170,6 +175,14 @@ class Recorder:
         nodeid = plain_nodeid(nodeid)
         result = self.results.setdefault(nodeid, Result(payload["id"], payload["subject"], nodeid))
         result.merge(payload)
+
+    def not_run(self) -> list[str]:
+        """Checks collected for this run that never ran: ``check.id[subject]`` (or the node id
+        when only xdist's collection report knows of it)."""
+        missing = {f"{r.check_id}[{r.subject}]" if r.subject else r.check_id
+                   for r in self.results.values() if r.status is Status.NOT_RUN}
+        missing |= {plain_nodeid(n) for n in self.expected if plain_nodeid(n) not in self.results}
+        return sorted(missing)
 
     def by_check(self) -> dict[str, list[Result]]:
         grouped: dict[str, list[Result]] = {}

@@ -19,16 +19,14 @@ import gc
 import importlib
 import os
 import pkgutil
-import shutil
-import threading
-import time
+import signal
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from golive import evidence_labels
+from golive import evidence_labels, lifecycle
 from golive import outcomes as outcome_rules
 from golive.activation import PROFILE_ENV, SUBJECT_FILTERS, SUBJECT_LISTS
 from golive.evidence import USER_PROPERTY, Evidence
@@ -46,6 +44,7 @@ NOT_APPLICABLE = pytest.StashKey[set[str]]()
 EVIDENCE = pytest.StashKey[Evidence]()
 CHECK_ID = pytest.StashKey[str]()
 SUBJECT = pytest.StashKey[str]()
+INTERRUPTION = pytest.StashKey[lifecycle.Interruption]()
 
 
 def _profile_search_dirs(config: pytest.Config) -> list[Path]:
@@ -93,17 +92,6 @@ def _filtered(profile: Profile, config: pytest.Config) -> Profile:
     return filtered
 
 
-def _discard(directory: Path) -> None:
-    """Remove the previous run's results: renamed away at once, deleted in the background.
-
-    The rename keeps this run's results clean; deleting hundreds of files need not delay the run.
-    """
-    trash = directory.with_name(f".{directory.name}.old-{os.getpid()}-{time.monotonic_ns()}")
-    directory.rename(trash)
-    threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True},
-                     name="golive-discard", daemon=False).start()
-
-
 LOADGROUP_INPUT = "golive_loadgroup"
 # allure-pytest's entry point: ``-p no:allure_pytest`` gives a run with the sign-off but no Allure results
 ALLURE_PLUGIN = "allure_pytest"
@@ -122,13 +110,40 @@ def _is_worker(config: pytest.Config) -> bool:
 
 
 
+def _runs_checks(config: pytest.Config) -> bool:
+    """Whether this invocation runs checks (not --collect-only, --help, --markers, --fixtures...)."""
+    return not any(getattr(config.option, name, False) for name in
+                   ("collectonly", "help", "markers", "showfixtures", "show_fixtures_per_test", "setupplan"))
+
+
+def _start_run(config: pytest.Config, report_dir: Path) -> None:
+    """Controller, before anything is read or written: lock the report directory (a second run
+    refuses), withdraw the previous run's verdict, turn SIGTERM into Ctrl-C (``golive.lifecycle``)."""
+    if not _runs_checks(config):
+        return
+    lock = lifecycle.ReportDirLock(report_dir)
+    try:
+        lock.acquire(what=" ".join(str(a) for a in config.invocation_params.args)[:200])
+    except lifecycle.ReportDirBusy as exc:
+        raise pytest.UsageError(f"golive: {exc}") from None
+    config.add_cleanup(lock.release)
+    lifecycle.withdraw_previous(report_dir)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    report_dir = Path(config.getoption("golive_report_dir") or Path.cwd() / "reports").resolve()
+    config.stash[REPORT_DIR] = report_dir
+    interruption = lifecycle.Interruption()
+    config.stash[INTERRUPTION] = interruption
+    # SIGTERM as Ctrl-C, everywhere (a worker's own SIGINT handling stays xdist's)
+    signals = (signal.SIGTERM,) if _is_worker(config) else lifecycle.HANDLED
+    config.add_cleanup(lifecycle.install_interrupt_handlers(interruption, signals))
+    if not _is_worker(config):
+        _start_run(config, report_dir)
     profile = _load(config)
     config.stash[PROFILE] = profile
     config.stash[NOT_APPLICABLE] = set()
-    report_dir = Path(config.getoption("golive_report_dir") or Path.cwd() / "reports")
-    config.stash[REPORT_DIR] = report_dir.resolve()
     redactor = Redactor(profile.secret_values if profile else ())
     config.stash[REDACTOR] = redactor
     config.stash[ALLURE_ACTIVE] = config.pluginmanager.has_plugin(ALLURE_PLUGIN)
@@ -149,7 +164,7 @@ def pytest_configure(config: pytest.Config) -> None:
     results = report_dir / "allure-results"
     if not _is_worker(config):
         if results.exists():
-            _discard(results)  # also without allure: stale results must not pass for this run's
+            lifecycle.discard(results)  # also without allure: stale results must not pass for this run's
         if config.stash[ALLURE_ACTIVE]:
             results.mkdir(parents=True, exist_ok=True)
         if getattr(config.option, "xmlpath", None) is None:
@@ -157,6 +172,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "allure_report_dir", None) is None:
         config.option.allure_report_dir = str(results)
     recorder = outcome_rules.Recorder(profile)
+    recorder.interruption = interruption
     if not _is_worker(config):
         from golive.run_scope import scope_of
 
@@ -164,6 +180,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RECORDER] = recorder
     if not _is_worker(config):
         config.pluginmanager.register(ControllerHooks(config, recorder), "golive-signoff")
+        if _runs_checks(config):
+            from golive import signoff, signoff_model
+
+            # until this run writes its verdict, the report dir says NO-GO: "not finished"
+            signoff_model.write(signoff.running(profile, recorder.scope, recorder.started_at), report_dir)
 
 
 def _fixture_modules() -> list[str]:
@@ -416,6 +437,16 @@ class ControllerHooks:
         for key, value in report.user_properties:
             if key == USER_PROPERTY:
                 self.recorder.record(report.nodeid, outcome_rules.decode(value))
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        """Ctrl-C or SIGTERM (see ``golive.lifecycle``): the sign-off records the interruption."""
+        if not self.recorder.interruption.interrupted:  # raised by another handler (the load runner's)
+            self.recorder.interruption.record(getattr(excinfo.value, "signal_name", None) or "SIGINT")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """What each worker collected: what did not run is known even if the worker never reports."""
+        self.recorder.expected.update(ids)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:

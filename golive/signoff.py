@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from golive.catalog import CatalogItem, load_catalog
+from golive.catalog import SEVERITIES, CatalogItem, load_catalog
 from golive.outcomes import Recorder
 from golive.outcomes import Result as Outcome
 from golive.profile import Attestation, Profile
@@ -26,8 +26,10 @@ from golive.signoff_model import (
     Remediation,
     Result,
     RunScope,
+    RunState,
     SignOff,
     WaiverRecord,
+    iso,
 )
 from golive.status import FINDINGS, Status, worst
 
@@ -37,7 +39,6 @@ STATUS_ORDER = (Status.FAILED, Status.ERROR, Status.MANUAL_PENDING, Status.ADVIS
                 Status.PASSED, Status.ATTESTED, Status.SKIPPED, Status.NOT_APPLICABLE, Status.NOT_RUN,
                 Status.PLANNED)
 """Statuses in reading order (findings first): counts and tables follow it."""
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "advisory")
 
 
 def item_status(results: list[Outcome]) -> Status:
@@ -97,6 +98,9 @@ def build(recorder: Recorder, finished_at: datetime | None = None, today: date |
     reasons = _no_go_reasons(items)
     if not grouped:
         reasons.append("no check ran (nothing selected, or every subject was filtered out)")
+    scope = _completion(scope, recorder)
+    if not scope.complete:
+        reasons.insert(0, incomplete_reason(scope))
     return SignOff(
         profile=profile.name,
         environment=profile.environment,
@@ -112,6 +116,44 @@ def build(recorder: Recorder, finished_at: datetime | None = None, today: date |
         expiring_soon=_expiring(profile, grouped, today),
         run=scope,
     )
+
+
+def _completion(scope: RunScope, recorder: Recorder) -> RunScope:
+    """The scope with how far the run got: interrupted by a signal, incomplete, or complete."""
+    missing = recorder.not_run()
+    interruption = recorder.interruption
+    if interruption.interrupted:
+        state = RunState.INTERRUPTED
+    elif missing:
+        state = RunState.INCOMPLETE
+    else:
+        state = RunState.COMPLETE
+    return scope.model_copy(update={
+        "state": state, "not_run": missing, "interrupted_by": interruption.signal,
+        "interrupted_at": iso(interruption.at) if interruption.at else None, "pid": None})
+
+
+def incomplete_reason(scope: RunScope) -> str:
+    """The first reason of a run that is not complete: never GO, and why."""
+    missing = scope.not_run
+    shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+    not_run = f"; {len(missing)} check(s) did not run: {shown}" if missing else ""
+    if scope.state is RunState.RUNNING:
+        return (f"the run started by pid {scope.pid} has not finished: it is still running, or it was killed "
+                "before it could write its verdict (this sign-off replaced the previous one when it started)")
+    if scope.state is RunState.INTERRUPTED:
+        return f"run interrupted by {scope.interrupted_by} at {scope.interrupted_at}{not_run}"
+    return f"run incomplete (stopped early: -x/--maxfail, or a worker crashed){not_run}"
+
+
+def running(profile: Profile, scope: RunScope, started_at: datetime) -> SignOff:
+    """The sign-off a run writes when it starts, replacing the previous one: NO-GO until the run
+    writes its own verdict, so a run killed on the way never leaves an older GO behind."""
+    import os
+
+    scope = scope.model_copy(update={"state": RunState.RUNNING, "pid": os.getpid()})
+    return SignOff(profile=profile.name, environment=profile.environment, started_at=started_at,
+                   finished_at=started_at, verdict=Decision.NO_GO, reasons=[incomplete_reason(scope)], run=scope)
 
 
 def _remediation(entry: CatalogItem) -> Remediation | None:
@@ -250,7 +292,7 @@ def summary_lines(document: SignOff, report_dir: Path, limit: int = 12) -> list[
     shown = ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in STATUS_ORDER if counts.get(k))
     lines = ["", f"golive sign-off — profile {document.profile} ({document.environment}): {shown}"]
     bad = document.in_status(Status.FAILED, Status.ERROR)
-    bad.sort(key=lambda i: (SEVERITY_ORDER.index(i.severity) if i.severity in SEVERITY_ORDER else 9, i.id))
+    bad.sort(key=lambda i: (SEVERITIES.index(i.severity) if i.severity in SEVERITIES else 9, i.id))
     for item in bad[:limit]:
         first = next(iter(item.results_in(Status.FAILED, Status.ERROR)), None)
         message = first.message if first else ""

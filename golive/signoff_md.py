@@ -17,6 +17,7 @@ from golive.signoff_view import (
     Finding,
     View,
     build_view,
+    completion,
     folded_not_applicable,
     manual_detail,
     scope_lines,
@@ -57,6 +58,12 @@ def render(doc: SignOff) -> str:
              f"**Verdict: {doc.verdict}**: {view.headline[len(str(doc.verdict)) + 2:]}", ""]
     lines += [f"- {label}: {_cell(text)}" for label, text in scope_lines(doc)]
     lines += [f"- Items: {view.counts}", ""]
+    if not doc.run.complete:  # never GO: say first how far the run got and what it did not check
+        lines += [f"## Run not complete: {_cell(completion(doc))}", "", f"- {_cell(doc.reasons[0])}"]
+        lines += [f"- not run: `{_cell(check)}`" for check in doc.run.not_run[:50]]
+        if len(doc.run.not_run) > 50:
+            lines.append(f"- … and {len(doc.run.not_run) - 50} more (signoff.json `run.not_run`)")
+        lines.append("")
     lines += _findings("Blocking failures", view.blocking_failures)
     if view.blocking_manual:
         lines += [f"## Blocking: critical manual items not attested ({len(view.blocking_manual)})", ""]

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
-from golive.status import FINDINGS, Status, blocks
+from golive.status import Status, blocks
 
 SIGNOFF_JSON = "signoff.json"
 SIGNOFF_MD = "signoff.md"
@@ -116,10 +116,6 @@ class Item(_Model):
     """The catalog's fix, present when the item has a finding (failed, error, advisory, waived)."""
 
     @property
-    def is_finding(self) -> bool:
-        return self.status in FINDINGS
-
-    @property
     def blocking(self) -> bool:
         """Whether this item makes the verdict NO-GO (``golive.status.blocks``)."""
         return blocks(self.severity, self.status)
@@ -157,11 +153,23 @@ class SubjectScope(_Model):
     roles: list[str] = []
 
 
+class RunState(StrEnum):
+    """How far a run got. Anything but ``complete`` is never GO."""
+
+    RUNNING = "running"
+    """Written when the run started: it is still going, or was killed before writing its verdict."""
+    COMPLETE = "complete"
+    INTERRUPTED = "interrupted"
+    """Stopped by a signal (Ctrl-C, SIGTERM); ``not_run`` lists what it did not get to."""
+    INCOMPLETE = "incomplete"
+    """Ended without running every collected check (``-x``/``--maxfail``, a crashed worker)."""
+
+
 class RunScope(_Model):
     """What this run covered: how it was started, against what, with which tools, for which release.
 
-    Room is left here for what else a run records about itself (interruption, items not run):
-    add fields, with defaults.
+    It also records how far the run got (``state``, ``interrupted_by``, ``not_run``): an
+    interrupted or incomplete run is never GO.
     """
 
     command_line: list[str] = []
@@ -178,6 +186,19 @@ class RunScope(_Model):
     profile_source: str | None = None
     versions: dict[str, str] = {}
     git_sha: str | None = None
+    state: RunState = RunState.COMPLETE
+    """Whether the run finished with every collected check run (``golive.lifecycle``)."""
+    interrupted_by: str | None = None
+    """The signal that stopped the run (``SIGINT``, ``SIGTERM``)."""
+    interrupted_at: str | None = None
+    not_run: list[str] = []
+    """Checks this run collected that never ran, as ``check.id[subject]``."""
+    pid: int | None = None
+    """The process of a ``running`` sign-off (which one to look for, or which one died)."""
+
+    @property
+    def complete(self) -> bool:
+        return self.state is RunState.COMPLETE
 
 
 class SignOff(_Model):
@@ -229,10 +250,6 @@ class SignOff(_Model):
 
     def in_status(self, *statuses: Status) -> list[Item]:
         return [i for i in self.items if i.status in statuses]
-
-    def subject_statuses(self, check_id: str) -> dict[str, Status]:
-        item = self.item(check_id)
-        return {r.subject: r.status for r in item.results} if item else {}
 
     def to_json(self) -> str:
         """signoff.json's text (pydantic's own serializer: a 5000-result run in a few ms)."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from golive.signoff_model import Item, Remediation, Result, SignOff, iso
+from golive.catalog import SEVERITIES
+from golive.signoff_model import Item, Remediation, Result, RunState, SignOff, iso
 from golive.status import Status
 
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "advisory")
 BAD = (Status.FAILED, Status.ERROR)
 COUNT_ORDER = (Status.FAILED, Status.ERROR, Status.MANUAL_PENDING, Status.ADVISORY, Status.WAIVED, Status.PASSED,
                Status.ATTESTED, Status.NOT_APPLICABLE, Status.SKIPPED, Status.NOT_RUN, Status.PLANNED)
@@ -70,7 +70,7 @@ class View:
 
 
 def _severity_key(item: Item) -> tuple[int, str]:
-    rank = SEVERITY_ORDER.index(item.severity) if item.severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
+    rank = SEVERITIES.index(item.severity) if item.severity in SEVERITIES else len(SEVERITIES)
     return rank, item.id
 
 
@@ -80,6 +80,8 @@ def headline(doc: SignOff) -> str:
         return "GO: no blocking failure, every critical manual item attested or not applicable"
     failures, manual = len(doc.blocking_failures()), len(doc.blocking_manual())
     parts = []
+    if not doc.run.complete:
+        parts.append(completion(doc))
     if failures:
         parts.append(f"{failures} blocking failure{'s' if failures != 1 else ''}")
     if manual:
@@ -87,6 +89,17 @@ def headline(doc: SignOff) -> str:
     if not parts:
         parts = doc.reasons[:1] or ["see the reasons"]
     return "NO-GO: " + ", ".join(parts)
+
+
+def completion(doc: SignOff) -> str:
+    """How far the run got, in a few words (an incomplete run is never GO)."""
+    run = doc.run
+    if run.state is RunState.RUNNING:
+        return f"the run (pid {run.pid}) has not finished — still running, or killed before its verdict"
+    missing = f", {len(run.not_run)} check(s) not run" if run.not_run else ""
+    if run.state is RunState.INTERRUPTED:
+        return f"run interrupted by {run.interrupted_by}{missing}"
+    return f"run incomplete{missing}"
 
 
 def build_view(doc: SignOff) -> View:
@@ -166,8 +179,9 @@ def scope_lines(doc: SignOff) -> list[tuple[str, str]]:
     tools = ", ".join(f"{k} {v}" for k, v in run.versions.items())
     if run.git_sha:
         tools += f" (golive git {run.git_sha[:12]})"
+    state = "" if run.complete else f"; {completion(doc)}"
     lines = [("Release", release),
-             ("Run", f"{iso(doc.started_at)} → {iso(doc.finished_at)} ({_duration(seconds)})"),
+             ("Run", f"{iso(doc.started_at)} → {iso(doc.finished_at)} ({_duration(seconds)}){state}"),
              ("Selection", " ".join(selection) or "every check (no -m, -k or subject filter)"),
              ("Subjects", subjects)]
     if tools:

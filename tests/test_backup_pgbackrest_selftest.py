@@ -147,3 +147,35 @@ def test_no_scratch_left_and_no_password_in_reports(lab: Any) -> None:
     run, leftovers, password = lab
     assert leftovers == set(), leftovers
     assert password not in run.output and password not in run.report_text()
+
+
+def test_encrypted_repository_passes_backup_encryption_with_its_passphrase(tmp_path: Path) -> None:
+    """backup.encryption for pgBackRest: the repository's own cipher (aes-256-cbc), read with the
+    profile's passphrase (given through the environment, never written to a report)."""
+    passphrase = "pgbr-cipher-passphrase-4711"
+    with running_pgbackrest(tmp_path / "enc", cipher_pass=passphrase) as pgbr:
+        source = pgbr.pg.create_database("shop")
+        load_sample(source, rows=2000)
+        pgbr.backup("full")
+        plain_config = pgbr.work / "plain.conf"  # the same repository, read without its passphrase
+        plain_config.write_text("\n".join(line for line in pgbr.config.read_text().splitlines()
+                                          if "cipher" not in line) + "\n")
+        _chown_tree(plain_config)
+
+        def case(name: str, config: Path, encryption: dict[str, Any]) -> dict[str, Any]:
+            return {"name": name, "dsn": source, "backup": {
+                "kind": "pgbackrest", "location": str(pgbr.repo), "rto": "3m", "encryption": encryption,
+                "pgbackrest": {"stanza": STANZA, "config": str(config), "verify": False}}}
+
+        profile = {"name": "pgbr-enc", "environment": "staging", "timeout": "5s", "databases": [
+            case("enc_ok", plain_config, {"passphrase": "${PGBR_PASS}"}),
+            case("enc_wrong", plain_config, {"passphrase": "not-the-passphrase"})]}
+        run = run_golive(profile, "-m", "backup", "-k", "encryption or integrity", tmp_path=tmp_path / "run",
+                         timeout=600, env={"PGBR_PASS": passphrase})
+    assert run.status("backup.encryption", "enc_ok") == "passed", run.message("backup.encryption", "enc_ok")
+    assert "aes-256-cbc repository" in run.message("backup.encryption", "enc_ok")
+    assert run.status("backup.integrity", "enc_ok") == "passed", run.message("backup.integrity", "enc_ok")
+    assert run.status("backup.encryption", "enc_wrong") == "failed"
+    assert "cannot be read" in run.message("backup.encryption", "enc_wrong"), run.message("backup.encryption",
+                                                                                         "enc_wrong")
+    assert passphrase not in run.output and passphrase not in run.report_text()

@@ -146,3 +146,21 @@ def test_not_applicable_both_ways(tmp_path: Path, demo_target: Callable[..., Any
     skipped = [json.loads(p.read_text()) for p in (tiny.report_dir / "allure-results").glob("*-result.json")]
     assert [r["status"] for r in skipped] == ["skipped"]
     assert "not applicable" in skipped[0]["statusDetails"]["message"]  # Allure's "Not applicable" category
+
+
+def test_every_result_says_what_was_observed(run: GoliveRun) -> None:
+    """Passes included: a result without a message would be a "passed" nobody can check."""
+    silent = [(i["id"], r["subject"], r["status"]) for i in run.signoff["items"] for r in i["results"]
+              if not r.get("message")]
+    assert silent == []
+    assert run.message("headers.hsts", "web").startswith("web: Strict-Transport-Security max-age=63072000")
+
+
+def test_ocsp_without_responder_reads_not_applicable(run: GoliveRun) -> None:
+    """The demo's certificate names no OCSP responder: nothing to staple, so not applicable with the
+    reason, never "passed" (issue 14: OCSP "not supported" used to read passed)."""
+    assert run.status("tls.ocsp_stapling", "web") == "not_applicable"
+    assert "names no OCSP responder" in run.message("tls.ocsp_stapling", "web")
+    markdown = (run.report_dir / "signoff.md").read_text()
+    folded = next(line for line in markdown.splitlines() if line.startswith("Not applicable ("))
+    assert "tls.ocsp_stapling" in folded and "names no OCSP responder" in folded

@@ -1,8 +1,9 @@
 """TLS beyond HTTPS: ``tls_endpoints`` get the tls.* checks, proven both ways against a real
-PostgreSQL 15 (``ssl=on``, STARTTLS via sslyze) and a real redis-server (``tls-port``).
+PostgreSQL 15 (``ssl=on``, STARTTLS via sslyze), a real redis-server (``tls-port``) and a real SMTP
+server offering STARTTLS (aiosmtpd).
 
 ONE golive run scans them all: a sound PostgreSQL (TLS 1.2+, Mozilla intermediate suites), one that
-also accepts TLS 1.0/1.1, one with ``ssl=off``; the same two variants of Redis over TLS. Seed 003
+also accepts TLS 1.0/1.1, one with ``ssl=off``; the same two variants of Redis over TLS and of SMTP. Seed 003
 asks for "TLS 1.2+ for all connections": the legacy endpoints must fail tls.protocols naming the
 versions, the sound ones pass every check that applies (tls.http2 is about HTTP and does not run;
 0-RTT, OCSP stapling and CT do not apply and say why).
@@ -19,7 +20,7 @@ from tests.harness import GoliveRun, run_golive
 from tests.pki import HOSTNAME, TestPki, build_pki
 from tests.servers.postgres import require_postgres
 from tests.servers.redis import require_redis
-from tests.servers.tls_endpoints import postgres_tls, redis_tls
+from tests.servers.tls_endpoints import postgres_tls, redis_tls, smtp_starttls
 
 PASSING = (
     "tls.cert_trusted",
@@ -64,23 +65,27 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoliveRun]:
         postgres_tls(root / "pg-nossl", pki, ssl=False) as pg_nossl,
         redis_tls(root / "redis-sound", pki) as redis_sound,
         redis_tls(root / "redis-legacy", pki, legacy=True) as redis_legacy,
+        smtp_starttls(pki) as smtp_sound,
+        smtp_starttls(pki, legacy=True) as smtp_legacy,
     ):
         profile = {
             "name": "tls-endpoints",
             "environment": "staging",
-            "timeout": "5s",
+            "timeout": "10s",  # generous: the SMTP server shares this process, and CI machines are busy
             "tls_endpoints": [
                 _endpoint("pg-sound", pg_sound.port, "postgres", pki),
                 _endpoint("pg-legacy", pg_legacy.port, "postgres", pki),
                 _endpoint("pg-nossl", pg_nossl.port, "postgres", pki),
                 _endpoint("redis-sound", redis_sound.port, "redis", pki),
                 _endpoint("redis-legacy", redis_legacy.port, "redis", pki),
+                _endpoint("smtp-sound", smtp_sound, "smtp", pki),
+                _endpoint("smtp-legacy", smtp_legacy, "smtp", pki),
             ],
         }
         yield run_golive(profile, "-m", "tls", tmp_path=root / "run")
 
 
-@pytest.mark.parametrize("subject", ["pg-sound", "redis-sound"])
+@pytest.mark.parametrize("subject", ["pg-sound", "redis-sound", "smtp-sound"])
 def test_sound_endpoint_passes_every_applicable_tls_check(run: GoliveRun, subject: str) -> None:
     for check_id in PASSING:
         assert run.status(check_id, subject) == "passed", (check_id, run.message(check_id, subject))
@@ -91,7 +96,7 @@ def test_sound_endpoint_passes_every_applicable_tls_check(run: GoliveRun, subjec
     assert subject not in {r["subject"] for r in http2}
 
 
-@pytest.mark.parametrize("subject", ["pg-legacy", "redis-legacy"])
+@pytest.mark.parametrize("subject", ["pg-legacy", "redis-legacy", "smtp-legacy"])
 def test_endpoint_accepting_tls10_fails_protocols(run: GoliveRun, subject: str) -> None:
     assert run.status("tls.protocols", subject) == "failed"
     message = run.message("tls.protocols", subject)
@@ -117,6 +122,7 @@ def test_scan_summary_says_what_runs_over_tls(run: GoliveRun) -> None:
         if isinstance(data, dict) and data.get("application"):
             summaries.append((data["application"], data.get("starttls")))
     assert ("postgres", "POSTGRES") in summaries and ("redis", None) in summaries
+    assert ("smtp", "SMTP") in summaries
 
 
 def test_tls_endpoint_profile_errors_name_the_key(tmp_path: Path) -> None:

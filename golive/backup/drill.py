@@ -94,7 +94,7 @@ class BackupDrill:
         self._copies: dict[str, Snapshot] = {}
         self._servers: dict[str, scratch.ScratchServer] = {}
         self._installs: list[binaries.PgInstall] | None = None
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="golive-backup")
+        self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="golive-backup")
         self._decrypted: dict[str, DecryptObservation] = {}
         self._scratch: dict[str, scratch.ScratchDir] = {}
         self._kinds: dict[str, Kind] = {}
@@ -299,9 +299,9 @@ class BackupDrill:
             self._restored[db.name] = Restored(RestoreObservation(False, 0.0, "", error=wrong), None, None)
             return self._restored[db.name]
         if self.kind(db) == Kind.PGBACKREST:
-            if db.dsn and not db.backup.pgbackrest.target_time:
-                self.source_snapshot(db)
             cluster = self.pgbackrest().restore(db)
+            if db.dsn:
+                self.source_snapshot(db)  # after the restore: on one machine, the counts would compete
             self._restored[db.name] = Restored(cluster.observation, cluster.dsn, cluster.install)
             return self._restored[db.name]
         if self.kind(db) != Kind.PG_DUMP:
@@ -459,6 +459,10 @@ class BackupDrill:
             if self._pgbackrest is None:
                 self._pgbackrest = PgBackRest(self)
             return self._pgbackrest
+
+    def background(self, function: Any, *args: Any) -> Future[Any]:
+        """Run a step in the drill's worker pool (e.g. a restore that overlaps a verify)."""
+        return self._pool.submit(function, *args)
 
     def keep_server(self, db: Any, server: scratch.ScratchServer) -> None:
         """A scratch server a kind started (pgBackRest's restored cluster): stopped in ``close()``."""

@@ -24,7 +24,9 @@ import os
 import pwd
 import shutil
 import subprocess
+import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +82,8 @@ class PgBackRest:
         self.owner = owner  # BackupDrill: installs, scratch places, timeouts, source snapshots
         self._info: dict[str, dict[str, Any] | str] = {}
         self._restored: dict[str, RestoredCluster] = {}
+        self._restoring: dict[str, Future[RestoredCluster]] = {}
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ the command line
 
@@ -97,15 +101,16 @@ class PgBackRest:
         key = db.backup.encryption
         if key is not None and key.passphrase:
             env["PGBACKREST_REPO1_CIPHER_PASS"] = key.passphrase  # never on the command line
+            env.setdefault("PGBACKREST_REPO1_CIPHER_TYPE", "aes-256-cbc")
         return env
 
-    def _run(self, db: Any, command: str, *extra: str, as_postgres: bool = False,
-             timeout: float = 600.0) -> subprocess.CompletedProcess[str]:
+    def _run(self, db: Any, command: str, *extra: str, as_postgres: bool = False, timeout: float = 600.0,
+             after: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
         binary = shutil.which(BINARY)
         if binary is None:
             raise PgBackRestError("pgbackrest is not installed (apt-get install pgbackrest)")
-        argv = [*(_as_postgres() if as_postgres else []), binary, *self._options(db), *extra, command]
-        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False,
+        argv = [*(_as_postgres() if as_postgres else []), binary, *self._options(db), *extra, command, *after]
+        return subprocess.run(argv, capture_output=True, text=True, errors="replace", timeout=timeout, check=False,
                               env=self._env(db), stdin=subprocess.DEVNULL)
 
     # ------------------------------------------------------------------ info, listing
@@ -121,13 +126,20 @@ class PgBackRest:
                 if done.returncode != 0:
                     self._info[db.name] = f"pgbackrest info failed: {_last_error(done.stderr)}"
                 else:
-                    stanzas = json.loads(done.stdout or "[]")
-                    mine = [s for s in stanzas if s.get("name") == db.backup.pgbackrest.stanza]
-                    self._info[db.name] = mine[0] if mine else f"stanza {db.backup.pgbackrest.stanza} not found"
+                    self._info[db.name] = self._stanza(db, done.stdout)
         found = self._info[db.name]
         if isinstance(found, str):
             raise PgBackRestError(found)
         return found
+
+    @staticmethod
+    def _stanza(db: Any, output: str) -> dict[str, Any] | str:
+        try:
+            stanzas = json.loads(output or "[]")
+        except ValueError:  # what a wrong repository passphrase decrypts to
+            return "pgbackrest info answered garbage: the repository does not decrypt with the given passphrase"
+        mine = [s for s in stanzas if s.get("name") == db.backup.pgbackrest.stanza]
+        return mine[0] if mine else f"stanza {db.backup.pgbackrest.stanza} not found"
 
     def located(self, db: Any) -> Located:
         where = f"{db.backup.location} (stanza {db.backup.pgbackrest.stanza})"
@@ -151,9 +163,21 @@ class PgBackRest:
         if cipher == "none":
             return DecryptObservation(where, "pgbackrest", False, True,
                                       "is in a repository without encryption (repo1-cipher-type none)")
-        return DecryptObservation(where, "pgbackrest", True, info.get("status", {}).get("code") == 0,
-                                  f"is in a {cipher} repository and reads with the profile's passphrase",
-                                  inner="pgbackrest")
+        backups = info.get("backup") or []
+        if not backups:
+            return DecryptObservation(where, "pgbackrest", True, False, "has no backup set to decrypt")
+        label = backups[-1]["label"]
+        # the newest set's manifest, decrypted with the profile's passphrase (info alone may not notice
+        # a wrong one): pgbackrest repo-get decrypts, then the INI must be readable
+        done = self._run(db, "repo-get", timeout=max(60.0, self.owner.timeout(db) * 6),
+                         after=(f"backup/{db.backup.pgbackrest.stanza}/{label}/backup.manifest",))
+        if done.returncode != 0 or "[backup]" not in done.stdout:
+            why = _last_error(done.stderr) if done.returncode != 0 else "the decrypted manifest is garbage"
+            return DecryptObservation(where, "pgbackrest", True, False,
+                                      f"cannot be read with the profile's passphrase: {why}")
+        return DecryptObservation(where, "pgbackrest", True, True,
+                                  f"is in a {cipher} repository and set {label} decrypts with the profile's "
+                                  "passphrase", inner="pgbackrest")
 
     # ------------------------------------------------------------------ integrity
 
@@ -186,6 +210,8 @@ class PgBackRest:
                 problems.append(f"WAL {wal.get('start')}..{wal.get('stop')} of the backup not in the archive "
                                 f"({archive['min']}..{archive['max']})")
         verified = ""
+        if not problems and db.name in self.owner.restore_planned:
+            self.start_restore(db)
         if not problems and db.backup.pgbackrest.verify:
             done = self._run(db, "verify", "--output=text", timeout=max(600.0, db.backup.rto))
             report = [line.strip() for line in done.stdout.splitlines() if line.strip()]
@@ -207,10 +233,21 @@ class PgBackRest:
 
     # ------------------------------------------------------------------ restore
 
+    def start_restore(self, db: Any) -> None:
+        """Start the restore in the background (``integrity`` runs ``verify`` meanwhile: both only
+        read the repository, and a person would wait for one, then the other)."""
+        with self._lock:
+            if db.name not in self._restoring and db.name not in self._restored:
+                self._restoring[db.name] = self.owner.background(self._restore, db)
+
     def restore(self, db: Any) -> RestoredCluster:
-        if db.name in self._restored:
-            return self._restored[db.name]
-        self._restored[db.name] = result = self._restore(db)
+        with self._lock:
+            if db.name in self._restored:
+                return self._restored[db.name]
+            running = self._restoring.pop(db.name, None)
+        result = running.result() if running is not None else self._restore(db)
+        with self._lock:
+            self._restored[db.name] = result
         return result
 
     def _restore(self, db: Any) -> RestoredCluster:

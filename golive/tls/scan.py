@@ -154,6 +154,7 @@ class TlsScan:
         self._observations: dict[ScanKey, TlsObservation] = {}
         self._stores: dict[ScanKey, Path] = {}
         self._thread: threading.Thread | None = None
+        self._mozilla: tuple[str, Callable[[Any], tuple[dict[str, str] | None, str | None]]] | None = None
         self.started_at = 0.0
 
     # ------------------------------------------------------------------ lifecycle
@@ -181,7 +182,12 @@ class TlsScan:
 
         keys = list(self.plan.bundles)
         with ThreadPoolExecutor(max_workers=min(16, len(keys)), thread_name_prefix="golive-tls-probe") as pool:
-            results = list(pool.map(lambda k: probe(k.hostname, k.port, k.address, self.plan.timeouts[k]), keys))
+            results = list(
+                pool.map(
+                    lambda k: probe(k.hostname, k.port, k.address, self.plan.timeouts[k], starttls=k.starttls),
+                    keys,
+                )
+            )
         reachable = []
         for key, result in zip(keys, results, strict=True):
             self._probes[key] = result
@@ -298,7 +304,9 @@ class TlsScan:
             )
         probed = self._probes.get(key)
         alpn = (probed.selected, probed.error) if probed else (None, "no ALPN probe")
-        policy, mozilla = mozilla_checker(self.settings)
+        if self._mozilla is None:  # built once per scan: sslyze loads its policy JSON each time
+            self._mozilla = mozilla_checker(self.settings)
+        policy, mozilla = self._mozilla
         return observation(
             self._raw[key],
             key.hostname,

@@ -41,12 +41,12 @@ def require_redis() -> None:
 
 def _answers(port: int, tls: TlsFiles | None = None) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as raw:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as raw, contextlib.ExitStack() as stack:
             sock = raw
             if tls is not None:
                 context = ssl.create_default_context(cafile=str(tls.ca))
                 context.check_hostname = False
-                sock = context.wrap_socket(raw)
+                sock = stack.enter_context(context.wrap_socket(raw))
             sock.sendall(b"PING\r\n")
             reply = sock.recv(64)
             return reply.startswith((b"+PONG", b"-NOAUTH"))

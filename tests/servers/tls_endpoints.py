@@ -1,6 +1,7 @@
 """Non-HTTP TLS endpoints for the tls_endpoints self-test: a real PostgreSQL with ``ssl=on``
-(STARTTLS: the SSLRequest packet) and a real redis-server with ``tls-port`` (TLS from the first
-byte), both serving a certificate of the test PKI.
+(STARTTLS: the SSLRequest packet), a real redis-server with ``tls-port`` (TLS from the first
+byte) and a real SMTP server (aiosmtpd, OpenSSL through the ``ssl`` module) offering STARTTLS,
+all serving a certificate of the test PKI.
 
 The sound variants follow Mozilla's intermediate configuration (TLS 1.2+, its cipher list); the
 legacy ones also accept TLS 1.0 and 1.1 (``@SECLEVEL=0``, which OpenSSL 3 needs for them).
@@ -12,11 +13,14 @@ import contextlib
 import os
 import pwd
 import shutil
+import ssl
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 from tests.pki import TestPki
+from tests.servers.base import free_port
 from tests.servers.nginx_tls import MOZILLA_INTERMEDIATE_CIPHERS
 from tests.servers.postgres import PgServer, running_postgres
 from tests.servers.redis import RedisServer, TlsFiles, running_redis
@@ -90,3 +94,43 @@ def redis_tls(root: Path, pki: TestPki, legacy: bool = False) -> Iterator[RedisS
     env = None if legacy else {"OPENSSL_CONF": str(openssl_conf)}
     with running_redis(root, settings, tls=files, env=env) as server:
         yield server
+
+
+class _Sink:
+    """Accepts every message and keeps none (the endpoint is judged for TLS, not for mail)."""
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        return "250 OK"
+
+
+@contextlib.contextmanager
+def smtp_starttls(pki: TestPki, legacy: bool = False) -> Iterator[int]:
+    """An SMTP server on a free loopback port offering STARTTLS (TLS 1.2+, or 1.0+ when ``legacy``);
+    yields its port. aiosmtpd serves from its own thread and event loop, stopped on exit."""
+    from aiosmtpd.controller import Controller
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki.cert(SOUND_CERT), pki.key(SOUND_CERT))
+    if legacy:
+        with warnings.catch_warnings():  # TLS 1.0 is deprecated: that is the defect served here
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = ssl.TLSVersion.TLSv1
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    else:
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.set_ciphers(MOZILLA_INTERMEDIATE_CIPHERS)
+        context.set_ecdh_curve("prime256v1")
+    controller = Controller(
+        _Sink(),
+        hostname="127.0.0.1",
+        port=free_port(),
+        tls_context=context,
+        require_starttls=False,
+        server_hostname="www.golive.test",
+        ready_timeout=10,
+    )
+    controller.start()
+    try:
+        yield controller.port
+    finally:
+        controller.stop()

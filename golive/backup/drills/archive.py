@@ -5,7 +5,8 @@
   ``sha256sum``) inside the archive is checked against the extracted files.
 - restore: that same extraction, timed (integrity and restore never read the archive twice).
 - verify: every file of the live ``source`` directory (less ``exclude``) is in the restored tree
-  with the same size and SHA-256; without a source, every ``contents`` glob matches a member.
+  with the same size and the same bytes (compared as ``diff -r`` does); without a source, every
+  ``contents`` glob matches a member.
 """
 
 from __future__ import annotations
@@ -150,14 +151,11 @@ class Drill:
         if not source.is_dir():
             raise SourceUnreadable(f"source {source} is not a directory")
         root = restored_root(self.unpacked.dest, result.members, self.backup.archive_root, source)
-        live = tree.walk(source, self.backup.exclude)
-        copy = tree.walk(root, self.backup.exclude)
-        diffs = tree.compare(live, copy)
-        extra = tree.extra(live, copy)
-        summary = f"{len(live)} files, {sum(e.size for e in live.values())} bytes, same sha256"
-        return Comparison(tuple(diffs), summary, {"source_files": len(live), "restored_files": len(copy),
-                                                  "only_in_backup": extra[:50],
-                                                  "restored_root": root.relative_to(self.unpacked.dest).as_posix()})
+        found = tree.compare_dirs(source, root, self.backup.exclude)
+        summary = f"{found.files} files, {found.size} bytes, same content"
+        where = root.relative_to(self.unpacked.dest).as_posix()
+        return Comparison(found.differences, summary, {"source_files": found.files, "restored_root": where,
+                                                       "only_in_backup": list(found.only_in_copy[:50])})
 
     def close(self) -> None:
         self.unpacked.result = None
