@@ -314,6 +314,7 @@ def test_signal_stops_master_and_remote_workers(farm: Farm, tmp_path: Path, sign
     assert run.status("load.thresholds", "web") == "error"
     message = run.message("load.thresholds", "web")
     assert message.startswith(f"web: load run interrupted by {signum.name} after ") and "stopped in" in message
+    assert any(r.startswith(f"run interrupted by {signum.name}") for r in run.signoff["reasons"]), run.signoff
     summary = summary_of(run)
     assert summary["stopped_by"] == "interrupted" and summary["interrupted"]["signal"] == signum.name
     assert summary["total"]["requests"] > 0 and len(summary["generator"]["workers"]) == 2

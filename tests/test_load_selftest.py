@@ -305,6 +305,7 @@ def test_signal_stops_every_load_process(tls_lab: Any, tmp_path: Path, signum: s
     assert run.returncode == 2, run.output[-3000:]  # pytest's "interrupted", not a verdict
     assert run.status("load.thresholds", "web") == "error"
     assert run.message("load.thresholds", "web").startswith(f"web: load run interrupted by {signum.name} after ")
+    assert any(r.startswith(f"run interrupted by {signum.name}") for r in run.signoff["reasons"]), run.signoff
     summary = json.loads((run.report_dir / "load" / "web" / "summary.json").read_text())
     assert summary["stopped_by"] == "interrupted" and summary["interrupted"]["signal"] == signum.name
     assert summary["total"]["requests"] > 0, "what ran before the signal is kept"
