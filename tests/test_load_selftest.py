@@ -120,12 +120,14 @@ def test_saturated_generator_is_marked_unreliable(tls_lab: Any, tmp_path: Path) 
 
 
 def test_two_worker_processes(tls_lab: Any, tmp_path: Path) -> None:
-    data = profile(tls_lab("sound"), ["error_rate < 1%"], workers=2)
+    data = profile(tls_lab("sound"), ["error_rate < 1%"], workers=2, duration="3s")
     run = run_golive(data, "-m", "load", tmp_path=tmp_path)
     assert run.status("load.thresholds", "web") == "passed", run.output[-3000:]
     summary = json.loads((run.report_dir / "load" / "web" / "summary.json").read_text())
     assert summary["workers"] == 2 and summary["generator"]["processes"] == 3
-    assert summary["total"]["requests"] > 20
+    workers = summary["generator"]["workers"]
+    assert [w["name"] for w in sorted(workers, key=lambda w: w["name"])] == ["local-1", "local-2"]
+    assert sum(w["requests"] for w in workers) == summary["total"]["requests"] > 0
 
 
 def test_local_workers_open_a_sealed_spec(tls_lab: Any, tmp_path: Path) -> None:
