@@ -178,6 +178,17 @@ def test_two_remote_workers_overloaded_target_fails(farm: Farm, tmp_path: Path) 
     assert run.result("load.thresholds", "web")["metrics"]["workers"] == 2
 
 
+def test_saturated_worker_is_named(farm: Farm, tmp_path: Path) -> None:
+    data = profile(farm.nginx.target("sound"), ["error_rate < 1%"], farm.master, generator_cpu_limit=0.01,
+                   wait_time="0ms")
+    run = run_golive(data, "-m", "load", tmp_path=tmp_path, env=ENV)
+    result = run.result("load.thresholds", "web")
+    assert result["status"] == "passed", f"[{farm.where}] {run.output[-3000:]}"
+    notes = [n for n in result.get("notes", []) if "results unreliable" in n]
+    assert notes and notes[0].startswith("web: results unreliable: generator CPU saturated on workers "), result
+    assert all(f"{m.name} (" in notes[0] for m in farm.lab.machines), notes
+
+
 def test_one_of_two_workers_is_an_error(farm: Farm, tmp_path: Path) -> None:
     master = farm.master_at()
     agent = start_agent(farm.lab.machines[0], master, tmp_path, runs=1)
@@ -303,9 +314,10 @@ def test_signal_stops_master_and_remote_workers(farm: Farm, tmp_path: Path, sign
     assert run.status("load.thresholds", "web") == "error"
     message = run.message("load.thresholds", "web")
     assert message.startswith(f"web: load run interrupted by {signum.name} after ") and "stopped in" in message
+    assert any(r.startswith(f"run interrupted by {signum.name}") for r in run.signoff["reasons"]), run.signoff
     summary = summary_of(run)
     assert summary["stopped_by"] == "interrupted" and summary["interrupted"]["signal"] == signum.name
-    assert summary["total"]["requests"] > 0 and all(w["final_report"] for w in summary["generator"]["workers"])
+    assert summary["total"]["requests"] > 0 and len(summary["generator"]["workers"]) == 2
     assert not port_open(host, int(port))
 
 
