@@ -235,8 +235,10 @@ def test_demo_errors_under_load_fails(demo_target: Any, tmp_path: Path) -> None:
 
 
 def test_demo_slow_under_load_fails(demo_target: Any, tmp_path: Path) -> None:
+    # 8 users without pauses: 8 requests in flight, each sleeping 8 × 40 ms = 320 ms (4 users gave
+    # 160 ms, which a fast machine answered under the 200 ms limit).
     run = run_golive(profile(demo_target("slow_under_load").target_dict(name="web"), ["p95 < 200ms"],
-                             wait_time="0ms"), "-m", "load", tmp_path=tmp_path)
+                             users=8, spawn_rate=50, wait_time="0ms"), "-m", "load", tmp_path=tmp_path)
     assert run.status("load.thresholds", "web") == "failed", run.output[-3000:]
     assert " ms over the 200 ms limit (" in run.message("load.thresholds", "web")
 
