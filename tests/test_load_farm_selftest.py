@@ -336,10 +336,10 @@ def test_production_guard_applies_to_remote_runs(farm: Farm, tmp_path: Path) -> 
 
 @pytest.mark.parametrize(("load", "key", "expected"), [
     ({"remote_workers": 2}, "checks.load.master_bind", "required with remote_workers: 2"),
-    ({"remote_workers": 1, "master_bind": "10.0.0.5"}, "checks.load.master_bind", "the port is required"),
-    ({"remote_workers": 1, "master_bind": "10.0.0.5:70000"}, "checks.load.master_bind", "from 1 to 65535"),
+    ({"remote_workers": 1, "master_bind": "192.0.2.5"}, "checks.load.master_bind", "the port is required"),
+    ({"remote_workers": 1, "master_bind": "192.0.2.5:70000"}, "checks.load.master_bind", "from 1 to 65535"),
     ({"remote_workers": 1, "master_bind": "::1:5557"}, "checks.load.master_bind", "needs brackets"),
-    ({"remote_workers": 1, "master_bind": "10.0.0.5:5557", "worker_wait": "0s"}, "checks.load.worker_wait",
+    ({"remote_workers": 1, "master_bind": "192.0.2.5:5557", "worker_wait": "0s"}, "checks.load.worker_wait",
      "above 0"),
 ])
 def test_bad_remote_settings_are_exit_4(tmp_path: Path, load: dict[str, Any], key: str, expected: str) -> None:
