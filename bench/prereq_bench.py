@@ -3,11 +3,11 @@
 Usage: .venv/bin/python bench/prereq_bench.py [HOSTS]
 
 Starts ONE real sshd on loopback (tests/servers/sshd.py) and points HOSTS (default 3) profile hosts
-at it, each with the 18 host-side prereq items configured (a sound temporary tree from
+at it, each with the 23 host-side prereq items configured (a sound temporary tree from
 tests/prereq_tree.py). Measures, in the same run:
 
-1. golive end to end: ``pytest checks/test_prereq.py -m prereq`` over the HOSTS ssh hosts
-   (18 × HOSTS tests; wall time of the subprocess, and the summed test durations from junit.xml),
+1. golive end to end: ``pytest checks/test_prereq.py -m "prereq or smoke"`` over the HOSTS ssh hosts
+   (23 × HOSTS tests; wall time of the subprocess, and the summed test durations from junit.xml),
    and the same with ``-n HOSTS`` (checks grouped per host: hosts in parallel);
 2. golive in-process: the facts the checks gather (``golive.prereq.facts``) through the testinfra
    ssh backend as golive builds it (one ControlMaster per host), hosts one after the other —
@@ -32,7 +32,7 @@ from bench_summary import record  # bench/ is on sys.path: run as a script
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from golive.prereq import facts  # noqa: E402
+from golive.prereq import facts, packages, processes, rotation, schedule, tree  # noqa: E402
 from golive.prereq.connection import HostConnection  # noqa: E402
 from golive.profile import Host  # noqa: E402
 from golive.settings.prerequisites import HostPrerequisites, PrerequisitesSettings  # noqa: E402
@@ -57,30 +57,41 @@ def settings_for(root: Path, ssh_port: int) -> dict[str, Any]:
         "ports": {"listening": [f"tcp://127.0.0.1:{ssh_port}"], "forbidden_public": [5432, 6379]},
         "dns": [{"name": "localhost"}],
         "firewall": {"required": True},
+        "service_user": {"name": "nobody"},
+        "connectivity": [{"host": "127.0.0.1", "port": ssh_port, "name": "sshd"}],
+        "verify_commands": [{"command": "python3 --version", "output": "^Python 3"}],
     }
 
 
 def gather(host: Any, cfg: HostPrerequisites) -> None:
-    """Every observation the 18 host checks make, in the checks' order."""
+    """Every observation the host checks make (the checks' own facts calls), in the checks' order."""
     root = cfg.root
     facts.cpu_cores(host)
     facts.memory_kb(host)
     [facts.disk(host, d.mount) for d in cfg.disks]
     facts.os_release(host)
     [facts.command(host, c) for c in cfg.commands]
-    facts.limits(host, cfg.limits)
+    processes.limits(host, cfg.limits)
     facts.sysctl(host, list(cfg.sysctl))
-    [facts.file_info(host, root, p.path) for p in cfg.paths]
+    for spec in cfg.paths:
+        info = facts.file_info(host, root, spec.path)
+        if (spec.recursive or spec.glob) and info.exists:
+            tree.walk(host, info.path, spec.glob, spec.max_entries)
     [facts.file_info(host, root, p.path) for p in cfg.secrets]
     [facts.certificate(host, root, c) for c in cfg.certificates]
     [facts.env_values(host, root, e.path) for e in cfg.env_files]
     [facts.service(host, s) for s in cfg.services]
     facts.ports(host, cfg.ports)
     facts.dns(host, [d.name for d in cfg.dns])
-    facts.scheduled_jobs(host, root)
-    facts.logrotate_patterns(host, root)
+    schedule.jobs(host, root)
+    rotation.rules(host, root, cfg.logrotate)
     facts.docker_daemon(host, root, cfg.docker_daemon)
     facts.firewall(host)
+    processes.user(host, cfg.service_user.name)
+    packages.updates(host, root, cfg.security_updates)
+    facts.dependencies(host, cfg.connectivity)
+    [facts.data_files(host, root, d) for d in cfg.data_files]
+    [facts.verify_command(host, v) for v in cfg.verify_commands]
 
 
 def recording(host: Any, log: list[str]) -> Any:
@@ -139,7 +150,8 @@ def end_to_end(sshd: SshServer, hosts: int, prereq: dict[str, Any], work: Path,
         "checks": {"prerequisites": prereq},
     }
     start = time.perf_counter()
-    run = run_golive(profile, "-m", "prereq", "--junitxml", str(work / "junit.xml"), *extra, tmp_path=work)
+    run = run_golive(profile, "-m", "prereq or smoke", "--junitxml", str(work / "junit.xml"), *extra, tmp_path=work,
+                     timeout=1800)
     wall = time.perf_counter() - start
     cases = ET.parse(work / "junit.xml").getroot().iter("testcase")
     durations = [float(c.get("time", 0)) for c in cases]
@@ -161,7 +173,7 @@ def main() -> None:
         ssh_time, commands = in_process(sshd, hosts, cfg, "ssh")
         paramiko_time, _ = in_process(sshd, hosts, cfg, "paramiko")
         raw = raw_paramiko(sshd, hosts, commands)
-    print(f"hosts: {hosts} (ssh to one sshd on loopback), host checks: 18, tests: {tests}")
+    print(f"hosts: {hosts} (ssh to one sshd on loopback), host checks: 23, tests: {tests}")
     print(f"commands per host (testinfra, recorded): {len(commands)}")
     print(f"1. golive end to end (pytest subprocess): wall {wall:.2f}s, summed test time {summed:.2f}s")
     print(f"1b. golive end to end with -n {hosts} (one worker per host): wall {wall_n:.2f}s "

@@ -397,7 +397,10 @@ def build_parser() -> argparse.ArgumentParser:
     verdict.set_defaults(func=cmd_verdict)
 
     load_worker = sub.add_parser("load-worker", help="a load worker on this machine for golive runs whose "
-                                 "checks.load.remote_workers wait for it")
+                                 "checks.load.remote_workers wait for it",
+                                 description="Serve golive load runs: scenarios, settings and locustfile come "
+                                 "from the master and stay in memory. When the profile sets "
+                                 "checks.load.worker_key, give the same key in $GOLIVE_WORKER_KEY.")
     load_worker.add_argument("--master", required=True, help="HOST:PORT of golive's load master "
                              "(checks.load.master_bind)")
     load_worker.add_argument("--name", help="this worker's name in the evidence (default: the host name)")

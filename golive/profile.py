@@ -377,7 +377,7 @@ def find_profile(name_or_path: str, search_dirs: list[Path]) -> Path:
     raise ProfileError(name_or_path, "", f"no profile named {name_or_path!r} (looked in {looked})")
 
 
-def _read_yaml(path: Path, positions: list[tuple[Path, dict[str, tuple[int, int]]]],
+def _read_yaml(path: Path, positions: list[tuple[Path, Any]],
                duplicates: list[Problem] | None = None) -> dict[str, Any]:
     try:
         document = read_document(path)
@@ -392,7 +392,7 @@ def _read_yaml(path: Path, positions: list[tuple[Path, dict[str, tuple[int, int]
         raise ProfileError(path, "", "the file is empty; expected a mapping with at least 'name'")
     if not isinstance(document.data, dict):
         raise ProfileError(path, "", f"expected a mapping at the top level; got {type(document.data).__name__}")
-    positions.append((path, document.positions))
+    positions.append((path, document))  # its positions are worked out only to locate a problem
     if duplicates is not None:
         duplicates += [Problem(d.key, d.problem, str(path), d.line, d.column) for d in document.duplicates]
     elif document.duplicates:
@@ -433,7 +433,7 @@ checked when the profile loads (exists, readable, the right kind). Paths on the 
 _PATH_KEYS = set(PATH_KINDS)
 
 
-def _load_chain(path: Path, chain: tuple[Path, ...], positions: list[tuple[Path, dict[str, tuple[int, int]]]],
+def _load_chain(path: Path, chain: tuple[Path, ...], positions: list[tuple[Path, Any]],
                 duplicates: list[Problem] | None = None) -> dict[str, Any]:
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
@@ -531,7 +531,7 @@ def load_profile(name_or_path: str | Path, search_dirs: list[Path] | None = None
     problem of the file (with line:column where the YAML tells)."""
     dirs = search_dirs if search_dirs is not None else [Path.cwd() / "profiles"]
     path = find_profile(str(name_or_path), dirs)
-    positions: list[tuple[Path, dict[str, tuple[int, int]]]] = []
+    positions: list[tuple[Path, Any]] = []
     duplicates: list[Problem] = []
     raw = _load_chain(path, (), positions, duplicates)
     locate = Locator(list(reversed(positions)))  # the child first: it wrote what it overrides
@@ -541,10 +541,10 @@ def load_profile(name_or_path: str | Path, search_dirs: list[Path] | None = None
     data = _resolve_paths(interpolated)
     # what a file or URL path really is says more than the model's type error about it; for the
     # rest, the model's word on a key wins over the generic check's
-    specific = [*profile_checks.check_paths(interpolated, PATH_KINDS, _resolve_path),
-                *profile_checks.check_url_paths(data)]
-    generic = [*profile_checks.check_dsns(data), *profile_checks.check_timeouts(data),
-               *profile_checks.check_urls(data)]
+    entries = profile_checks.walk(data)
+    specific = [*profile_checks.check_paths(entries, PATH_KINDS), *profile_checks.check_url_paths(data, entries)]
+    generic = [*profile_checks.check_dsns(entries), *profile_checks.check_timeouts(entries),
+               *profile_checks.check_urls(entries)]
     modelled: list[Problem] = []
     profile: Profile | None = None
     try:

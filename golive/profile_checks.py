@@ -16,8 +16,9 @@ Generic by key name, not per setting, so that the keys other domains add get the
 - waivers and attestations: known checklist ids, known subjects, attestations only for manual
   items and never dated in the future.
 
-Each check works on the raw (interpolated) data and tolerates any shape: a wrong type is the model's
-error to report, and every problem of the file is reported at once.
+Each check works on the raw data (interpolated, paths resolved), flattened once by ``walk``, and
+tolerates any shape: a wrong type is the model's error to report, and every problem of the file is
+reported at once.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import difflib
 import os
 import re
 import ssl
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -66,17 +66,19 @@ def walk(data: Any, key: str = "") -> list[tuple[str, str, Any]]:
 # --------------------------------------------------------------------------- files
 
 
-def check_paths(data: Any, kinds: dict[str, str], resolve: Callable[[Any], Path | None]) -> list[Problem]:
-    """Path-valued keys name something that exists and can be read, of the right kind."""
+Entries = list[tuple[str, str, Any]]
+"""``walk``'s result: (key path, last key, value) of every value of a profile."""
+
+
+def check_paths(entries: Entries, kinds: dict[str, str]) -> list[Problem]:
+    """Path-valued keys (already resolved against the file that wrote them) name something that
+    exists and can be read, of the right kind."""
     problems: list[Problem] = []
-    for key, name, value in walk(data):
+    for key, name, value in entries:
         kind = kinds.get(name)
         if kind is None or not isinstance(value, str) or not value:
             continue
-        path = resolve(value)
-        if path is None:
-            continue
-        problem = _path_problem(path, kind)
+        problem = _path_problem(Path(value).expanduser(), kind)
         if problem:
             problems.append(Problem(key, problem))
     return problems
@@ -109,10 +111,10 @@ def _path_problem(path: Path, kind: str) -> str | None:
 # --------------------------------------------------------------------------- values
 
 
-def check_dsns(data: Any) -> list[Problem]:
+def check_dsns(entries: Entries) -> list[Problem]:
     """``dsn``/``*_dsn`` values that libpq cannot parse (empty means "not set")."""
     problems: list[Problem] = []
-    for key, name, value in walk(data):
+    for key, name, value in entries:
         if (name == "dsn" or name.endswith("_dsn")) and isinstance(value, str) and value.strip():
             from psycopg import conninfo
 
@@ -125,10 +127,10 @@ def check_dsns(data: Any) -> list[Problem]:
     return problems
 
 
-def check_timeouts(data: Any) -> list[Problem]:
+def check_timeouts(entries: Entries) -> list[Problem]:
     """A zero timeout would fail every call at once: timeouts are positive."""
     problems: list[Problem] = []
-    for key, name, value in walk(data):
+    for key, name, value in entries:
         if name == "timeout" or name.endswith("_timeout"):
             try:
                 seconds = parse_duration(value)
@@ -139,16 +141,16 @@ def check_timeouts(data: Any) -> list[Problem]:
     return problems
 
 
-def check_urls(data: Any) -> list[Problem]:
+def check_urls(entries: Entries) -> list[Problem]:
     """``url``/``*_url`` values with whitespace or control characters (``https://app .example.com``)."""
     problems: list[Problem] = []
-    for key, name, value in walk(data):
+    for key, name, value in entries:
         if (name == "url" or name.endswith("_url")) and isinstance(value, str) and _CONTROL.search(value.strip()):
             problems.append(Problem(key, f"URL {value!r} contains a space or control character"))
     return problems
 
 
-def check_url_paths(data: Any) -> list[Problem]:
+def check_url_paths(data: Any, entries: Entries) -> list[Problem]:
     """URL paths under ``checks`` stay on the target: no absolute or scheme-relative URL, same origin
     as every target after joining."""
     if not isinstance(data, dict):
@@ -157,8 +159,9 @@ def check_url_paths(data: Any) -> list[Problem]:
     targets = [t["url"] for t in (listed if isinstance(listed, list) else [])
                if isinstance(t, dict) and isinstance(t.get("url"), str)]
     problems: list[Problem] = []
-    for key, name, value in walk(data.get("checks"), "checks"):
-        if key.startswith(_NOT_URL_PATHS) or not _is_path_key(name) or not isinstance(value, str):
+    for key, name, value in entries:
+        if (not key.startswith("checks.") or key.startswith(_NOT_URL_PATHS) or not _is_path_key(name)
+                or not isinstance(value, str)):
             continue
         problem = _url_path_problem(value, targets)
         if problem:

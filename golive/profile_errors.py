@@ -77,14 +77,17 @@ def _unique(problems: Iterable[Problem]) -> list[Problem]:
 class Locator:
     """Where a key path is written: the files of an ``extends`` chain, the child first."""
 
-    def __init__(self, files: Sequence[tuple[Path, dict[str, tuple[int, int]]]]) -> None:
+    def __init__(self, files: Sequence[tuple[Path, Any]]) -> None:
+        """``files``: (path, positions) pairs, the positions a mapping or anything with a
+        ``positions`` mapping (a ``golive.profile_yaml.Document``: worked out only when needed)."""
         self.files = list(files)
 
     def __call__(self, problem: Problem) -> Problem:
         if problem.line is not None or not self.files:
             return problem
         for prefix in _prefixes(problem.key):
-            for path, positions in self.files:
+            for path, where in self.files:
+                positions = getattr(where, "positions", where)
                 if prefix in positions:
                     line, column = positions[prefix]
                     return replace(problem, file=str(path), line=line, column=column)

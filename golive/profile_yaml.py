@@ -60,13 +60,25 @@ class YamlError(Exception):
 
 @dataclass
 class Document:
-    """A profile file's data and where each of its key paths is written (1-based line, column)."""
+    """A profile file's data, its node graph, and its duplicate keys."""
 
     data: Any
-    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    root: yaml.Node | None = None
     duplicates: list[YamlProblem] = field(default_factory=list)
     """Duplicate keys (the data keeps the last value, as YAML does); the loader reports them with
     every other problem of the file."""
+    _positions: dict[str, tuple[int, int]] | None = None
+
+    @property
+    def positions(self) -> dict[str, tuple[int, int]]:
+        """Where each key path is written (1-based line, column); computed when first asked for,
+        which is only when there is a problem to locate."""
+        if self._positions is None:
+            self._positions = {}
+            if self.root is not None:
+                self._positions[""] = (self.root.start_mark.line + 1, self.root.start_mark.column + 1)
+                _walk(self.root, "", self._positions, [])
+        return self._positions
 
 
 def read_document(path: Path) -> Document:
@@ -90,16 +102,17 @@ def parse_document(text: str) -> Document:
             raise YamlError([YamlProblem("", f"nesting deeper than {MAX_DEPTH} levels")]) from None
         if node is None:
             return Document(None)
-        _measure(node)
-        positions: dict[str, tuple[int, int]] = {"": (node.start_mark.line + 1, node.start_mark.column + 1)}
-        duplicates: list[YamlProblem] = []
-        _walk(node, "", positions, duplicates)
+        has_duplicates = _measure(node)
+        document = Document(None, node)
+        if has_duplicates:  # rare: only then the key paths are worked out, to name them
+            found: list[YamlProblem] = []
+            _walk(node, "", {}, found)
+            document.duplicates = list({(d.line, d.column): d for d in found}.values())  # an anchor reused: once
         try:
-            data = loader.construct_document(node)
+            document.data = loader.construct_document(node)
         except yaml.YAMLError as exc:
             raise YamlError([_syntax_problem(exc)]) from None
-        unique = list({(d.line, d.column): d for d in duplicates}.values())  # an anchor reused: once
-        return Document(data, positions, unique)
+        return document
     finally:
         loader.dispose()
 
@@ -122,12 +135,14 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _measure(root: yaml.Node) -> None:
-    """Refuse recursive aliases, excessive depth and excessive expanded size, without expanding.
+def _measure(root: yaml.Node) -> bool:
+    """Refuse recursive aliases, excessive depth and excessive expanded size, without expanding;
+    whether some mapping repeats a key.
 
     Iterative post-order walk over the node graph; each distinct node is visited once, its expanded
     size (itself plus its children's, counted at every use of an alias) memoised.
     """
+    duplicates = False
     sizes: dict[int, int] = {}
     on_path: set[int] = set()
     stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
@@ -149,11 +164,15 @@ def _measure(root: yaml.Node) -> None:
             raise YamlError([_at(node, f"nesting deeper than {MAX_DEPTH} levels")])
         on_path.add(key)
         stack.append((node, depth, True))
+        if isinstance(node, yaml.MappingNode) and not duplicates:
+            names = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+            duplicates = len(set(names)) != len(names)
         for child in _children(node):
             if id(child) in on_path:
                 raise YamlError([_at(child, "a YAML alias refers to its own anchor (recursive structure)")])
             if id(child) not in sizes:
                 stack.append((child, depth + 1, False))
+    return duplicates
 
 
 def _at(node: yaml.Node, problem: str) -> YamlProblem:

@@ -139,7 +139,7 @@ class Redactor:
             out = _SECRET_HEADER_LINE.sub(lambda m: f"{m['pre']}{m['name']}{m['sep']}{MASK}", out)
         low = _ascii_lower(out)
         if b"bearer" in low or b"basic" in low or b"digest" in low:
-            masked = _CREDENTIAL.sub(lambda m: f"{m['scheme']}{m['sp']}{MASK}", out)
+            masked = _mask_credentials(out, low)
             if masked != out:
                 out, low = masked, _ascii_lower(masked)
         if "=" in out or ":" in out:
@@ -275,6 +275,28 @@ def _redact_record(record: logging.LogRecord, redactor: Redactor) -> None:
 def _ascii_lower(text: str) -> bytes:
     """Lower-cased ASCII bytes with one byte per character (indices match ``text``)."""
     return text.encode("ascii", "replace").lower()
+
+
+_SCHEMES = re.compile(rb"bearer|basic|digest")
+
+
+def _mask_credentials(text: str, low: bytes) -> str:
+    """``Bearer``/``Basic``/``Digest`` credentials masked; the pattern is tried only where a scheme
+    word starts (a case-insensitive scan of the whole text costs ten times more)."""
+    out, last = [], 0
+    for hit in _SCHEMES.finditer(low):
+        start = hit.start()
+        if start < last or (start and text[start - 1].isalnum()):
+            continue
+        match = _CREDENTIAL.match(text, start)
+        if match is None:
+            continue
+        out += [text[last:match.start("val")], MASK]
+        last = match.end()
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _mask_keys(text: str, low: bytes) -> str:

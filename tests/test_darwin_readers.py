@@ -99,7 +99,7 @@ DEFECTS = {
                      "not mode ≤ 750: data/omnitask.db (644), logs (755)"],
     "prereq.services": ["service pm2.omnitask not running", "not enabled at boot"],
     "prereq.dns": None,
-    "prereq.connectivity": ["redis (localhost:6379)", "does not accept a TCP connection within 1 s"],
+    "prereq.connectivity": ["redis (localhost:6379)", "does not accept a TCP connection from the host"],
     "prereq.cron": ["no scheduled job /backup.sh/", "no scheduled job /backup-db.js/", "/usr/lib/cron/tabs/omnitask"],
     "prereq.logrotate": ["/opt/omnitask/logs/combined.log (newsyslog /etc/newsyslog.d/omnitask.conf) rotates by "
                          "size at 100k", "creates the new file 644", "create ≤ 640"],

@@ -128,7 +128,7 @@ BAD_SAYS = {
     "prereq.security_updates": ["bad:", "1 security update(s) pending (apt): golive-demo-lib 1.0-1+deb12u1",
                                 "Debian-Security", "a reboot is pending (linux-image-6.1.0-golive)"],
     "prereq.connectivity": ["bad:", "golive-no-such-host.invalid:443 does not resolve on the host",
-                            "does not accept a TCP connection within 1 s"],
+                            "does not accept a TCP connection from the host"],
     "prereq.data_integrity": ["bad:", "sqlite", "app.db: On tree page", "json", "phase-2.json: invalid JSON"],
     "smoke.cli": ["bad:", "exited 3: boom", "expected: exit 0"],
 }

@@ -48,7 +48,7 @@ def test_connectivity_data_integrity_and_verify_commands() -> None:
     message = r.connectivity([o.DependencyObs("api", "api.invalid", 443, (), False),
                               o.DependencyObs("cache", "cache", 6379, ("127.0.0.6",), False)]).message
     assert "api (api.invalid:443) does not resolve on the host" in message
-    assert "cache:6379 (→ 127.0.0.6) does not accept a TCP connection within 1 s" in message
+    assert "cache:6379 (→ 127.0.0.6) does not accept a TCP connection from the host" in message
     assert r.data_integrity([o.DataFileObs("/d/a.db", "sqlite", True, "ok")], []).passed
     bad = r.data_integrity([o.DataFileObs("/d/s.json", "json", False, "invalid JSON: Expecting value")], [])
     assert "json /d/s.json: invalid JSON" in bad.message and "expected: a file that parses as JSON" in bad.message

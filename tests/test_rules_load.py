@@ -298,7 +298,7 @@ def test_lost_worker_note() -> None:
 
 
 @pytest.mark.parametrize(("text", "listen", "host", "port"), [
-    ("10.0.0.5:5557", True, "10.0.0.5", 5557),
+    ("192.0.2.5:5557", True, "192.0.2.5", 5557),
     ("loadmaster.internal:5557", False, "loadmaster.internal", 5557),
     ("[fd00::5]:5557", False, "fd00::5", 5557),
     ("*:5557", True, "*", 5557),
@@ -311,9 +311,9 @@ def test_parse_endpoint(text: str, listen: bool, host: str, port: int) -> None:
 
 
 @pytest.mark.parametrize(("text", "listen", "hint"), [
-    ("10.0.0.5", True, "the port is required"),
-    ("10.0.0.5:0", True, "from 1 to 65535"),
-    ("10.0.0.5:http", True, "from 1 to 65535"),
+    ("192.0.2.5", True, "the port is required"),
+    ("192.0.2.5:0", True, "from 1 to 65535"),
+    ("192.0.2.5:http", True, "from 1 to 65535"),
     ("fd00::5:5557", True, "needs brackets"),
     ("[fd00::zz]:5557", True, "is not an IPv6 address"),
     ("300.1.1.1:5557", True, "neither an IPv4 address nor a host name"),
@@ -330,38 +330,38 @@ def test_parse_endpoint_errors(text: str, listen: bool, hint: str) -> None:
 def test_local_workers_connect_over_loopback_when_the_master_listens_everywhere() -> None:
     assert parse_endpoint("*:5557", listen=True).local_host == "127.0.0.1"
     assert parse_endpoint("[::]:5557", listen=True).local_host == "::1"
-    assert parse_endpoint("10.0.0.5:5557", listen=True).local_host == "10.0.0.5"
+    assert parse_endpoint("192.0.2.5:5557", listen=True).local_host == "192.0.2.5"
     assert parse_endpoint("0.0.0.0:5557", listen=True).bind_host == "*"
 
 
 def test_remote_settings() -> None:
     assert (LoadSettings().remote_workers, LoadSettings().master_bind, LoadSettings().worker_wait) == (0, None, 60.0)
-    load = LoadSettings(remote_workers=3, master_bind="10.0.0.5:5557", worker_wait="2m")
-    assert (load.remote_workers, load.master_bind, load.worker_wait) == (3, "10.0.0.5:5557", 120.0)
+    load = LoadSettings(remote_workers=3, master_bind="192.0.2.5:5557", worker_wait="2m")
+    assert (load.remote_workers, load.master_bind, load.worker_wait) == (3, "192.0.2.5:5557", 120.0)
     with pytest.raises(ValidationError, match=r"master_bind\n.*required with remote_workers: 2"):
         LoadSettings(remote_workers=2)
     with pytest.raises(ValidationError, match=r"worker_wait\n.*at most 15m"):
         LoadSettings(worker_wait="16m")
     with pytest.raises(ValidationError, match="remote_workers"):
-        LoadSettings(remote_workers=257, master_bind="10.0.0.5:5557")
+        LoadSettings(remote_workers=257, master_bind="192.0.2.5:5557")
 
 
 def test_spec_and_time_limit_with_remote_workers() -> None:
     target = Target(name="web", url="https://demo.golive.test:8443")
-    load = LoadSettings(users=4, spawn_rate=4, duration="2s", remote_workers=2, master_bind="10.0.0.5:5557",
+    load = LoadSettings(users=4, spawn_rate=4, duration="2s", remote_workers=2, master_bind="192.0.2.5:5557",
                         worker_wait="30s")
     spec = build_spec(target, load, "/api/health", load.parsed_thresholds(), cpu_count=2)
-    assert (spec["remote_workers"], spec["master_bind"], spec["worker_wait"]) == (2, "10.0.0.5:5557", 30.0)
+    assert (spec["remote_workers"], spec["master_bind"], spec["worker_wait"]) == (2, "192.0.2.5:5557", 30.0)
     assert time_limit(spec) == pytest.approx(2 + 1 + 30 + 60)
 
 
 def test_worker_payload_carries_contents_not_paths(tmp_path: Path) -> None:
     (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
     (tmp_path / "mine.py").write_text("from locust import FastHttpUser\n")
-    spec = {"target": "web", "host": "https://x.test", "hostname": "x.test", "resolve": "10.0.0.7",
+    spec = {"target": "web", "host": "https://x.test", "hostname": "x.test", "resolve": "192.0.2.7",
             "verify_tls": True, "request_timeout": 5.0, "wait_time": [0, 0], "scenarios": [{"path": "/"}],
             "ca_bundle": str(tmp_path / "ca.pem"), "locustfile": str(tmp_path / "mine.py"), "max_requests": 9,
-            "aborts": [], "master_bind": "10.0.0.5:5557"}
+            "aborts": [], "master_bind": "192.0.2.5:5557"}
     payload = protocol.worker_payload(spec)
     assert payload["locustfile"] == {"name": "mine.py", "source": "from locust import FastHttpUser\n"}
     assert payload["spec"]["ca_pem"].startswith("-----BEGIN CERTIFICATE-----")

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import queue
 import stat
 import tarfile
+import threading
 import time
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Any
 
 _CHUNK = 1 << 20
 
@@ -44,15 +46,71 @@ class Extracted:
     unsafe: bool = False
 
 
+class _Prefetch:
+    """Decompress in a second thread while the caller parses and writes (zlib and zstd release the GIL):
+    the pipeline ``tar -xzf`` gets from running gzip as its own process. Errors surface in ``read``."""
+
+    def __init__(self, source: IO[bytes], depth: int = 8) -> None:
+        self.source = source
+        self.chunks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=depth)
+        self.buffer = b""
+        self.pos = 0
+        self.done = False
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._fill, daemon=True, name="golive-decompress")
+        self.thread.start()
+
+    def _fill(self) -> None:
+        try:
+            while not self.stop.is_set():
+                chunk = self.source.read(_CHUNK)
+                self._put(chunk)
+                if not chunk:
+                    return
+        except BaseException as exc:  # handed to the reader, raised there
+            self._put(exc)
+
+    def _put(self, item: bytes | BaseException) -> None:
+        while not self.stop.is_set():
+            try:
+                self.chunks.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes (tarfile asks for 10 KiB at a time: served from the current chunk by
+        offset, without copying the rest of the chunk each time)."""
+        while not self.done and (size < 0 or len(self.buffer) - self.pos < size):
+            item = self.chunks.get()
+            if isinstance(item, BaseException):
+                raise item
+            if not item:
+                self.done = True
+                break
+            self.buffer = self.buffer[self.pos:] + item
+            self.pos = 0
+        end = len(self.buffer) if size < 0 else min(self.pos + size, len(self.buffer))
+        out = self.buffer[self.pos:end]
+        self.pos = end
+        return out
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
+
+
 @contextlib.contextmanager
 def _stream(path: Path, fmt: str) -> Iterator[IO[bytes]]:
     """The decompressed byte stream of a tar archive (``fmt`` from ``golive.backup.sniff``)."""
-    if fmt == "tar.gz":
-        with gzip.open(path, "rb") as handle:
-            yield handle  # type: ignore[misc]
-    elif fmt == "tar.zst":
+    if fmt in ("tar.gz", "tar.zst"):
         with path.open("rb") as raw:
-            yield _ZstdStream(raw)  # type: ignore[misc]
+            inner: Any = gzip.GzipFile(fileobj=raw, mode="rb") if fmt == "tar.gz" else _ZstdStream(raw)
+            prefetch = _Prefetch(inner)
+            try:
+                yield prefetch  # type: ignore[misc]
+            finally:
+                prefetch.close()
     else:
         with path.open("rb") as handle:
             yield handle
@@ -89,6 +147,7 @@ def extract(path: Path, fmt: str, dest: Path) -> Extracted:
 
 def _extract_tar(path: Path, fmt: str, dest: Path, members: list[str]) -> None:
     with _stream(path, fmt) as stream, tarfile.open(fileobj=stream, mode="r|") as archive:
+        archive.copybufsize = _CHUNK  # tarfile copies members 16 KiB at a time by default
         for member in archive:
             safe = tarfile.data_filter(member, str(dest))  # raises FilterError for unsafe members
             archive.extract(safe, dest, filter="fully_trusted", set_attrs=True)

@@ -23,6 +23,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,9 @@ TICK = 0.2
 LOCAL_WORKER_WAIT = 30.0
 """Seconds local worker processes get to start and connect."""
 EXIT_NO_WORKERS = 3
+FINAL_STATS_WAIT = 0.8
+"""Seconds an interrupted master waits for its workers' last stats (``generator.workers[].final_report``
+says whose came): with the reports after it, well inside the 1.5 s before golive kills the group."""
 STATUS_FILE = "status.json"
 """The run's phase for the pytest side's progress line (``waiting``: connected/expected; ``running``:
 requests so far, refreshed every second)."""
@@ -117,6 +122,16 @@ def _missing_workers(spec: dict[str, Any], fleet: Any, master: Endpoint, local: 
     return "; ".join(parts)
 
 
+@dataclass
+class Generators:
+    """What generates the load: a local runner, or locust's master with its fleet of workers."""
+
+    runner: Any
+    fleet: Any = None
+    master: Endpoint | None = None
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+
 def main(spec_path: str, out_dir: str) -> int:
     """The master (or local) process: run, stop at the first bound, write the summary and reports."""
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
@@ -125,10 +140,7 @@ def main(spec_path: str, out_dir: str) -> int:
     from locust.env import Environment
 
     from golive.load import classes
-    from golive.load.fleet import Fleet
-    from golive.load.protocol import worker_payload
     from golive.load.sampler import CpuSampler
-    from golive.load.seal import seal
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -143,82 +155,107 @@ def main(spec_path: str, out_dir: str) -> int:
         return stop.wait(seconds)
 
     env = Environment(user_classes=classes.from_spec(spec), host=spec["host"], events=events, stop_timeout=2.0)
-    local, remote = int(spec.get("workers", 0)), int(spec.get("remote_workers", 0))
     sampler = CpuSampler([os.getpid()])
-    procs: list[subprocess.Popen[bytes]] = []
-    fleet: Any = None
-    master: Endpoint | None = None
-    if local or remote:
-        bind = parse_endpoint(spec["master_bind"], listen=True) if spec.get("master_bind") else \
-            Endpoint("127.0.0.1", 0)
-        runner: Any = env.create_master_runner(bind.bind_host, bind.port)
-        master = Endpoint(bind.host, runner.server.port)
-        key = spec.get("worker_key")
-        fleet = Fleet(runner, seal(worker_payload(spec), key) if key else worker_payload(spec))
-        procs = _start_local_workers(Endpoint(master.local_host, master.port), local, key)
-
-        def progress(connected: int, expected: int) -> None:
-            _write_json(out / STATUS_FILE, {"phase": "waiting", "master": str(master), "connected": connected,
-                                            "expected": expected, "pid": os.getpid()})
-            if expected:
-                print(f"golive load master at {master}: {connected}/{expected} workers connected", flush=True)
-
-        wait = float(spec.get("worker_wait", 60)) if remote else LOCAL_WORKER_WAIT
-        if not fleet.wait(local, remote, time.monotonic() + wait,
-                          lambda s: stopped(s) or any(p.poll() is not None for p in procs), progress):
-            error = stop.reason or _missing_workers(spec, fleet, master, local, remote)
-            _write_json(out / ERROR_FILE, {"error": error, "connected": fleet.connected(local=False),
-                                           "expected": remote, "master": str(master), "interrupted": stop.signal})
-            runner.quit()
-            _end_workers(procs)
+    if spec.get("workers") or spec.get("remote_workers"):
+        generators = _master(env, spec, out, stopped, stop)
+        if generators is None:
             return EXIT_NO_WORKERS
     else:
-        runner = env.create_local_runner()
-    env.events.init.fire(environment=env, runner=runner, web_ui=None)
-    running = {"phase": "running", "master": str(master) if master else None,
-               "workers": fleet.connected() if fleet else 0,
-               "connected": fleet.connected(local=False) if fleet else 0, "expected": remote, "pid": os.getpid()}
-    _write_json(out / STATUS_FILE, {**running, "requests": 0, "elapsed_s": 0.0})
+        generators = Generators(env.create_local_runner())
+    env.events.init.fire(environment=env, runner=generators.runner, web_ui=None)
+    started = time.monotonic()
+    stopped_by, aborted = _drive(env, spec, out, generators, sampler, stopped)
+    elapsed = time.monotonic() - started
+    _finish(env, spec, out, generators, sampler, stop, stopped_by, aborted, elapsed)
+    return 0
 
-    duration = float(spec["duration"])
-    max_requests = int(spec["max_requests"])
+
+def _master(env: Any, spec: dict[str, Any], out: Path, stopped: Callable[[float], bool],
+            stop: Stop) -> Generators | None:
+    """locust's master, its local workers started, its remote workers waited for (None: they did not
+    all come, or a signal came first; ``error.json`` says which)."""
+    from golive.load.fleet import Fleet
+    from golive.load.protocol import worker_payload
+    from golive.load.seal import seal
+
+    local, remote = int(spec.get("workers", 0)), int(spec.get("remote_workers", 0))
+    bind = parse_endpoint(spec["master_bind"], listen=True) if spec.get("master_bind") else Endpoint("127.0.0.1", 0)
+    runner = env.create_master_runner(bind.bind_host, bind.port)
+    master = Endpoint(bind.host, runner.server.port)
+    key = spec.get("worker_key")
+    fleet = Fleet(runner, seal(worker_payload(spec), key) if key else worker_payload(spec))
+    procs = _start_local_workers(Endpoint(master.local_host, master.port), local, key)
+
+    def progress(connected: int, expected: int) -> None:
+        _write_json(out / STATUS_FILE, {"phase": "waiting", "master": str(master), "connected": connected,
+                                        "expected": expected, "pid": os.getpid()})
+        if expected:
+            print(f"golive load master at {master}: {connected}/{expected} workers connected", flush=True)
+
+    wait = float(spec.get("worker_wait", 60)) if remote else LOCAL_WORKER_WAIT
+    if fleet.wait(local, remote, time.monotonic() + wait,
+                  lambda s: stopped(s) or any(p.poll() is not None for p in procs), progress):
+        return Generators(runner, fleet, master, procs)
+    error = stop.reason or _missing_workers(spec, fleet, master, local, remote)
+    _write_json(out / ERROR_FILE, {"error": error, "connected": fleet.connected(local=False), "expected": remote,
+                                   "master": str(master), "interrupted": stop.signal})
+    runner.quit()
+    _end_workers(procs)
+    return None
+
+
+def _drive(env: Any, spec: dict[str, Any], out: Path, generators: Generators, sampler: Any,
+           stopped: Callable[[float], bool]) -> tuple[str, dict[str, Any] | None]:
+    """Start the users and watch the run until its first stop condition: (stopped_by, aborted)."""
+    import gevent
+
+    runner, fleet = generators.runner, generators.fleet
+    running = {"phase": "running", "master": str(generators.master) if generators.master else None,
+               "workers": fleet.connected() if fleet else 0,
+               "connected": fleet.connected(local=False) if fleet else 0,
+               "expected": int(spec.get("remote_workers", 0)), "pid": os.getpid()}
+    _write_json(out / STATUS_FILE, {**running, "requests": 0, "elapsed_s": 0.0})
+    duration, max_requests = float(spec["duration"]), int(spec["max_requests"])
     starting = gevent.spawn(runner.start, int(spec["users"]), float(spec["spawn_rate"]))
     if fleet:
         fleet.start()
     started = time.monotonic()
-    stopped_by, aborted = "duration", None
     next_abort_check = next_status = 0.0
-    while True:
-        if stopped(TICK):
-            stopped_by = "interrupted"
-            break
-        elapsed = time.monotonic() - started
-        sampler.sample()
-        if elapsed >= duration:
-            break
-        if env.stats.total.num_requests >= max_requests:
-            stopped_by = "max_requests"
-            break
+    try:
+        while True:
+            if stopped(TICK):
+                return "interrupted", None
+            elapsed = time.monotonic() - started
+            sampler.sample()
+            if elapsed >= duration:
+                return "duration", None
+            if env.stats.total.num_requests >= max_requests:
+                return "max_requests", None
+            if fleet:
+                for lost in fleet.check_lost():
+                    print(f"golive load master: worker {lost.name} {lost.lost_how} after {lost.lost_after_s}s",
+                          flush=True)
+                if starting.ready() and fleet.connected() == 0:
+                    return "workers_lost", None
+            if elapsed >= next_status:
+                next_status = elapsed + 1.0
+                _write_json(out / STATUS_FILE, {**running, "requests": env.stats.total.num_requests,
+                                                "elapsed_s": round(elapsed, 1)})
+            if elapsed >= next_abort_check:
+                next_abort_check = elapsed + 0.5
+                aborted = _abort_check(spec, env.stats, elapsed)
+                if aborted:
+                    return "abort", aborted
+    finally:
+        starting.kill(block=False)
         if fleet:
-            for lost in fleet.check_lost():
-                print(f"golive load master: worker {lost.name} {lost.lost_how} after {lost.lost_after_s}s", flush=True)
-            if starting.ready() and fleet.connected() == 0:
-                stopped_by = "workers_lost"
-                break
-        if elapsed >= next_status:
-            next_status = elapsed + 1.0
-            _write_json(out / STATUS_FILE, {**running, "requests": env.stats.total.num_requests,
-                                            "elapsed_s": round(elapsed, 1)})
-        if elapsed >= next_abort_check:
-            next_abort_check = elapsed + 0.5
-            aborted = _abort_check(spec, env.stats, elapsed)
-            if aborted:
-                stopped_by = "abort"
-                break
-    elapsed = time.monotonic() - started
-    starting.kill(block=False)
-    if fleet:
-        fleet.finish()
+            fleet.finish()
+
+
+def _finish(env: Any, spec: dict[str, Any], out: Path, generators: Generators, sampler: Any, stop: Stop,
+            stopped_by: str, aborted: dict[str, Any] | None, elapsed: float) -> None:
+    """Stop the users and the workers (at once when interrupted), write the reports, release the port."""
+    runner, fleet = generators.runner, generators.fleet
     interrupted = stopped_by == "interrupted"
     if interrupted:
         env.stop_timeout = 0.0  # no task may finish first
@@ -228,15 +265,13 @@ def main(spec_path: str, out_dir: str) -> int:
         if not interrupted:
             runner.stop()  # users finish their current task (stop_timeout)
         runner.quit()
-
-    _write_reports(env, spec, out, runner, elapsed, stopped_by, aborted, stop, sampler, fleet, master)
+    _write_reports(env, spec, out, runner, elapsed, stopped_by, aborted, stop, sampler, fleet, generators.master)
     if fleet:
         # The workers' last stats are in: end locust's half-second wait for them, close the port.
         quitting.kill(block=True)
         runner.greenlet.kill(block=True)
         runner.server.close(linger=0)
-    _end_workers(procs)
-    return 0
+    _end_workers(generators.procs)
 
 
 def _quit_workers(runner: Any, fleet: Any, interrupted: bool) -> Any:
@@ -256,7 +291,7 @@ def _quit_workers(runner: Any, fleet: Any, interrupted: bool) -> Any:
     if interrupted:
         runner.send_message(STOP_NOW)
     runner.send_message("quit")
-    grace = 0.5 if interrupted else float(runner.environment.stop_timeout) + 1.0
+    grace = FINAL_STATS_WAIT if interrupted else float(runner.environment.stop_timeout) + 1.0
     fleet.wait_final_reports(time.monotonic() + grace)
     return gevent.spawn(runner.quit)
 

@@ -35,16 +35,21 @@ def ssl_context_factory(spec: dict[str, Any]) -> Callable[..., ssl.SSLContext]:
 
     extra = spec.get("ca_bundle")
     pem = spec.get("ca_pem")
+    built: dict[str | None, ssl.SSLContext] = {}
 
     def factory(cafile: str | None = None) -> ssl.SSLContext:
-        context = gevent.ssl.create_default_context()
-        if cafile:
-            context.load_verify_locations(cafile=cafile)
-        if extra:
-            context.load_verify_locations(cafile=extra)
-        if pem:
-            context.load_verify_locations(cadata=pem)
-        return context
+        # One context per process, shared by every user's connections: loading the trust stores costs
+        # tens of milliseconds of CPU, which each new user paid again during the ramp-up.
+        if cafile not in built:
+            context = gevent.ssl.create_default_context()
+            if cafile:
+                context.load_verify_locations(cafile=cafile)
+            if extra:
+                context.load_verify_locations(cafile=extra)
+            if pem:
+                context.load_verify_locations(cadata=pem)
+            built[cafile] = context
+        return built[cafile]
 
     return factory
 

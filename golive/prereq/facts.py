@@ -269,17 +269,27 @@ def firewall(host: Any) -> FirewallObs:
     return FirewallObs(False, "none", "no ufw, nft or iptables on the host")
 
 
+def _tcp_reachable(host: Any, name: str, port: int, timeout: float) -> bool:
+    """A TCP connect from the host within ``timeout``: testinfra's own probe (``addr().port()``) with
+    its fixed 1 s, which a busy host's process start-up alone can exceed, made configurable: ``nc -z
+    -w`` when the host has it, else bash's ``/dev/tcp`` under ``timeout``."""
+    seconds = str(max(1, round(timeout)))
+    if host.exists("nc"):
+        return host.run("nc -z -w %s %s %s", seconds, name, str(port)).rc == 0
+    return host.run("timeout %s bash -c %s", seconds, f"exec 3<>/dev/tcp/{name}/{port}").rc == 0
+
+
 def dependencies(host: Any, wanted: list[s.Dependency]) -> list[DependencyObs]:
-    """Each dependency as the host sees it: ``getent ahosts`` resolution and a TCP connect with a
-    1 s timeout (testinfra's Addr module: ``nc -w 1 -z``, else bash's ``/dev/tcp`` under ``timeout 1``)."""
+    """Each dependency as the host sees it: resolution (``getent ahosts`` through testinfra's Addr
+    module; ``dscacheutil`` on macOS) and a TCP connect within the dependency's ``timeout``."""
     found = []
     for dep in wanted:
-        addr = host.addr(dep.host)
         if darwin.is_darwin(host):
             addresses = tuple(darwin.resolve(host, dep.host))
         else:
+            addr = host.addr(dep.host)
             addresses = tuple(addr.ip_addresses) if addr.is_resolvable else ()
-        reachable = bool(addresses) and bool(addr.port(dep.port).is_reachable)
+        reachable = bool(addresses) and _tcp_reachable(host, dep.host, dep.port, dep.timeout)
         found.append(DependencyObs(dep.name or dep.host, dep.host, dep.port, addresses, reachable))
     return found
 

@@ -858,7 +858,8 @@ def connectivity(observed: list[DependencyObs]) -> Verdict:
                               "an address"))
         elif not dep.reachable:
             parts.append(fail("dependency-unreachable", f"{where} (→ {', '.join(dep.addresses[:3])}) does not "
-                              "accept a TCP connection within 1 s", "no connection", "TCP connect"))
+                              "accept a TCP connection from the host", "no connection",
+                              "a TCP connect within the dependency's timeout"))
     return combine("connectivity", parts, "reaches " + ", ".join(f"{d.host}:{d.port}" for d in observed))
 
 

@@ -347,11 +347,19 @@ class SecurityUpdates(StrictModel):
 
 class Dependency(StrictModel):
     """A dependency the host must reach: ``host`` resolves (as the host resolves names) and
-    ``port`` accepts a TCP connection within 1 s (testinfra's ``addr().port().is_reachable``)."""
+    ``port`` accepts a TCP connection from the host within ``timeout`` (whole seconds, 1-30)."""
 
     host: str
     port: int = Field(ge=1, le=65535)
     name: str | None = None
+    timeout: Duration = 3.0
+
+    @field_validator("timeout")
+    @classmethod
+    def _seconds(cls, value: float) -> float:
+        if not 1 <= value <= 30:
+            raise ValueError(f"expected between 1s and 30s; got {value:g}s")
+        return value
 
 
 class DataFile(StrictModel):

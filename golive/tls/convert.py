@@ -15,12 +15,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
 
-from golive.tls.model import CertInfo, Suite, TlsObservation, Trust, Vulnerabilities
+from golive.tls.model import CertInfo, OcspStaple, Suite, TlsObservation, Trust, Vulnerabilities
 from golive.tls.ocsp import check_staple
 from golive.tls.trust import (
     Fetch,
     aia_issuer_urls,
     anchor_in,
+    anchors_named,
     chain_status,
     cn_of,
     evaluate_trust,
@@ -123,7 +124,9 @@ def _attempt(scan_result: Any, name: str, errors: dict[str, str]) -> Any:
     return None
 
 
-def _ocsp(deployment: Any, served: list[x509.Certificate], fetched: list[x509.Certificate], store: Path) -> Any:
+def _ocsp(
+    deployment: Any, served: list[x509.Certificate], fetched: list[x509.Certificate], store: Path
+) -> OcspStaple | None:
     """The stapled response checked against the leaf and its issuer (served, fetched or an anchor)."""
     response = deployment.ocsp_response
     if response is None:
@@ -131,9 +134,7 @@ def _ocsp(deployment: Any, served: list[x509.Certificate], fetched: list[x509.Ce
     leaf = served[0]
     issuer = next((c for c in (*served[1:], *fetched) if c.subject == leaf.issuer), None)
     if issuer is None:
-        from golive.tls.trust import _anchors_by_subject
-
-        issuer = next(iter(_anchors_by_subject(store).get(leaf.issuer, [])), None)
+        issuer = next(iter(anchors_named(store, leaf.issuer)), None)
     return check_staple(response, leaf, issuer)
 
 

@@ -173,7 +173,7 @@ class TlsScan:
         self._probes: dict[ScanKey, Probe] = {}
         self._observations: dict[ScanKey, TlsObservation] = {}
         self._stores: dict[ScanKey, Path] = {}
-        self._checker: tuple[str, Callable[[Any], tuple[dict[str, str] | None, str | None]]] | None = None
+        self._mozilla: tuple[str, Callable[[Any], tuple[dict[str, str] | None, str | None]]] | None = None
         self._probe_pool: WorkerPool | None = None
         self._scan_pool: WorkerPool | None = None
         self.started_at = 0.0
@@ -370,9 +370,9 @@ class TlsScan:
             )
         probed = self._probes.get(key)
         alpn = (probed.selected, probed.error) if probed else (None, "no ALPN probe")
-        if self._checker is None:
-            self._checker = mozilla_checker(self.settings)
-        policy, mozilla = self._checker
+        if self._mozilla is None:  # built once per scan: sslyze loads its policy JSON each time
+            self._mozilla = mozilla_checker(self.settings)
+        policy, mozilla = self._mozilla
         return observation(
             self._raw[key],
             key.hostname,

@@ -130,6 +130,11 @@ def _anchors_by_subject(store: Path) -> dict[x509.Name, list[x509.Certificate]]:
     return found
 
 
+def anchors_named(store: Path, name: x509.Name) -> list[x509.Certificate]:
+    """The certificates of ``store`` whose subject is ``name`` (a leaf's issuer, say)."""
+    return list(_anchors_by_subject(store).get(name, []))
+
+
 def chain_status(
     served: Sequence[x509.Certificate],
     store: Path,
