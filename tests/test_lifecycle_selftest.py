@@ -132,7 +132,8 @@ def test_a_second_run_into_the_same_report_dir_refuses(demo_target: Any, hole: B
     reports = tmp_path / "reports"
     first = start_blocked(blocking_profile(demo_target(), hole), tmp_path, hole, report_dir=reports)
     try:
-        before = {p.name: p.stat().st_mtime_ns for p in reports.iterdir()}
+        # the first run keeps writing its Allure results while it waits; everything else stands still
+        before = {p.name: p.stat().st_mtime_ns for p in reports.iterdir() if p.name != "allure-results"}
         started = time.monotonic()
         second = run_golive({"name": "second", "targets": [{"name": "x", "url": "http://127.0.0.1:9"}]},
                             tmp_path=tmp_path / "second", report_dir=reports, timeout=120)
@@ -142,8 +143,10 @@ def test_a_second_run_into_the_same_report_dir_refuses(demo_target: Any, hole: B
         assert f"report directory {reports} is in use by another golive run (pid {first.process.pid}" \
             in second.output
         assert "give this run its own --report-dir" in second.output
-        after = {p.name: p.stat().st_mtime_ns for p in reports.iterdir()}
+        after = {p.name: p.stat().st_mtime_ns for p in reports.iterdir() if p.name != "allure-results"}
         assert after == before, "the refused run wrote into the busy report directory"
+        theirs = [f.name for f in (reports / "allure-results").glob("*.json") if "[x]" in f.read_text("utf-8")]
+        assert not theirs, f"the refused run wrote Allure results: {theirs}"
         assert json.loads((reports / "signoff.json").read_text())["run"]["pid"] == first.process.pid
         other = run_golive({"name": "second", "timeout": "2s", "targets": [{"name": "x", "url": "http://127.0.0.1:9"}]},
                            "-m", "headers", tmp_path=tmp_path / "second", report_dir=tmp_path / "own", timeout=120)
