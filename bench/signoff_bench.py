@@ -8,7 +8,7 @@ advisory), and an allure-results folder of FILES files of FILE_KB KiB each (rand
 has real work) plus one 32 MiB attachment. Then measures, interleaved raw/golive/golive/raw
 (the machine is shared; its load drifts), and prints the means and the ratios to raw:
 
-1. sign-off: ``golive.signoff.build`` + ``signoff_model.write`` (signoff.json + signoff.md)
+1. sign-off: ``golive.signoff.build`` + ``golive.signoff.write_document`` (signoff.json + signoff.md)
    vs raw ``json.dump`` of the same data as plain dicts (what an untyped writer costs);
 2. bundle: ``golive.bundle.create`` with an Ed25519 signature vs ``tar -czf`` + ``sha256sum`` of
    every file (a checksummed archive by hand);
@@ -34,11 +34,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from golive import bundle, signoff_model  # noqa: E402
+from golive import bundle  # noqa: E402
 from golive.catalog import load_catalog  # noqa: E402
 from golive.outcomes import Recorder  # noqa: E402
 from golive.profile import Profile  # noqa: E402
-from golive.signoff import build  # noqa: E402
+from golive.signoff import build, write_document  # noqa: E402
 
 
 def recorder(results: int) -> Recorder:
@@ -57,7 +57,7 @@ def recorder(results: int) -> Recorder:
 def report_dir(root: Path, results: int, files: int, file_kb: int) -> Path:
     folder = root / "reports"
     (folder / "allure-results").mkdir(parents=True)
-    signoff_model.write(build(recorder(results)), folder)
+    write_document(build(recorder(results)), folder)
     chunk = os.urandom(file_kb * 512).hex().encode()  # hex text: compressible about 2:1, like JSON
     for n in range(files):
         (folder / "allure-results" / f"{n:06d}-result.json").write_bytes(chunk)
@@ -85,7 +85,7 @@ def main() -> None:
         out_golive, out_raw = root / "golive.tar.gz", root / "raw.tar.gz"
 
         def signoff_golive() -> None:
-            signoff_model.write(build(rec), root / "signoff-out")
+            write_document(build(rec), root / "signoff-out")
 
         plain = build(rec).model_dump(mode="json")
 

@@ -184,10 +184,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _is_worker(config):
         config.pluginmanager.register(ControllerHooks(config, recorder), "golive-signoff")
         if _runs_checks(config):
-            from golive import signoff, signoff_model
+            from golive import signoff
 
             # until this run writes its verdict, the report dir says NO-GO: "not finished"
-            signoff_model.write(signoff.running(profile, recorder.scope, recorder.started_at), report_dir)
+            signoff.write_document(signoff.running(profile, recorder.scope, recorder.started_at), report_dir)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -18,6 +18,8 @@ from golive.outcomes import Recorder
 from golive.outcomes import Result as Outcome
 from golive.profile import Attestation, Profile
 from golive.signoff_model import (
+    SIGNOFF_JSON,
+    SIGNOFF_MD,
     AttestationRecord,
     Decision,
     ExpiringRecord,
@@ -29,6 +31,7 @@ from golive.signoff_model import (
     RunState,
     SignOff,
     WaiverRecord,
+    atomic_write,
     iso,
 )
 from golive.status import FINDINGS, Status, worst
@@ -260,15 +263,24 @@ def _as_date(text: str) -> date | None:
 # --------------------------------------------------------------------------- writing
 
 
+def write_document(document: SignOff, report_dir: Path) -> None:
+    """Write ``signoff.json`` and ``signoff.md`` (the same document, for machines and for people)."""
+    from golive import signoff_md
+
+    report_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write(report_dir / SIGNOFF_JSON, document.to_json())
+    atomic_write(report_dir / SIGNOFF_MD, signoff_md.render(document))
+
+
 def write(recorder: Recorder, report_dir: Path, allure: bool = True) -> SignOff:
     """Write signoff.json, signoff.md, the effective profile and (when allure-pytest ran) the allure
     environment files; return the document."""
-    from golive import allure_env, signoff_model
+    from golive import allure_env
     from golive.run_scope import complete
 
     document = build(recorder)
     document.run = complete(document.run)
-    signoff_model.write(document, report_dir)
+    write_document(document, report_dir)
     (report_dir / "effective-profile.yaml").write_text(_effective_profile(recorder.profile), encoding="utf-8")
     if allure:
         allure_env.write(report_dir / "allure-results", recorder.profile, document)

@@ -294,12 +294,3 @@ def atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def write(document: SignOff, report_dir: Path) -> None:
-    """Write ``signoff.json`` and ``signoff.md`` (the same document, for machines and for people)."""
-    from golive import signoff_md
-
-    report_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write(report_dir / SIGNOFF_JSON, document.to_json())
-    atomic_write(report_dir / SIGNOFF_MD, signoff_md.render(document))

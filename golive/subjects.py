@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from golive.profile import Profile
+if TYPE_CHECKING:  # the profile imports this module to name a waiver's subjects
+    from golive.profile import Profile
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ from golive.catalog import load_catalog
 from golive.outcomes import Recorder
 from golive.profile import Profile
 from golive.signoff import build, running
+from golive.signoff import write_document as write
 from golive.signoff_md import render
-from golive.signoff_model import RunScope, RunState, read, write
+from golive.signoff_model import RunScope, RunState, read
 
 
 def attested_recorder() -> Recorder:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from golive.backup import binaries, conn, crypt, scratch, snapshot
+from golive.backup.errors import DrillError
 from golive.backup.formats import detect
 from golive.backup.integrity import read_backup, read_by_restore
 from golive.backup.locate import fetch_local, locate
@@ -41,20 +42,6 @@ from golive.settings.backup import Kind
 _DETECTED = {"sqlite": Kind.SQLITE, "rdb": Kind.REDIS, "aof": Kind.REDIS, "tar.gz": Kind.ARCHIVE,
              "tar.zst": Kind.ARCHIVE, "zip": Kind.ARCHIVE}
 """Formats that name their kind when ``backup.kind`` is not set and the database has no dsn."""
-
-
-class DrillError(Exception):
-    """A drill step could not run (no backup, no binaries, unreachable source...).
-
-    ``unreachable`` marks source/host connection failures, which the plugin classifies apart from
-    product defects.
-    """
-
-    def __init__(self, message: str, unreachable: bool = False) -> None:
-        super().__init__(message)
-        self.unreachable = unreachable
-        # read by golive.outcomes: the message already names the database, show it as is
-        self.subject, _, self.reason = message.partition(": ")
 
 
 @dataclass

@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from golive.backup.drills import Drill, SourceUnreadable, drill_for
+from golive.backup.errors import DrillError
 from golive.backup.model import Comparison, IntegrityObservation, RestoreObservation
 
 
@@ -50,8 +51,6 @@ class FileKinds:
     def compare(self, db: Any) -> Comparison:
         """The restored copy vs the live source; an unreadable source raises ``DrillError``
         (unreachable), never a pass and never a product defect of the backup."""
-        from golive.backup.drill import DrillError
-
         with self._lock:
             if db.name not in self._compared:
                 try:
