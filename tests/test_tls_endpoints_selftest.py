@@ -107,7 +107,7 @@ def test_endpoint_accepting_tls10_fails_protocols(run: GoliveRun, subject: str) 
 
 def test_postgres_without_ssl_fails_every_tls_check_clearly(run: GoliveRun) -> None:
     for check_id in PASSING:
-        assert run.status(check_id, "pg-nossl") == "failed", check_id
+        assert run.status(check_id, "pg-nossl") == "failed", (check_id, run.message(check_id, "pg-nossl"))
         message = run.message(check_id, "pg-nossl")
         assert message.startswith("pg-nossl: TLS connection to www.golive.test:"), message
         assert "refused to start TLS" in message, message

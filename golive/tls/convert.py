@@ -89,6 +89,10 @@ def cert_info(cert: x509.Certificate, sct_count: int | None = None) -> CertInfo:
     )
 
 
+NOT_SPEAKING_TLS = ("no TLS handshake", "the server refused to start TLS")
+"""How ``connectivity_error`` begins for a server that answered but would not speak TLS."""
+
+
 def connectivity_error(result: Any, timeout: float) -> str:
     """A short sentence for why sslyze could not connect ("connection refused", "no answer...")."""
     trace = result.connectivity_error_trace
