@@ -25,6 +25,8 @@ from tests import backup_fixtures as fx
 from tests.harness import GoliveRun, run_golive
 from tests.servers.redis import require_redis, running_redis
 
+pytestmark = pytest.mark.xdist_group("backup_kinds_selftest")  # its module fixtures start once, on one worker
+
 IDS = ("backup.fresh", "backup.integrity", "backup.restore", "backup.verify", "backup.retention")
 DAY = 86400
 PASSPHRASE = "correct horse battery staple 42"

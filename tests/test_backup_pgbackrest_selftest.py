@@ -25,6 +25,8 @@ from golive.demo.database import load_sample
 from tests.harness import GoliveRun, run_golive
 from tests.servers.pgbackrest import STANZA, running_pgbackrest
 
+pytestmark = pytest.mark.xdist_group("backup_pgbackrest_selftest")  # its module fixtures start once, on one worker
+
 IDS = ("backup.fresh", "backup.integrity", "backup.restore", "backup.verify", "backup.retention")
 
 

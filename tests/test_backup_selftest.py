@@ -29,6 +29,8 @@ from tests.harness import REPO, GoliveRun, run_golive
 from tests.servers.base import free_port
 from tests.servers.postgres import PgServer, require_postgres, running_postgres
 
+pytestmark = pytest.mark.xdist_group("backup_selftest")  # its module fixtures start once, on one worker
+
 DAY = 86400
 IDS = ("backup.fresh", "backup.integrity", "backup.restore", "backup.verify")
 

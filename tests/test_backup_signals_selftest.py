@@ -31,6 +31,8 @@ from tests.harness import CHECKS, REPO
 from tests.servers.postgres import PgServer, require_postgres, running_postgres
 from tests.servers.redis import require_redis, running_redis
 
+pytestmark = pytest.mark.xdist_group("backup_signals_selftest")  # its module fixtures start once, on one worker
+
 
 @pytest.fixture(scope="module")
 def big_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PgServer, str, Path]]:

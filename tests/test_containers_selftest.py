@@ -24,6 +24,8 @@ from golive.rules import containers as rules
 from golive.settings import prerequisites as s
 from tests.harness import GoliveRun, run_golive
 
+pytestmark = pytest.mark.xdist_group("containers_selftest")  # its module fixtures start once, on one worker
+
 DATA = Path(__file__).parent / "data" / "containers"
 SERVICES = [{"name": "web", "require_healthcheck": True, "cpu_limit": True, "max_restarts": 3},
             {"name": "worker", "max_restarts": 3}]

@@ -22,6 +22,8 @@ from tests.servers.base import free_port, port_open
 from tests.servers.nginx import require_nginx
 from tests.servers.nginx_tls import VARIANTS, tls_lab
 
+pytestmark = pytest.mark.xdist_group("cutover_selftest")  # its module fixtures start once, on one worker
+
 CANDIDATES = {"green": (), "green-hsts": ("hsts_missing",), "green-old": ("version_old",),
               "green-down": ("health_503",)}
 

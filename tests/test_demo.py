@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import ssl
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +82,35 @@ def test_stop_ends_the_server_process(tmp_path: Path) -> None:
         os.kill(pid, 0)  # alive
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a re-parented process waits for whoever reaps it; exited all the same)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_server_stops_when_whoever_started_it_is_killed(tmp_path: Path) -> None:
+    # a golive (or test run) killed with SIGKILL cannot stop its demo server: the server notices
+    starter = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom golive.demo import start_demo\n"
+         "with start_demo(state_dir=Path(sys.argv[1])) as demo:\n    print(demo.pid, flush=True)\n"
+         "    time.sleep(300)\n", str(tmp_path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int((starter.stdout.readline() if starter.stdout else "").strip())
+        os.kill(pid, 0)  # serving
+    finally:
+        starter.kill()
+        starter.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _running(pid):
+        time.sleep(0.1)
+    if _running(pid):
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail(f"the demo server {pid} served on after its starter was killed")
 
 
 def test_every_flaw_changes_the_sound_behaviour() -> None:

@@ -13,6 +13,8 @@ import pytest
 
 from tests.harness import GoliveRun, run_golive
 
+pytestmark = pytest.mark.xdist_group("headers_demo_selftest")  # its module fixtures start once, on one worker
+
 IDS = (
     "headers.hsts",
     "headers.csp",

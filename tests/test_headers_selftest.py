@@ -21,6 +21,8 @@ from tests.servers.nginx import require_nginx
 from tests.servers.nginx_headers import ALLOWED_ORIGIN, HeadersLab, headers_lab
 from tests.servers.nginx_tls import silent_listener
 
+pytestmark = pytest.mark.xdist_group("headers_selftest")  # its module fixtures start once, on one worker
+
 IDS = (
     "headers.hsts",
     "headers.csp",

@@ -28,6 +28,8 @@ from tests.loadstop import load_processes, stop_latency, wait_running
 from tests.servers.base import free_port
 from tests.servers.nginx_load import LoadLab
 
+pytestmark = pytest.mark.xdist_group("load_selftest")  # its module fixtures start once, on one worker
+
 SHORT = {"users": 4, "spawn_rate": 20, "duration": "2s", "wait_time": "20ms"}
 
 

@@ -44,6 +44,8 @@ from tests.servers.prometheus import ScrapeJob, start_prometheus
 from tests.servers.stalling import start_dripping, start_silent
 from tests.servers.webhook import start_webhook
 
+pytestmark = pytest.mark.xdist_group("monitoring_selftest")  # its module fixtures start once, on one worker
+
 RUNBOOK = "https://runbooks.example.com/{{ $labels.alertname }}"
 SOUND_RULES = {"groups": [{"name": "critical_alerts", "rules": [
     {"alert": "ServiceDown", "expr": "up == 0", "for": "1m", "labels": {"severity": "critical"},

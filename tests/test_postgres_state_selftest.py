@@ -23,6 +23,8 @@ from tests.harness import GoliveRun, run_golive
 from tests.servers.base import free_port, start_process
 from tests.servers.postgres import PG_BIN, PgServer, _as_postgres, _ready, require_postgres, running_postgres
 
+pytestmark = pytest.mark.xdist_group("postgres_state_selftest")  # its module fixtures start once, on one worker
+
 TOOLS = ("alembic", "flyway", "django", "rails", "prisma", "supabase")
 
 

@@ -20,6 +20,8 @@ import pytest
 from tests.harness import GoliveRun, run_golive
 from tests.servers.sshd import running_sshd
 
+pytestmark = pytest.mark.xdist_group("prereq_deadlines")  # its module fixtures start once, on one worker
+
 DEADLINE = 2.0
 MARGIN = 2.5
 """Seconds a check may take beyond the deadline (process start, ssh client teardown, a loaded CI)."""

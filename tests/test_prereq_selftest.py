@@ -35,6 +35,8 @@ from tests.servers.postgres import running_postgres
 from tests.servers.redis import SOUND, UNSOUND, running_redis
 from tests.servers.sshd import running_sshd
 
+pytestmark = pytest.mark.xdist_group("prereq_selftest")  # its module fixtures start once, on one worker
+
 REDIS_PASSWORD = "redis-pw-not-for-logs-4417"
 
 HOST_IDS = (

@@ -18,6 +18,8 @@ import pytest
 from golive.demo import app as demo_app
 from tests.harness import GoliveRun, run_golive
 
+pytestmark = pytest.mark.xdist_group("probes_demo_selftest")  # its module fixtures start once, on one worker
+
 IDS = ("smoke.input_validation", "smoke.auth_probes", "smoke.websocket", "smoke.rate_limit", "http.compression",
        "http.static_caching", "http.source_maps", "http.error_pages", "headers.cookies", "headers.cors",
        "headers.xss_protection")

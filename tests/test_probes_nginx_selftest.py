@@ -18,6 +18,8 @@ from tests.servers.base import free_port
 from tests.servers.nginx import require_nginx
 from tests.servers.nginx_probes import CSS, JS, VARIANTS, probes_lab
 
+pytestmark = pytest.mark.xdist_group("probes_nginx_selftest")  # its module fixtures start once, on one worker
+
 IDS = ("smoke.rate_limit", "smoke.websocket", "http.compression", "http.static_caching", "http.source_maps",
        "http.error_pages")
 FLAW_FAILS: dict[str, dict[str, list[str]]] = {

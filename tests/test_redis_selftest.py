@@ -21,6 +21,8 @@ from tests.pki import _ca, _ec, key_pem, leaf, pem
 from tests.servers.base import free_port, wait_until
 from tests.servers.redis import SOUND, TlsFiles, running_redis, start_sentinel
 
+pytestmark = pytest.mark.xdist_group("redis_selftest")  # its module fixtures start once, on one worker
+
 PASSWORD = "tls-redis-pw-8841"
 
 

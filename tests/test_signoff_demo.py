@@ -25,6 +25,8 @@ from golive.cli import main
 from golive.signoff_model import read
 from tests.harness import GoliveRun, manual_attestations, run_golive
 
+pytestmark = pytest.mark.xdist_group("signoff_demo")  # its module fixtures start once, on one worker
+
 FLAWED = {"legacy": "xss_protection_legacy", "nohsts": "hsts_missing"}
 
 

@@ -17,6 +17,8 @@ from golive.demo import app as demo_app
 from tests.harness import GoliveRun, run_golive
 from tests.servers.base import free_port
 
+pytestmark = pytest.mark.xdist_group("smoke_selftest")  # its module fixtures start once, on one worker
+
 FLAW_FAILS: dict[str, dict[str, list[str]]] = {
     "health_503": {
         "smoke.health": ["/api/health answered 503", "expected: 200"],

@@ -22,6 +22,8 @@ from tests.servers.postgres import require_postgres
 from tests.servers.redis import require_redis
 from tests.servers.tls_endpoints import postgres_tls, redis_tls, smtp_starttls
 
+pytestmark = pytest.mark.xdist_group("tls_endpoints_selftest")  # its module fixtures start once, on one worker
+
 PASSING = (
     "tls.cert_trusted",
     "tls.cert_validity",

@@ -18,6 +18,8 @@ import pytest
 from tests.harness import GoliveRun, run_golive
 from tests.servers.nginx_tls import TlsLab, tls_lab
 
+pytestmark = pytest.mark.xdist_group("tls_selftest")  # its module fixtures start once, on one worker
+
 TLS_IDS = (
     "tls.cert_trusted",
     "tls.cert_validity",

@@ -23,6 +23,8 @@ import yaml
 
 from tests.harness import REPO, manual_attestations
 
+pytestmark = pytest.mark.xdist_group("wheel")  # its module fixtures start once, on one worker
+
 
 @dataclass
 class Installed:

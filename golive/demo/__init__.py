@@ -125,7 +125,7 @@ def start_demo(flaws: Iterable[str] = (), state_dir: Path | None = None, host: s
     environment = {**os.environ, **(env or {})}
     argv = [sys.executable, "-m", "golive.demo", "serve", "--host", host, "--https-port", str(https_port),
             "--http-port", str(http_port), "--state-dir", str(state_dir), "--version", version,
-            "--ready-file", str(ready)]
+            "--ready-file", str(ready), "--exit-with-parent"]
     if chosen:
         argv += ["--flaws", ",".join(sorted(chosen))]
     with log.open("wb") as handle:

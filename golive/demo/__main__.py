@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--flaws", default="", help="comma-separated flaws (see: python -m golive.demo flaws)")
     serve.add_argument("--version", default=VERSION, help=f"release version to report (default {VERSION})")
     serve.add_argument("--ready-file", type=Path, help="write the chosen ports here as JSON once listening")
+    serve.add_argument("--exit-with-parent", action="store_true",
+                       help="stop when the process that started the server is gone (golive starts it so)")
     commands.add_parser("flaws", help="list the flaws the demo target can be started with")
     return parser
 
@@ -41,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(ServeOptions(state_dir=args.state_dir, host=args.host, https_port=args.https_port,
                                 http_port=args.http_port, flaws=flaws, version=args.version,
-                                ready_file=args.ready_file))
+                                ready_file=args.ready_file,
+                                exit_with_parent=args.exit_with_parent))
     except ValueError as exc:
         print(f"golive demo: {exc}", file=sys.stderr)
         return 2

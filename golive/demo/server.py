@@ -64,6 +64,25 @@ class ServeOptions:
     flaws: tuple[str, ...] = ()
     version: str = "1.4.2"
     ready_file: Path | None = None
+    exit_with_parent: bool = False
+
+
+PARENT_POLL = 1.0
+"""Seconds between looks at whether the process that started the server is still there."""
+
+
+async def _parent_gone(stop: asyncio.Event) -> None:
+    """Stop the server once its parent is gone (re-parented: ``getppid()`` changed).
+
+    The server runs in its own session so that Ctrl-C reaches only golive, which then stops it;
+    a golive (or a test run) killed with SIGKILL cannot, and the server would serve on for ever.
+    """
+    parent = os.getppid()
+    while not stop.is_set():
+        if os.getppid() != parent:
+            stop.set()
+            return
+        await asyncio.sleep(PARENT_POLL)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -128,6 +147,7 @@ def run(options: ServeOptions) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
+        watch = asyncio.create_task(_parent_gone(stop)) if options.exit_with_parent else None
 
         async def started_then_wait() -> None:
             # hypercorn awaits this only once every listener is up: the moment to say "ready".
@@ -137,6 +157,8 @@ def run(options: ServeOptions) -> int:
             await stop.wait()
 
         await hypercorn_serve(app, config, shutdown_trigger=started_then_wait)  # type: ignore[arg-type]
+        if watch is not None:
+            watch.cancel()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
