@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import golive
+from golive import allure_writer
 from golive.profile import Profile
 from golive.redact import Redactor
 from golive.signoff_model import SignOff
@@ -103,6 +104,7 @@ def write(results_dir: Path, profile: Profile, signoff: SignOff) -> None:
     info = executor()
     if info:
         (results_dir / "executor.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+    allure_writer.sync_all()  # queued containers first: pruned on disk, they must be there
     prune_fixture_noise(results_dir)
 
 

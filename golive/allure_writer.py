@@ -114,7 +114,9 @@ class AllureWriter:
                 return
 
     def _write(self, kind: str, payload: Any, file_name: Any) -> None:
-        if kind == "item":
+        if kind == "mark":
+            payload.set()
+        elif kind == "item":
             self._atomic(payload, encode(file_name))
         elif kind == "data":
             self._atomic(file_name, payload.encode("utf-8") if isinstance(payload, str) else payload)
@@ -129,12 +131,31 @@ class AllureWriter:
         temporary.write_bytes(data)
         os.replace(temporary, self.report_dir / name)
 
+    def sync(self, timeout: float = 60) -> None:
+        """Wait until everything reported so far is on disk; the thread keeps writing afterwards.
+
+        The sign-off prunes fixture noise from the containers on disk: a container still queued
+        would be written after the pruning, noise and all.
+        """
+        if not self._thread.is_alive():
+            return
+        written = threading.Event()
+        self._pending.append(("mark", written, None))
+        written.wait(timeout)
+
     def flush(self) -> None:
         """Write everything reported so far, stop the thread; raise what it could not write."""
         self._stop.set()
         self._thread.join()
         if self._error is not None:
             raise self._error
+
+
+def sync_all() -> None:
+    """Every golive writer of this process has written what was reported so far."""
+    for plugin in allure_commons.plugin_manager.get_plugins():
+        if isinstance(plugin, AllureWriter):
+            plugin.sync()
 
 
 def install(config: Any) -> AllureWriter | None:

@@ -60,9 +60,9 @@ def run_demo(report_dir: Path, flaws: Sequence[str] = (), pytest_args: Sequence[
     # SIGTERM stops the demo as Ctrl-C does: the demo server (and its database) are stopped by pid
     with sigterm_as_interrupt() as interruption, demo_environment(flaws) as env:
         if serve_only:
-            print(json.dumps(env, indent=2))
-            print("serving; Ctrl-C or SIGTERM to stop", flush=True)
-            with contextlib.suppress(KeyboardInterrupt):
+            with contextlib.suppress(KeyboardInterrupt):  # from before "serving": a stop may come at once
+                print(json.dumps(env, indent=2))
+                print("serving; Ctrl-C or SIGTERM to stop", flush=True)
                 while True:
                     time.sleep(3600)
             return 0

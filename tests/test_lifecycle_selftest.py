@@ -52,12 +52,23 @@ def blocking_profile(demo: Any, hole: BlackHole, **extra: Any) -> dict[str, Any]
 
 def start_blocked(profile: dict[str, Any], tmp_path: Path, hole: BlackHole, *args: str,
                   report_dir: Path | None = None) -> StartedGolive:
-    """A run that is certainly mid-check: started, and connected to the black hole."""
-    before = hole.accepted
+    """A run that is certainly mid-check: started, connected to the black hole, and past its first
+    check (observations are gathered concurrently: the hole is reached before any check ran)."""
+    before, since = hole.accepted, time.time() - 1
     started = start_golive(profile, "-m", "headers or smoke", *args, tmp_path=tmp_path, report_dir=report_dir)
     wait_until(lambda: hole.accepted > before, 180, "the run reaching the black hole",
                process=started.process)  # type: ignore[arg-type]
+    wait_until(lambda: _a_check_finished(started.report_dir, since), 180, "the run's first check result",
+               process=started.process)  # type: ignore[arg-type]
     return started
+
+
+def _a_check_finished(report_dir: Path, since: float) -> bool:
+    """An Allure result of this run is on disk (a check finished)."""
+    try:
+        return any(p.stat().st_mtime >= since for p in (report_dir / "allure-results").glob("*-result.json"))
+    except OSError:  # the directory or a file replaced while looking
+        return False
 
 
 def verdict(report_dir: Path) -> subprocess.CompletedProcess[str]:
