@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from golive.memo import SingleFlight
+from golive.profile import DEFAULT_CONCURRENCY
 from golive.reach import Reachability
 
 if TYPE_CHECKING:
@@ -49,11 +50,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 log = logging.getLogger("golive.observe")
-
-DEFAULT_CONCURRENCY = 8
-"""Subjects observed at once: the requests are I/O-bound, so a 2-core CI runner keeps 8 busy
-without starving the checks' own thread (profile key ``concurrency``, 1–64)."""
-MAX_CONCURRENCY = 64
 
 Prefetch = Callable[["Observations", Any, frozenset[str]], None]
 
@@ -313,8 +309,8 @@ class Observations:
 
 def needs_of(items: Iterable[pytest.Item]) -> list[Need]:
     """The (check id, subject, value) of every golive check among ``items``, in order."""
-    from golive.plugin import CHECK_ID, SUBJECT
     from golive.registry import spec_of
+    from golive.stash import CHECK_ID, SUBJECT
     from golive.subjects import get_kind
 
     found: list[Need] = []

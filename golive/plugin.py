@@ -34,17 +34,14 @@ from golive.profile import Profile, ProfileError, load_profile
 from golive.redact import Redactor
 from golive.registry import spec_of
 from golive.reports import ShortReports
+from golive.stash import CHECK_ID, REDACTOR, REPORT_DIR, SUBJECT
 from golive.status import Status
 from golive.subjects import subjects_for
 
 PROFILE = pytest.StashKey[Profile | None]()
-REPORT_DIR = pytest.StashKey[Path]()
-REDACTOR = pytest.StashKey[Redactor]()
 RECORDER = pytest.StashKey["outcome_rules.Recorder"]()
 NOT_APPLICABLE = pytest.StashKey[set[str]]()
 EVIDENCE = pytest.StashKey[Evidence]()
-CHECK_ID = pytest.StashKey[str]()
-SUBJECT = pytest.StashKey[str]()
 INTERRUPTION = pytest.StashKey[lifecycle.Interruption]()
 
 

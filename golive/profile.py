@@ -26,7 +26,6 @@ from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_
 
 from golive import profile_checks
 from golive.durations import Duration
-from golive.observe import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from golive.profile_errors import Locator, Problem, ProfileError, explain
 from golive.profile_yaml import YamlError, read_document
 from golive.settings import ChecksSettings
@@ -84,6 +83,11 @@ def is_production_name(environment: str) -> bool:
 
 # --------------------------------------------------------------------------- models
 
+
+DEFAULT_CONCURRENCY = 8
+"""Subjects observed at once (``golive.observe``): the requests are I/O-bound, so a 2-core CI runner
+keeps 8 busy without starving the checks' own thread (profile key ``concurrency``, 1–64)."""
+MAX_CONCURRENCY = 64
 
 class Target(StrictModel):
     """An HTTP(S) endpoint; the subject of tls/headers/http/smoke/load checks."""

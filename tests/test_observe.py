@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from golive.observe import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
+from golive.profile import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from tests.harness import REPO, GoliveRun, run_golive
 from tests.servers.counting import counting_fleet, mortal_server
 from tests.servers.stalling import serve, silent
