@@ -89,8 +89,14 @@ def cert_info(cert: x509.Certificate, sct_count: int | None = None) -> CertInfo:
     )
 
 
-NOT_SPEAKING_TLS = ("no TLS handshake", "the server refused to start TLS")
-"""How ``connectivity_error`` begins for a server that answered but would not speak TLS."""
+REFUSED_TLS = {"ServerRejectedTlsHandshake", "ServerTlsConfigurationNotSupported",
+               "ServerRejectedOpportunisticTlsNegotiation"}
+"""sslyze's connectivity errors of a server that answered but would not speak TLS."""
+
+
+def _error_kind(result: Any) -> str:
+    trace = result.connectivity_error_trace
+    return trace.exc_type.__name__ if trace is not None and trace.exc_type else ""
 
 
 def connectivity_error(result: Any, timeout: float) -> str:
@@ -98,7 +104,7 @@ def connectivity_error(result: Any, timeout: float) -> str:
     trace = result.connectivity_error_trace
     if trace is None:
         return "connectivity test failed"
-    kind = trace.exc_type.__name__ if trace.exc_type else ""
+    kind = _error_kind(result)
     text = "".join(trace.format_exception_only()).strip()
     match = re.search(r'-> "(.*)"\.?$', text)
     detail = match.group(1) if match else text.split(": ", 1)[-1]
@@ -193,7 +199,8 @@ def observation(
         "application": application,
     }
     if result.connectivity_status.name != "COMPLETED":
-        return TlsObservation(**base, error=connectivity_error(result, timeout))
+        return TlsObservation(**base, error=connectivity_error(result, timeout),
+                              refused_tls=_error_kind(result) in REFUSED_TLS)
     scan = result.scan_result
     if scan is None:
         return TlsObservation(**base, error=f"scan did not complete ({result.scan_status.name.lower()})")

@@ -114,6 +114,9 @@ class TlsObservation:
     port: int
     address: str | None
     error: str | None = None
+    refused_tls: bool = False
+    """With ``error``: the endpoint answered but would not speak TLS (a defect of the endpoint, not
+    an unreachable one)."""
     protocols: dict[str, bool] = field(default_factory=dict)
     suites: tuple[Suite, ...] = ()
     chain: tuple[CertInfo, ...] = ()
