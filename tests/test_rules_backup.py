@@ -281,3 +281,18 @@ def test_contents_and_compared_rules() -> None:
     assert rules.compared("files", Comparison((), "3 files")).passed
     failed = rules.compared("files", Comparison(("a missing",), "3 files"))
     assert not failed.passed and "files: restored copy differs from the source: a missing" in failed.message
+
+
+def test_recovery_failure_is_named_by_its_cause_not_by_refused_polling_connections() -> None:
+    """The server log also holds FATAL lines for golive's own polling connections, which it turns
+    away while recovering; the reason recovery stopped is the line that is not such a refusal."""
+    from golive.backup.pgbackrest import _recovery_fatal
+
+    log = ("LOG:  starting point-in-time recovery\n"
+           "FATAL:  the database system is starting up\n"
+           "FATAL:  recovery ended before configured recovery target was reached\n"
+           "FATAL:  the database system is in recovery mode\n"
+           "LOG:  startup process (PID 7) exited with exit code 1\n")
+    assert _recovery_fatal(log) == "recovery ended before configured recovery target was reached"
+    assert _recovery_fatal("FATAL:  the database system is shutting down\n") == "the database system is shutting down"
+    assert _recovery_fatal("LOG:  nothing\n") == "no FATAL logged"

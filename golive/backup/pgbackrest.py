@@ -320,8 +320,7 @@ class PgBackRest:
                 time.sleep(0.2)  # let the log drain
                 log = server.work / "server.log" if server.work else None
                 text = log.read_text(errors="replace") if log is not None and log.exists() else ""
-                fatal = [line.split("FATAL:", 1)[1].strip() for line in text.splitlines() if "FATAL:" in line]
-                return f"the restored server stopped during recovery: {fatal[-1] if fatal else 'no FATAL logged'}"
+                return f"the restored server stopped during recovery: {_recovery_fatal(text)}"
             try:
                 with conn.connect(dsn, read_only=True, timeout=5, autocommit=True) as db:
                     in_recovery, pause = db.execute(
@@ -358,3 +357,18 @@ class PgBackRest:
 
     def close(self) -> None:
         self._restored.clear()
+
+
+# FATAL lines a server logs for a client it turns away while it starts, recovers or stops: they say
+# nothing about why recovery stopped, and golive's own polling connections cause them.
+_CLIENT_REFUSALS = ("the database system is starting up", "the database system is in recovery mode",
+                    "the database system is shutting down", "the database system is not yet accepting connections",
+                    "the database system is not accepting connections")
+
+
+def _recovery_fatal(log: str) -> str:
+    """The FATAL line that says why recovery stopped (for example "recovery ended before configured
+    recovery target was reached"), not a refusal of one of golive's own polling connections."""
+    fatal = [line.split("FATAL:", 1)[1].strip() for line in log.splitlines() if "FATAL:" in line]
+    causes = [line for line in fatal if not line.startswith(_CLIENT_REFUSALS)]
+    return (causes or fatal or ["no FATAL logged"])[-1]
