@@ -112,6 +112,9 @@ def test_profile_schema_is_valid_and_the_shipped_profiles_satisfy_it(tmp_path: P
     found = {e.json_path for e in validator.iter_errors(wrong)}
     assert {"$.timeout", "$", "$.checks.tls.policy_file"} <= found, found
     assert schema["properties"]["timeout"]["type"] == "string"  # durations are written with a unit
+    # attribute docstrings are the fields' hover documentation
+    compare_to = schema["$defs"]["Target"]["properties"]["compare_to"]
+    assert compare_to["description"].startswith("Blue-green: the live target this candidate must match"), compare_to
 
 
 def test_profile_schema_to_a_file_names_the_modeline(tmp_path: Path) -> None:
