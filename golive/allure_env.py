@@ -126,7 +126,7 @@ def prune_fixture_noise(results_dir: Path) -> int:
         changed = False
         for key in ("befores", "afters"):
             entries = container.get(key) or []
-            kept = [e for e in entries if not _noise(e)]
+            kept = [e for e in entries if not allure_writer.fixture_noise(e)]
             if len(kept) != len(entries):
                 removed += len(entries) - len(kept)
                 container[key] = kept
@@ -138,11 +138,6 @@ def prune_fixture_noise(results_dir: Path) -> int:
         else:
             path.write_text(json.dumps(container), encoding="utf-8")
     return removed
-
-
-def _noise(entry: dict[str, Any]) -> bool:
-    return (entry.get("status") in (None, "passed") and not entry.get("attachments") and not entry.get("steps")
-            and not entry.get("statusDetails"))
 
 
 def _escape(value: str) -> str:

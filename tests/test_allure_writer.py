@@ -130,3 +130,21 @@ def test_allure3_renders_both_the_same(runs: dict[str, GoliveRun], tmp_path: Pat
     assert summaries["golive"]["failed"] >= 1 and summaries["golive"]["passed"] >= 20
 
 
+
+
+def test_a_container_of_fixture_noise_is_not_written(tmp_path: Path) -> None:
+    """One container per check holds only its passed parameter fixture: the sign-off would prune it
+    from disk, so the writer does not write it; a failed fixture's container is written."""
+    from allure_commons.model2 import Status, StatusDetails, TestBeforeResult, TestResultContainer
+
+    writer = allure_writer.AllureWriter(tmp_path)
+    noise = TestResultContainer(uuid="c1", befores=[TestBeforeResult(name="target", status=Status.PASSED)])
+    failed = TestResultContainer(uuid="c2", befores=[
+        TestBeforeResult(name="target", status=Status.PASSED),
+        TestBeforeResult(name="database", status=Status.BROKEN, statusDetails=StatusDetails(message="refused"))])
+    empty = TestResultContainer(uuid="c3")
+    for container in (noise, failed, empty):
+        writer.report_container(container)
+    writer.flush()
+    written = sorted(json.loads(p.read_text())["uuid"] for p in tmp_path.glob("*-container.json"))
+    assert written == ["c2", "c3"]
