@@ -7,9 +7,10 @@ Starts ONE nginx with HOSTS sound TLS server blocks (Mozilla intermediate, test 
 
 1. all 15 tls.* checks for 1 host through golive (a real pytest run, ``-m tls``): the summed
    durations of the 15 tests from junit.xml ("check time"; target ≤ 1.0 s);
-2. golive's scan + the 15 rules for HOSTS hosts in-process (``TlsScan`` as the checks use it:
-   pre-flight/ALPN probe, one concurrent sslyze Scanner, conversion, trust/chain analysis, OCSP
-   staple verification, rules);
+2. golive's scan + the 15 rules for HOSTS hosts in-process (``TlsScan`` as the checks use it: every
+   key requested at once, as the observation phase does; per key a pre-flight/ALPN probe, its own
+   sslyze Scanner under its deadline, side by side, conversion, trust/chain analysis, OCSP staple
+   verification, rules);
 3. a bare sslyze concurrent ``Scanner`` over the same HOSTS hosts with the same scan commands
    (``golive.tls.scan.scan_commands``: the Mozilla checker's set plus the 0-RTT probe) and
    concurrency, until its last result;
@@ -51,6 +52,7 @@ def golive_in_process(lab: TlsLab, names: list[str], settings: TlsSettings) -> f
     start = time.perf_counter()
     scan = TlsScan(plan, settings)
     try:
+        scan.request(keys)  # as the observation phase does: every key queued before the first check asks
         for key in keys:
             obs = scan.observe(key)
             assert not obs.error, obs.error

@@ -326,7 +326,8 @@ class TlsScan:
     # ------------------------------------------------------------------ results
 
     def observe(self, key: ScanKey) -> TlsObservation:
-        """The observation of ``key``, scanning (everything) first if nobody has yet.
+        """The observation of ``key``, scanning it first if nobody has asked for it yet (the
+        observation phase requests every key of the run at once, before the first check asks).
 
         Waits for the key's scan until its deadline (``scan_timeout`` from the moment its own scan
         started; a key still queued behind other scans waits for its turn, each of those bounded
