@@ -188,17 +188,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """After every plugin's configure: golive writes the Allure results (``golive.allure_writer``)."""
+    """After every plugin's configure: golive writes the Allure results (``golive.allure_writer``),
+    and allure-pytest's listener skips the subject parameters' noise (``golive.allure_listener``)."""
     config = session.config
     if config.stash.get(PROFILE, None) is not None and config.stash[ALLURE_ACTIVE] \
             and os.environ.get(ALLURE_WRITER_ENV) != "allure-pytest":
-        from golive import allure_writer
+        from golive import allure_listener, allure_writer
 
         allure_writer.install(config)
+        allure_listener.install(config)
 
 
 ALLURE_WRITER_ENV = "GOLIVE_ALLURE_WRITER"
-"""``allure-pytest`` keeps allure-pytest's own file logger (to compare the two, in tests and benches)."""
+"""``allure-pytest`` keeps allure-pytest's own file logger and listener (to compare, in tests and benches)."""
 
 
 def _fixture_modules() -> list[str]:
