@@ -90,8 +90,9 @@ class AllureWriter:
     @hookimpl
     def report_container(self, container: Any) -> None:
         # The sign-off prunes fixture noise from the containers on disk (``allure_env``); a
-        # container made only of noise (one per check: its parameter fixture) is not written at all,
-        # which spares writing, reading back and deleting a file per check.
+        # container made only of noise (a fixture that passed without evidence: most of them, one
+        # per function-scoped fixture of each check) is not written at all, which spares writing,
+        # reading back and deleting a file each.
         entries = [*(container.befores or ()), *(container.afters or ())]
         if entries and all(fixture_noise(asdict(entry, filter=_keep)) for entry in entries):
             return

@@ -46,9 +46,10 @@ class _DocumentedFields(GenerateJsonSchema):
         json_schema = super().model_schema(schema)
         model = schema["cls"]
         properties = json_schema.get("properties", {})
+        docs = _attribute_docs(model)
         for name, field in getattr(model, "model_fields", {}).items():
             documented = properties.get(field.alias or name) if self.by_alias else properties.get(name)
-            doc = _attribute_docs(model).get(name)
+            doc = docs.get(name)
             if doc and isinstance(documented, dict) and "description" not in documented:
                 documented["description"] = doc
         return json_schema
