@@ -6,23 +6,24 @@ nothing else fails on prose, so this looks for the markers in every source and d
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SKIPPED_DIRS = {".git", ".venv", "reports", "node_modules", "__pycache__", ".ruff_cache", "build", "dist"}
+SKIPPED_DIRS = {".git", ".venv", ".golive", ".hypothesis", ".ruff_cache", ".pytest_cache", "reports", "node_modules",
+                "__pycache__", "build", "dist"}
+"""Not the project's own text: tools' and caches' directories (pruned from the walk, not entered)."""
 TEXT_SUFFIXES = {".py", ".md", ".yaml", ".yml", ".toml", ".cfg", ".ini", ".txt", ".json", ".conf", ".sh", ".j2"}
 MARKER = re.compile(r"^(<{7}( .*)?|={7}|>{7}( .*)?)$", re.MULTILINE)
 
 
 def _text_files() -> list[Path]:
     found = []
-    for path in REPO.rglob("*"):
-        relative = path.relative_to(REPO)
-        if any(part in SKIPPED_DIRS or part.startswith(".venv") for part in relative.parts[:-1]):
-            continue
-        if path.is_file() and (path.suffix in TEXT_SUFFIXES or path.name in ("Makefile", "run")):
-            found.append(path)
+    for folder, dirs, files in os.walk(REPO):
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".venv")]
+        found += [Path(folder) / name for name in files
+                  if Path(name).suffix in TEXT_SUFFIXES or name in ("Makefile", "run")]
     return found
 
 
