@@ -89,6 +89,7 @@ DEFAULT_CONCURRENCY = 8
 keeps 8 busy without starving the checks' own thread (profile key ``concurrency``, 1–64)."""
 MAX_CONCURRENCY = 64
 
+
 class Target(StrictModel):
     """An HTTP(S) endpoint; the subject of tls/headers/http/smoke/load checks."""
 

@@ -95,31 +95,28 @@ def scan_commands(http: bool) -> set[Any]:
     return commands
 
 
-class TlsRefused(AssertionError):
+class _SubjectReason(Exception):
+    """An exception naming a TLS subject and why ("web: TLS connection to ... failed: ..."), that
+    survives pickling (xdist sends it from a worker)."""
+
+    def __init__(self, subject: str, reason: str) -> None:
+        self.subject = subject
+        self.reason = reason
+        super().__init__(f"{subject}: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.subject, self.reason))
+
+
+class TlsRefused(_SubjectReason, AssertionError):
     """The endpoint answered but would not speak TLS (no handshake, STARTTLS refused): a defect of
     the endpoint that every tls.* check fails on, not an unreachable subject."""
 
-    def __init__(self, subject: str, reason: str) -> None:
-        self.subject = subject
-        self.reason = reason
-        super().__init__(f"{subject}: {reason}")
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.subject, self.reason))
-
-
-class TlsUnreachable(Exception):
+class TlsUnreachable(_SubjectReason):
     """The TLS endpoint could not be scanned; classified "target unreachable" by the plugin."""
 
     unreachable = True
-
-    def __init__(self, subject: str, reason: str) -> None:
-        self.subject = subject
-        self.reason = reason
-        super().__init__(f"{subject}: {reason}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.subject, self.reason))
 
 
 def mozilla_checker(
