@@ -78,6 +78,12 @@ def asked(options: Any) -> bool:
     return bool(getattr(options, "golive_profile", None) or os.environ.get(PROFILE_ENV))
 
 
+def runs_checks(config: pytest.Config) -> bool:
+    """Whether this invocation runs checks (not --collect-only, --help, --markers, --fixtures...)."""
+    return not any(getattr(config.option, name, False) for name in
+                   ("collectonly", "help", "markers", "showfixtures", "show_fixtures_per_test", "setupplan"))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     """Before conftests and ``pytest_configure``: block what golive's ini would have blocked."""
@@ -112,6 +118,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
         config.args = [str(checks_dir())]
     if not config.pluginmanager.has_plugin(PLUGIN):
+        from golive.tls import early
+
+        early.spawn_if_wanted(config, runs_checks(config))  # first: it warms up while the plugin loads
         config.pluginmanager.import_plugin(PLUGIN)
 
 

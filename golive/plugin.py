@@ -28,7 +28,7 @@ import pytest
 
 from golive import evidence_labels, lifecycle, observe_plugin
 from golive import outcomes as outcome_rules
-from golive.activation import PROFILE_ENV, SUBJECT_FILTERS, SUBJECT_LISTS
+from golive.activation import PROFILE_ENV, SUBJECT_FILTERS, SUBJECT_LISTS, runs_checks
 from golive.evidence import USER_PROPERTY, Evidence
 from golive.profile import Profile, ProfileError, load_profile
 from golive.redact import Redactor
@@ -106,18 +106,10 @@ def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
-
-
-def _runs_checks(config: pytest.Config) -> bool:
-    """Whether this invocation runs checks (not --collect-only, --help, --markers, --fixtures...)."""
-    return not any(getattr(config.option, name, False) for name in
-                   ("collectonly", "help", "markers", "showfixtures", "show_fixtures_per_test", "setupplan"))
-
-
 def _start_run(config: pytest.Config, report_dir: Path) -> None:
     """Controller, before anything is read or written: lock the report directory (a second run
     refuses), withdraw the previous run's verdict, turn SIGTERM into Ctrl-C (``golive.lifecycle``)."""
-    if not _runs_checks(config):
+    if not runs_checks(config):
         return
     lock = lifecycle.ReportDirLock(report_dir)
     try:
@@ -180,7 +172,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RECORDER] = recorder
     if not _is_worker(config):
         config.pluginmanager.register(ControllerHooks(config, recorder), "golive-signoff")
-        if _runs_checks(config):
+        if runs_checks(config):
             from golive import signoff
 
             # until this run writes its verdict, the report dir says NO-GO: "not finished"

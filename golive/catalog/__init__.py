@@ -8,6 +8,7 @@ decorator reads them, so a check cannot disagree with the catalog.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -163,3 +164,29 @@ def get_item(check_id: str) -> CatalogItem:
         return catalog[check_id]
     except KeyError:
         raise CatalogError(f"unknown checklist id {check_id!r}; add it to golive/catalog/*.yaml") from None
+
+
+def markexpr_may_select(markexpr: str | None, prefix: str) -> bool:
+    """Whether ``-m markexpr`` keeps some automated item whose id starts with ``prefix``, judged
+    on the catalog's markers before anything is collected (what a run can decide early, e.g. to
+    warm up a scanner). No expression keeps everything; one pytest cannot parse answers True
+    (pytest reports it itself)."""
+    if not markexpr:
+        return True
+    try:
+        from _pytest.mark.expression import Expression  # what pytest's own -m evaluates with
+
+        expression = Expression.compile(markexpr)
+    except (ImportError, SyntaxError):
+        return True
+    for item in load_catalog().values():
+        if item.mode != "automated" or not item.id.startswith(prefix):
+            continue
+        if expression.evaluate(_carries({*item.all_markers, "golive_check"})):
+            return True
+    return False
+
+
+def _carries(marks: set[str]) -> Callable[..., bool]:
+    """A ``-m`` matcher: a bare marker name the item carries (the catalog's markers have no arguments)."""
+    return lambda name, /, **kwargs: not kwargs and name in marks

@@ -4,22 +4,20 @@ A TLS scan is hundreds of handshakes per server, driven by Python threads. In th
 process those threads share one interpreter lock with the checks, the HTTP observations and the
 evidence writer, so a fleet's scan and its other checks took turns. ``RemoteTlsScan`` runs the
 same engine (``golive.tls.scan.TlsScan``: probes, one sslyze ``Scanner`` per server, conversion)
-in a child process started with ``spawn`` and talks to it over a pipe: the run asks for keys, the
-child answers each key's ``TlsObservation`` (plain data) as soon as it is converted, plus "scan
-started" (for the deadline and the progress line) and "endpoint down" (recorded in the run's
-``Reachability``, so that the target's HTTP checks fail at once too).
+in a child process (``golive.tls.child``) and talks to it over a socket pair: the run sends its
+plan, then asks for keys; the child answers each key's ``TlsObservation`` (plain data) as soon as
+it is converted, plus "scan started" (for the deadline and the progress line) and "endpoint down"
+(recorded in the run's ``Reachability``, so that the target's HTTP checks fail at once too).
 
 The interface is ``TlsScan``'s (``request``, ``start``, ``observe``, ``waiting``, ``close``), so
-checks cannot tell. Used when the run scans at least ``REMOTE_FROM`` servers (below that, the
-child's start-up costs more than it saves). The child ignores Ctrl-C (the run decides), exits when
-the pipe closes (the run ended, however it ended) and is stopped by its PID at ``close()``.
+checks cannot tell. Used when the run scans at least ``REMOTE_FROM`` servers, or when the child
+was started early (``golive.tls.early``: it warms up while the run loads and collects, so that
+even a one-target gate finds its scanner ready). The child is stopped by its PID at ``close()``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import signal
 import threading
 import time
 import warnings
@@ -28,6 +26,7 @@ from typing import Any
 
 from golive.reach import Endpoint, Reachability
 from golive.settings.tls import TlsSettings
+from golive.tls.child import ScanChild
 from golive.tls.model import TlsObservation
 from golive.tls.scan import ScanKey, ScanPlan
 
@@ -48,12 +47,20 @@ class _ForwardingReachability(Reachability):
         return recorded
 
 
-def _child(conn: Any, plan: ScanPlan, settings: TlsSettings, workdir: Any, down: dict[Any, str]) -> None:
-    """The child process: scan what the run asks for, answer each key when it is ready."""
-    from golive.tls.scan import TlsScan
+def serve(conn: Any) -> None:
+    """The child process: warm up, take the run's plan, scan what it asks for, answer each key
+    when it is ready; ends when the run says stop or the socket closes."""
+    from golive.tls.scan import TlsScan, preload
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle; the pipe tells us
     warnings.filterwarnings("ignore")
+    preload()  # while the run still loads and collects, when the child was started early
+    try:
+        message = conn.recv()
+    except (EOFError, OSError):
+        return
+    if message[0] != "plan":
+        return
+    _, plan, settings, workdir, down = message
     lock = threading.Lock()
 
     def send(message: Any) -> None:
@@ -79,22 +86,21 @@ def _child(conn: Any, plan: ScanPlan, settings: TlsSettings, workdir: Any, down:
 
 
 class RemoteTlsScan:
-    """``TlsScan``'s interface, the work done by a child process."""
+    """``TlsScan``'s interface, the work done by a child process (``child``: one started early)."""
 
     def __init__(self, plan: ScanPlan, settings: TlsSettings, workdir: Any = None,
-                 reachability: Reachability | None = None) -> None:
+                 reachability: Reachability | None = None, child: ScanChild | None = None) -> None:
         self.plan = plan
         self.settings = settings
         self.workdir = workdir
         self.reachability = reachability or Reachability()
         self._lock = threading.Lock()
-        self._send_lock = threading.Lock()
         self._requested: set[ScanKey] = set()
         self._done = {key: threading.Event() for key in plan.bundles}
         self._observations: dict[ScanKey, TlsObservation] = {}
         self._scan_started: dict[ScanKey, float] = {}
-        self._process: Any = None
-        self._conn: Any = None
+        self._waiting_child = child
+        self._child: ScanChild | None = None
         self._closed = False
         self._read_done = threading.Event()
         self.started_at = 0.0
@@ -102,29 +108,37 @@ class RemoteTlsScan:
     # ------------------------------------------------------------------ lifecycle
 
     def _child_running(self) -> bool:
-        """Start the child on first use (False once closed, or when it could not start)."""
-        if self._process is not None:
+        """Hand the plan to the child, started now or early (False once closed)."""
+        if self._child is not None:
             return True
         if self._closed:
             return False
-        context = multiprocessing.get_context("spawn")
-        ours, theirs = context.Pipe()
+        child, self._waiting_child = self._waiting_child, None
+        if child is None or not child.alive():
+            if child is not None:
+                child.stop()
+            child = ScanChild.spawn()
         down = {}
         for key in self.plan.bundles:
             endpoint = Endpoint(key.hostname, key.port, key.address)
             if (reason := self.reachability.down(endpoint)) is not None:
                 down[tuple(endpoint)] = reason
-        process = context.Process(target=_child, args=(theirs, self.plan, self.settings, self.workdir, down),
-                                  name="golive-tls-scan", daemon=True)
-        process.start()
-        theirs.close()
-        self._process, self._conn = process, ours
+        self._child = child
         self.started_at = time.perf_counter()
-        threading.Thread(target=self._read, name="golive-tls-reader", daemon=True).start()
+        threading.Thread(target=self._read, args=(child,), name="golive-tls-reader", daemon=True).start()
+        child.send(("plan", self.plan, self.settings, self.workdir, down))
         return True
 
     def start(self) -> None:
         self.request(list(self.plan.bundles))
+
+    def warm(self) -> None:
+        """Send the plan now (the child unpickles it while the run collects); scans nothing."""
+        with self._lock:
+            try:
+                self._child_running()
+            except (OSError, ValueError):
+                return  # request() starts a child again, or says why it cannot
 
     def request(self, keys: Sequence[ScanKey]) -> None:
         with self._lock:
@@ -144,17 +158,17 @@ class RemoteTlsScan:
         self._send(("request", new))
 
     def _send(self, message: Any) -> None:
+        assert self._child is not None
         try:
-            with self._send_lock:
-                self._conn.send(message)
+            self._child.send(message)
         except (OSError, ValueError) as exc:
             self._fail_all(f"the TLS scan process is gone ({exc})")
 
-    def _read(self) -> None:
+    def _read(self, child: ScanChild) -> None:
         """Answers from the child, until it ends (then every key still open fails with why)."""
         while True:
             try:
-                message = self._conn.recv()
+                message = child.recv()
             except (EOFError, OSError):
                 break
             kind = message[0]
@@ -169,8 +183,7 @@ class RemoteTlsScan:
             elif kind == "down":
                 self.reachability.mark_down(Endpoint(*message[1]), message[2])
         if not self._closed:
-            self._process.join(1.0)
-            self._fail_all(f"the TLS scan process ended unexpectedly (exit code {self._process.exitcode})")
+            self._fail_all(f"the TLS scan process ended unexpectedly ({child.ended_because()})")
         self._read_done.set()
 
     def _fail(self, key: ScanKey, reason: str) -> None:
@@ -187,20 +200,9 @@ class RemoteTlsScan:
     def close(self) -> None:
         """Stop the child by its PID (scans in flight are abandoned; the run has what it asked for)."""
         self._closed = True
-        process, conn = self._process, self._conn
-        if process is None:
-            return
-        with contextlib.suppress(OSError, ValueError):
-            conn.send(("stop",))
-        process.join(0.5)
-        if process.is_alive():
-            process.terminate()
-            process.join(2)
-        if process.is_alive():
-            process.kill()
-            process.join(2)
-        with contextlib.suppress(OSError):
-            conn.close()
+        for child in (self._child, self._waiting_child):
+            if child is not None:
+                child.stop()
         self._fail_all("the run ended before this target was scanned")
 
     # ------------------------------------------------------------------ results
@@ -216,7 +218,7 @@ class RemoteTlsScan:
                 began = self._scan_started.get(key)
             if began is not None and time.monotonic() - began > budget:
                 self._fail(key, f"scan did not finish within {budget:g}s (checks.tls.scan_timeout)")
-            elif self._process is None or not self._process.is_alive():
+            elif self._child is None or not self._child.alive():
                 self._read_done.wait(1.0)  # the reader reports how the child ended, then fails what is open
                 self._fail(key, "the TLS scan process is not running")
         with self._lock:

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from golive.observe import WorkerPool
 from golive.reach import Endpoint, Reachability
 from golive.settings.tls import MOZILLA_POLICIES, TlsSettings
 from golive.tls.alpn import Probe
 from golive.tls.model import TlsObservation
+from golive.workers import WorkerPool
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,22 @@ def scan_commands(http: bool) -> set[Any]:
     if http:
         commands.add(ScanCommand.TLS_1_3_EARLY_DATA)
     return commands
+
+
+def preload() -> None:
+    """Import what a scan runs (sslyze, its plugins and Mozilla checker, the conversion), and
+    shorten sslyze's poll (``golive.tls.poll``): what the warm child of ``golive.tls.remote`` does
+    while the run still collects, so that its first scan starts at once. Sends nothing."""
+    import sslyze  # noqa: F401
+    from sslyze.mozilla_tls_profile import tls_config_checker  # noqa: F401
+    from sslyze.plugins.scan_commands import ScanCommandsRepository
+
+    from golive.tls import alpn, convert, trust  # noqa: F401
+    from golive.tls.poll import shorten_scanner_poll
+
+    for command in scan_commands(http=True):
+        ScanCommandsRepository.get_implementation_cls(command)
+    shorten_scanner_poll()
 
 
 class _SubjectReason(Exception):
@@ -248,6 +264,9 @@ class TlsScan:
         """One server's sslyze scan, then its conversion (so that checks find it ready)."""
         from sslyze import Scanner
 
+        from golive.tls.poll import shorten_scanner_poll
+
+        shorten_scanner_poll()
         with self._lock:
             self._scan_started[key] = time.monotonic()
         if self.on_started is not None:
