@@ -1,14 +1,22 @@
-"""golive's writer of Allure results: the same files as allure-pytest's, written off the main thread.
+"""golive's writer of Allure results: the same files as allure-pytest's, made off the checks' thread.
 
 allure-pytest serialises each result, container and attachment on the test's own thread
 (``attrs.asdict`` + ``json.dump`` into a text file, tens of small writes per file), which cost a
 2,000-check run about as much as golive and pytest together. ``AllureWriter`` implements the same
 allure-commons hooks (``report_result``, ``report_container``, ``report_attached_data``,
 ``report_attached_file``, ``report_globals``): it takes the same dict as allure-pytest when the
-item is reported (``asdict`` with allure's own filter) and hands it to one writer thread, which
+item is reported (``asdict`` with allure's own filter) and queues it for one writer thread, which
 encodes it with orjson when installed (else the standard library: equal JSON either way, only the
-whitespace differs) and writes it with one call, through a temporary name renamed into place as
-allure-pytest does.
+whitespace differs); each file is written with one call, through a temporary name renamed into
+place as allure-pytest does.
+
+The files themselves are made by a helper process (``golive.allure_sink``): a thread that makes
+thousands of small files beside the checks takes the interpreter lock back after every system call
+(four per file), and each of those hand-overs stalled the checks' thread. Measured on 2,000 checks,
+files made by the thread as results came cost the run 1.0 s; sent to the sink, they cost one pipe
+write per batch. Where no helper process can start, the thread makes the files itself, only when
+the run asks (``sync()`` before the sign-off, ``flush()`` at the end) or when ``FLUSH_AT_BYTES``
+are queued. An attached file is read when it is attached (its source may be gone by then).
 
 ``install(config)`` puts it in place of allure-pytest's ``AllureFileLogger`` for this run's
 results directory (after allure-pytest's ``pytest_configure`` registered that logger) and, at
@@ -19,10 +27,12 @@ run's clean-up ends.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
-import shutil
+import subprocess
+import tempfile
 import threading
 import uuid
 from collections import deque
@@ -37,6 +47,9 @@ except ImportError:  # pragma: no cover - orjson is a dependency; the fallback k
 import allure_commons
 from allure_commons import hookimpl
 from attr import asdict
+
+from golive import allure_sink
+from golive.paths import module_command
 
 ALLURE_INDENT = "ALLURE_INDENT_OUTPUT"
 
@@ -62,22 +75,32 @@ def encode(data: dict[str, Any]) -> bytes:
 
 
 class AllureWriter:
-    """allure-commons reporter hooks, written in batches by one background thread.
+    """allure-commons reporter hooks; one background thread sends what they queue to the sink.
 
-    A hook only appends to a queue (no lock hand-off, no thread wake-up per file: on a busy
-    interpreter each wake-up costs the test thread a switch); the thread wakes every
-    ``BATCH_EVERY`` seconds and writes everything queued.
+    A hook only appends to a queue (no lock hand-off, no thread wake-up per file). With the sink,
+    the thread wakes every ``BATCH_EVERY`` seconds and sends everything queued in one pipe write;
+    without it, it makes the files itself when ``sync()`` or ``flush()`` asks, or when
+    ``FLUSH_AT_BYTES`` are queued (memory stays bounded on a long run with large evidence).
     """
 
     BATCH_EVERY = 0.05
+    FLUSH_AT_BYTES = 32 * 1024 * 1024
+    """Queued bytes (attachments counted by size, results and containers at ``ITEM_BYTES``) from
+    which a writer without the sink makes the files while the run goes on."""
+    ITEM_BYTES = 2048
 
-    def __init__(self, report_dir: Path) -> None:
+    def __init__(self, report_dir: Path, sink: bool = True) -> None:
         self.report_dir = Path(report_dir).absolute()
         self.report_dir.mkdir(parents=True, exist_ok=True)
+        self._dir = str(self.report_dir)
         self._pending: deque[tuple[str, Any, Any]] = deque()  # append and popleft are thread-safe
+        self._queued_bytes = 0
         self._names = random.Random(os.urandom(16))
+        self._wake = threading.Event()
         self._stop = threading.Event()
         self._error: BaseException | None = None
+        self._sink = _Sink.start(self._dir) if sink else None
+        self._sent = False
         self._thread = threading.Thread(target=self._drain, name="golive-allure-writer", daemon=True)
         self._thread.start()
 
@@ -106,7 +129,15 @@ class AllureWriter:
         # the dict is taken now, as allure-pytest's logger takes it: allure may still change the
         # object after reporting it (a container's after-fixture status), and the file holds what
         # was reported
-        self._pending.append(("item", item.file_pattern.format(prefix=self._file_id()), asdict(item, filter=_keep)))
+        self._queue(("item", item.file_pattern.format(prefix=self._file_id()), asdict(item, filter=_keep)),
+                    self.ITEM_BYTES)
+
+    def _queue(self, entry: tuple[str, Any, Any], size: int) -> None:
+        self._pending.append(entry)
+        self._queued_bytes += size
+        if self._queued_bytes >= self.FLUSH_AT_BYTES:
+            self._queued_bytes = 0
+            self._wake.set()
 
     def _file_id(self) -> uuid.UUID:
         """A random version-4 UUID for a file name, as allure-pytest names its files. Drawn from a
@@ -117,43 +148,66 @@ class AllureWriter:
 
     @hookimpl
     def report_attached_data(self, body: str | bytes, file_name: str) -> None:
-        self._pending.append(("data", body, file_name))
+        self._queue(("data", body, file_name), len(body))
 
     @hookimpl
     def report_attached_file(self, source: str | Path, file_name: str) -> None:
-        self._pending.append(("file", source, file_name))
+        body = Path(source).read_bytes()  # now: a temporary source may be gone when the queue is written
+        self._queue(("data", body, file_name), len(body))
 
     # ------------------------------------------------------------------ the thread
 
     def _drain(self) -> None:
         while True:
-            stopping = self._stop.wait(self.BATCH_EVERY)
-            while self._pending:
-                entry = self._pending.popleft()
-                try:
-                    self._write(*entry)
-                except BaseException as exc:  # reported by flush(), on the run's thread
-                    self._error = self._error or exc
+            self._wake.wait(self.BATCH_EVERY if self._sink is not None else None)
+            self._wake.clear()
+            stopping = self._stop.is_set()
+            try:
+                self._write_pending()
+            except BaseException as exc:  # reported by flush(), on the run's thread
+                self._error = self._error or exc
             if stopping:
                 return
 
-    def _write(self, kind: str, payload: Any, file_name: Any) -> None:
-        if kind == "mark":
-            payload.set()
-        elif kind == "item":
-            self._atomic(payload, encode(file_name))
-        elif kind == "data":
-            self._atomic(file_name, payload.encode("utf-8") if isinstance(payload, str) else payload)
-        else:
-            temporary = self.report_dir / f"{file_name}.tmp"
-            shutil.copy2(payload, temporary)
-            os.replace(temporary, self.report_dir / file_name)
+    def _write_pending(self) -> None:
+        files: list[tuple[str, bytes]] = []
+        while self._pending:
+            kind, payload, name = self._pending.popleft()
+            if kind == "mark":
+                self._send(files)
+                files = []
+                if self._sink is not None:
+                    try:
+                        self._sink.sync()
+                    except OSError:
+                        self._sink_lost()
+                payload.set()
+                continue
+            if kind == "item":
+                files.append((payload, encode(name)))
+            else:
+                files.append((name, payload.encode("utf-8") if isinstance(payload, str) else payload))
+        self._send(files)
 
-    def _atomic(self, name: str, data: bytes) -> None:
-        """One write, under a temporary name renamed into place (readers never see half a file)."""
-        temporary = self.report_dir / f"{name}.tmp"
-        temporary.write_bytes(data)
-        os.replace(temporary, self.report_dir / name)
+    def _send(self, files: list[tuple[str, bytes]]) -> None:
+        """To the sink in one pipe write; made here when there is no sink (or it just died)."""
+        if not files:
+            return
+        if self._sink is not None:
+            try:
+                self._sink.send(b"".join(allure_sink.frame(b"F", name, data) for name, data in files))
+                self._sent = True
+                return
+            except OSError:
+                self._sink_lost()
+        for name, data in files:
+            allure_sink.write_atomically(self._dir, name, data)
+
+    def _sink_lost(self) -> None:
+        """The sink died: write in this thread from now on; what it had not written yet is lost."""
+        sink, self._sink = self._sink, None
+        if sink is not None and self._sent and self._error is None:
+            self._error = OSError(f"Allure results may be incomplete: the writer process ended ({sink.ended()})")
 
     def sync(self, timeout: float = 60) -> None:
         """Wait until everything reported so far is on disk; the thread keeps writing afterwards.
@@ -165,14 +219,84 @@ class AllureWriter:
             return
         written = threading.Event()
         self._pending.append(("mark", written, None))
+        self._wake.set()
         written.wait(timeout)
 
     def flush(self) -> None:
-        """Write everything reported so far, stop the thread; raise what it could not write."""
+        """Write everything reported so far, stop the thread and the sink; raise what could not be written."""
         self._stop.set()
+        self._wake.set()
         self._thread.join()
+        if self._sink is not None:
+            problem = self._sink.close()
+            if problem and self._error is None:
+                self._error = OSError(f"Allure results may be incomplete: {problem}")
         if self._error is not None:
             raise self._error
+
+
+class _Sink:
+    """The ``golive.allure_sink`` process of one writer: frames in, files out, stopped by its PID."""
+
+    def __init__(self, process: subprocess.Popen[bytes], stderr: Any) -> None:
+        self.process = process
+        self._stderr = stderr
+
+    @classmethod
+    def start(cls, directory: str) -> _Sink | None:
+        """The sink, or None when no process can be started here (the thread writes instead)."""
+        command, env = module_command("golive.allure_sink", directory)
+        stderr = tempfile.TemporaryFile()  # noqa: SIM115 - kept for the sink's life, closed by close()
+        try:
+            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                                       env=env, bufsize=0)
+        except OSError:
+            stderr.close()
+            return None
+        return cls(process, stderr)
+
+    def send(self, data: bytes) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(data)
+
+    def sync(self) -> None:
+        """Return once the sink has written every file sent before."""
+        assert self.process.stdout is not None
+        self.send(allure_sink.frame(b"S"))
+        if self.process.stdout.read(1) != b"S":
+            raise OSError(f"Allure results may be incomplete: the writer process ended ({self.ended()})")
+
+    def ended(self, wait: float = 5.0) -> str:
+        """How the sink ended: its exit code and the last line it wrote to stderr."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(wait)
+        text = f"exit code {self.process.returncode}"
+        with contextlib.suppress(OSError, ValueError):
+            self._stderr.seek(0)
+            lines = [x for x in self._stderr.read().decode(errors="replace").splitlines() if x.strip()]
+            if lines:
+                text += f": {lines[-1].strip()[:300]}"
+        return text
+
+    def close(self, timeout: float = 60) -> str | None:
+        """End of input; wait for the sink to write the rest. None when it ended well, else why not."""
+        with contextlib.suppress(OSError):
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+            return f"the writer process did not finish within {timeout:g}s"
+        finally:
+            with contextlib.suppress(OSError):
+                assert self.process.stdout is not None
+                self.process.stdout.close()
+        problem = None if self.process.returncode == 0 else f"the writer process failed ({self.ended(0)})"
+        with contextlib.suppress(OSError):
+            self._stderr.close()
+        return problem
 
 
 def sync_all() -> None:

@@ -78,3 +78,14 @@ def cache_dir() -> Path:
         return root / ".golive"
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "golive"
+
+
+def module_command(module: str, *args: str) -> tuple[list[str], dict[str, str]]:
+    """``python -m module args`` and its environment, for a helper process of this run (the TLS
+    scan's child, the Allure sink): the same interpreter, with the directory that holds the golive
+    this run imported first on its path, so that it runs the same code."""
+    import sys
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_DIR.parent), env.get("PYTHONPATH")) if p)
+    return [sys.executable, "-m", module, *args], env

@@ -148,3 +148,71 @@ def test_a_container_of_fixture_noise_is_not_written(tmp_path: Path) -> None:
     writer.flush()
     written = sorted(json.loads(p.read_text())["uuid"] for p in tmp_path.glob("*-container.json"))
     assert written == ["c2", "c3"]
+
+
+def _result(name: str) -> Any:
+    from allure_commons.model2 import Status, TestResult
+
+    return TestResult(name=name, uuid=name, status=Status.PASSED, fullName=f"checks#{name}")
+
+
+def _written(directory: Path) -> list[str]:
+    return sorted(json.loads(p.read_text())["name"] for p in directory.glob("*-result.json"))
+
+
+@pytest.mark.parametrize("sink", [True, False], ids=["sink process", "in the thread"])
+def test_what_is_reported_is_on_disk_at_sync_and_at_flush(tmp_path: Path, sink: bool) -> None:
+    """With the sink process, or (where none can start) in the writer's thread: ``sync()`` returns
+    once every file reported before it is written; ``flush()`` writes the rest and stops."""
+    writer = allure_writer.AllureWriter(tmp_path, sink=sink)
+    assert (writer._sink is not None) is sink
+    for index in range(50):
+        writer.report_result(_result(f"r{index:02d}"))
+    writer.report_attached_data("evidence text", "a1-attachment.txt")
+    source = tmp_path / "source.bin"
+    source.write_bytes(b"\x00\x01binary")
+    writer.report_attached_file(str(source), "a2-attachment.bin")
+    source.unlink()  # a temporary source may be gone before the queue is written
+    writer.sync()
+    assert _written(tmp_path) == [f"r{index:02d}" for index in range(50)]
+    assert (tmp_path / "a1-attachment.txt").read_text() == "evidence text"
+    assert (tmp_path / "a2-attachment.bin").read_bytes() == b"\x00\x01binary"
+    writer.report_result(_result("last"))
+    writer.flush()
+    assert "last" in _written(tmp_path)
+    assert not list(tmp_path.glob("*.tmp"))
+    if sink:
+        assert writer._sink is not None and writer._sink.process.returncode == 0
+
+
+def test_a_sink_that_dies_loses_nothing_after_and_says_so(tmp_path: Path) -> None:
+    """The sink killed mid-run: what comes after is written by the thread, and ``flush()`` says the
+    results may be incomplete (files in flight to the dead process may be lost), with its exit code."""
+    writer = allure_writer.AllureWriter(tmp_path)
+    writer.report_result(_result("before"))
+    writer.sync()
+    assert writer._sink is not None
+    writer._sink.process.kill()
+    writer._sink.process.wait(5)
+    writer.report_result(_result("after"))
+    with pytest.raises(OSError, match=r"Allure results may be incomplete: the writer process ended \(exit code -9"):
+        writer.flush()
+    assert _written(tmp_path) == ["after", "before"]
+
+
+def test_the_sink_writes_frames_and_refuses_paths(tmp_path: Path) -> None:
+    """``golive.allure_sink``: files through a temporary name; a sync answered in order; a name
+    with a separator is an error (the sink writes into its directory only)."""
+    import io
+
+    from golive import allure_sink
+
+    stream = io.BytesIO(allure_sink.frame(b"F", "one-result.json", b"{}") + allure_sink.frame(b"S")
+                        + allure_sink.frame(b"F", "two.txt", b""))
+    answers = io.BytesIO()
+    allure_sink.serve(str(tmp_path), stream, answers)
+    assert answers.getvalue() == b"S"
+    assert (tmp_path / "one-result.json").read_bytes() == b"{}" and (tmp_path / "two.txt").read_bytes() == b""
+    with pytest.raises(ValueError, match="not a file name"):
+        allure_sink.serve(str(tmp_path), io.BytesIO(allure_sink.frame(b"F", "../escape", b"x")), io.BytesIO())
+    assert not (tmp_path.parent / "escape").exists()

@@ -21,7 +21,7 @@ import pytest
 
 from golive.catalog import markexpr_may_select
 from golive.tls import early
-from tests.harness import run_golive, start_golive
+from tests.harness import CHECKS, REPO, run_golive, start_golive
 from tests.servers.stalling import start_silent
 
 pytestmark = pytest.mark.xdist_group("test_tls_early")
@@ -63,8 +63,9 @@ def test_markexpr_may_select_reads_the_catalogs_markers(markexpr: str, selects: 
     assert markexpr_may_select(markexpr, "tls.") is selects
 
 
-def _config(markexpr: str = "", numprocesses: Any = None, worker: bool = False) -> Any:
-    config = SimpleNamespace(option=SimpleNamespace(markexpr=markexpr, numprocesses=numprocesses))
+def _config(markexpr: str = "", numprocesses: Any = None, worker: bool = False,
+            args: tuple[str, ...] = (str(CHECKS),)) -> Any:
+    config = SimpleNamespace(option=SimpleNamespace(markexpr=markexpr, numprocesses=numprocesses), args=list(args))
     if worker:
         config.workerinput = {}
     return config
@@ -76,6 +77,9 @@ def _config(markexpr: str = "", numprocesses: Any = None, worker: bool = False) 
     (_config("tls"), False, False),  # --collect-only, --help...
     (_config("tls", numprocesses=2), True, False),  # xdist controller
     (_config("tls", worker=True), True, False),  # xdist worker
+    (_config("tls", args=(f"{CHECKS}/test_tls.py::test_protocols",)), True, True),
+    (_config("", args=(f"{CHECKS}/test_headers.py",)), True, False),
+    (_config("", args=(str(REPO / "tests"),)), True, False),  # a directory without golive's tls.* checks
 ])
 def test_a_child_is_wanted_only_for_a_run_that_may_scan_in_this_process(config: Any, runs_checks: bool,
                                                                         wanted: bool) -> None:

@@ -15,7 +15,6 @@ temporary file, so that a child that dies says why.
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import socket
 import subprocess
@@ -23,11 +22,9 @@ import sys
 import tempfile
 import threading
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
-"""The directory that holds the ``golive`` package the run imported (the child imports the same)."""
+from golive.paths import module_command
 
 
 class ScanChild:
@@ -44,13 +41,10 @@ class ScanChild:
     def spawn(cls) -> ScanChild:
         ours, theirs = socket.socketpair()
         stderr = tempfile.TemporaryFile()  # noqa: SIM115 - kept open for the child's life, closed by stop()
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+        command, env = module_command("golive.tls.child", str(theirs.fileno()))
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "golive.tls.child", str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=stderr, env=env)
+            process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.DEVNULL, stderr=stderr, env=env)
         except BaseException:
             ours.close()
             stderr.close()

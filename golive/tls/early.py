@@ -10,10 +10,13 @@ waits. Nothing is sent to any target before the observation phase asks for it; a
 profile turns out to have no TLS target stops the child when collection starts.
 
 Not under xdist (each worker would start one, and the checks of a target go to one of them),
-not for ``--collect-only``/``--help``-like runs, not when ``-m`` leaves no tls.* check.
+not for ``--collect-only``/``--help``-like runs, not when no test path holds the tls.* checks'
+module (a project's own checks directory), not when ``-m`` leaves no tls.* check.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -22,13 +25,30 @@ from golive.tls.child import ScanChild
 EARLY_CHILD = pytest.StashKey[ScanChild]()
 
 
+TLS_CHECKS = "test_tls.py"
+"""The module of golive's tls.* checks (in the bundled ``checks/``)."""
+
+
 def wanted(config: pytest.Config, runs_checks: bool) -> bool:
     """Whether this run may judge tls.* checks in this process."""
     if not runs_checks or hasattr(config, "workerinput") or getattr(config.option, "numprocesses", None):
         return False
+    if not any(_may_collect_tls(arg) for arg in config.args):
+        return False
     from golive.catalog import markexpr_may_select
 
     return markexpr_may_select(getattr(config.option, "markexpr", ""), "tls.")
+
+
+def _may_collect_tls(arg: str) -> bool:
+    """A test path (or node id) that holds the tls.* checks: their module, or a directory with it."""
+    path = Path(arg.split("::", 1)[0])
+    if path.name == TLS_CHECKS:
+        return True
+    try:
+        return path.is_dir() and (path / TLS_CHECKS).is_file()
+    except OSError:
+        return False
 
 
 def spawn_if_wanted(config: pytest.Config, runs_checks: bool) -> None:
