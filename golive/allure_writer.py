@@ -93,7 +93,7 @@ class AllureWriter:
         self.report_dir = Path(report_dir).absolute()
         self.report_dir.mkdir(parents=True, exist_ok=True)
         self._dir = str(self.report_dir)
-        self._pending: deque[tuple[str, Any, Any]] = deque()  # append and popleft are thread-safe
+        self._pending: deque[tuple[str, Any, Any]] = deque()  # (kind, payload, file name); thread-safe ends
         self._queued_bytes = 0
         self._names = random.Random(os.urandom(16))
         self._wake = threading.Event()
@@ -129,7 +129,7 @@ class AllureWriter:
         # the dict is taken now, as allure-pytest's logger takes it: allure may still change the
         # object after reporting it (a container's after-fixture status), and the file holds what
         # was reported
-        self._queue(("item", item.file_pattern.format(prefix=self._file_id()), asdict(item, filter=_keep)),
+        self._queue(("item", asdict(item, filter=_keep), item.file_pattern.format(prefix=self._file_id())),
                     self.ITEM_BYTES)
 
     def _queue(self, entry: tuple[str, Any, Any], size: int) -> None:
@@ -172,7 +172,7 @@ class AllureWriter:
     def _write_pending(self) -> None:
         files: list[tuple[str, bytes]] = []
         while self._pending:
-            kind, payload, name = self._pending.popleft()
+            kind, payload, file_name = self._pending.popleft()
             if kind == "mark":
                 self._send(files)
                 files = []
@@ -184,9 +184,9 @@ class AllureWriter:
                 payload.set()
                 continue
             if kind == "item":
-                files.append((payload, encode(name)))
+                files.append((file_name, encode(payload)))
             else:
-                files.append((name, payload.encode("utf-8") if isinstance(payload, str) else payload))
+                files.append((file_name, payload.encode("utf-8") if isinstance(payload, str) else payload))
         self._send(files)
 
     def _send(self, files: list[tuple[str, bytes]]) -> None:
