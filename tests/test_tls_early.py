@@ -153,3 +153,49 @@ def test_sslyzes_poll_is_shortened_only_while_it_sleeps_through_time_sleep(monke
     monkeypatch.setattr(_mass_scanner, "sleep", their_own)
     assert poll.shorten_scanner_poll() is False
     assert _mass_scanner.sleep is their_own
+
+
+@pytest.mark.parametrize(("servers", "cpus", "children"), [
+    (1, 8, 1), (16, 8, 1), (17, 8, 2), (160, 8, 8), (160, 2, 2), (40, 1, 1), (0, 4, 1),
+])
+def test_a_fleet_is_scanned_by_one_child_per_share_of_servers_up_to_one_per_cpu(servers: int, cpus: int,
+                                                                                 children: int) -> None:
+    from golive.tls.remote import children_for
+
+    assert children_for(servers, cpus) == children
+
+
+def test_each_child_scans_its_share_and_a_dead_child_fails_only_its_keys(monkeypatch: pytest.MonkeyPatch,
+                                                                           tmp_path: Path) -> None:
+    """Two children, two silent targets (their probes wait): the keys go one to each child; the
+    child killed fails its key at once, saying so; the other key is still being scanned."""
+    from golive.settings.tls import TlsSettings
+    from golive.tls import remote
+    from golive.tls.scan import ScanKey, ScanPlan
+
+    monkeypatch.setattr(remote, "children_for", lambda servers, cpus=None: 2)
+    servers = [start_silent(), start_silent()]
+    try:
+        plan = ScanPlan()
+        keys = [ScanKey("127.0.0.1", s.sock.getsockname()[1], None) for s in servers]
+        for key in keys:
+            plan.add(key, None, 30.0)
+        scan = remote.RemoteTlsScan(plan, TlsSettings(concurrent_servers=4), workdir=tmp_path)
+        try:
+            scan.request(keys)
+            deadline = time.monotonic() + 30
+            while not all(s.held for s in servers) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert all(s.held for s in servers), "each child probes its own target"
+            first, second = (scan._owner[key] for key in keys)
+            assert first is not second
+            first.process.kill()
+            observation = scan.observe(keys[0])
+            assert "TLS scan process ended unexpectedly (exit code -9)" in (observation.error or "")
+            assert scan.waiting() == [keys[1]], "the other child's target is still being scanned"
+        finally:
+            scan.close()
+        assert "the run ended before this target was scanned" in (scan.observe(keys[1]).error or "")
+    finally:
+        for server in servers:
+            server.stop()

@@ -10,14 +10,16 @@ it is converted, plus "scan started" (for the deadline and the progress line) an
 (recorded in the run's ``Reachability``, so that the target's HTTP checks fail at once too).
 
 The interface is ``TlsScan``'s (``request``, ``start``, ``observe``, ``waiting``, ``close``), so
-checks cannot tell. Used when the run scans at least ``REMOTE_FROM`` servers, or when the child
-was started early (``golive.tls.early``: it warms up while the run loads and collects, so that
+checks cannot tell. Used when the run scans at least ``REMOTE_FROM`` servers (with one more child
+per ``SERVERS_PER_CHILD`` servers, up to one per CPU), or when the child was started early (``golive.tls.early``: it warms up while the run loads and collects, so that
 even a one-target gate finds its scanner ready). The child is stopped by its PID at ``close()``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
+import os
 import threading
 import time
 import warnings
@@ -32,6 +34,8 @@ from golive.tls.scan import ScanKey, ScanPlan
 
 REMOTE_FROM = 4
 """Servers from which the scan runs in a child process."""
+SERVERS_PER_CHILD = 16
+"""Servers per child process, up to one child per CPU (``children_for``)."""
 
 
 class _ForwardingReachability(Reachability):
@@ -85,8 +89,19 @@ def serve(conn: Any) -> None:
     scan.close()
 
 
+def children_for(servers: int, cpus: int | None = None) -> int:
+    """How many child processes scan ``servers``: one more per ``SERVERS_PER_CHILD``, at most one
+    per CPU. A child is one interpreter: on a fleet its scans saturate one core (about 0.3 s of CPU
+    per server) while others stay idle."""
+    return max(1, min(cpus or os.cpu_count() or 1, math.ceil(servers / SERVERS_PER_CHILD)))
+
+
 class RemoteTlsScan:
-    """``TlsScan``'s interface, the work done by a child process (``child``: one started early)."""
+    """``TlsScan``'s interface, the work done by child processes (``child``: one started early).
+
+    Each child gets the whole plan and scans the keys it is handed: requested keys go to the
+    children in turn, each child with its share of ``concurrent_servers``. A child that dies
+    fails its own keys, not the others'."""
 
     def __init__(self, plan: ScanPlan, settings: TlsSettings, workdir: Any = None,
                  reachability: Reachability | None = None, child: ScanChild | None = None) -> None:
@@ -100,45 +115,51 @@ class RemoteTlsScan:
         self._observations: dict[ScanKey, TlsObservation] = {}
         self._scan_started: dict[ScanKey, float] = {}
         self._waiting_child = child
-        self._child: ScanChild | None = None
+        self._children: list[ScanChild] = []
+        self._owner: dict[ScanKey, ScanChild] = {}
+        self._turn = 0
         self._closed = False
         self._read_done = threading.Event()
         self.started_at = 0.0
 
     # ------------------------------------------------------------------ lifecycle
 
-    def _child_running(self) -> bool:
-        """Hand the plan to the child, started now or early (False once closed)."""
-        if self._child is not None:
+    def _children_running(self) -> bool:
+        """Start the children (the early one first) and hand each the plan (False once closed)."""
+        if self._children:
             return True
         if self._closed:
             return False
-        child, self._waiting_child = self._waiting_child, None
-        if child is None or not child.alive():
-            if child is not None:
-                child.stop()
-            child = ScanChild.spawn()
+        count = children_for(len(self.plan.bundles))
+        share = self.settings.model_copy(
+            update={"concurrent_servers": max(1, math.ceil(self.settings.concurrent_servers / count))})
         down = {}
         for key in self.plan.bundles:
             endpoint = Endpoint(key.hostname, key.port, key.address)
             if (reason := self.reachability.down(endpoint)) is not None:
                 down[tuple(endpoint)] = reason
-        self._child = child
+        early, self._waiting_child = self._waiting_child, None
+        if early is not None and not early.alive():
+            early.stop()
+            early = None
         self.started_at = time.perf_counter()
-        threading.Thread(target=self._read, args=(child,), name="golive-tls-reader", daemon=True).start()
-        child.send(("plan", self.plan, self.settings, self.workdir, down))
+        for index in range(count):
+            child = early if index == 0 and early is not None else ScanChild.spawn()
+            self._children.append(child)
+            threading.Thread(target=self._read, args=(child,), name=f"golive-tls-reader-{index}", daemon=True).start()
+            child.send(("plan", self.plan, share, self.workdir, down))
         return True
 
     def start(self) -> None:
         self.request(list(self.plan.bundles))
 
     def warm(self) -> None:
-        """Send the plan now (the child unpickles it while the run collects); scans nothing."""
+        """Send the plan now (the children unpickle it while the run collects); scans nothing."""
         with self._lock:
             try:
-                self._child_running()
+                self._children_running()
             except (OSError, ValueError):
-                return  # request() starts a child again, or says why it cannot
+                return  # request() starts children again, or says why it cannot
 
     def request(self, keys: Sequence[ScanKey]) -> None:
         with self._lock:
@@ -147,25 +168,32 @@ class RemoteTlsScan:
             if not new:
                 return
             try:
-                running = self._child_running()
+                running = self._children_running()
                 problem = "the run ended before this target was scanned"
             except Exception as exc:  # no child, no scan: every key says why, nothing waits
                 running, problem = False, f"the TLS scan process could not start: {type(exc).__name__}: {exc}"
+            shares: dict[int, list[ScanKey]] = {}
+            if running:
+                for key in new:
+                    index = self._turn % len(self._children)
+                    self._turn += 1
+                    self._owner[key] = self._children[index]
+                    shares.setdefault(index, []).append(key)
         if not running:
             for key in new:
                 self._fail(key, problem)
             return
-        self._send(("request", new))
+        for index, share in shares.items():
+            self._send(self._children[index], ("request", share))
 
-    def _send(self, message: Any) -> None:
-        assert self._child is not None
+    def _send(self, child: ScanChild, message: Any) -> None:
         try:
-            self._child.send(message)
+            child.send(message)
         except (OSError, ValueError) as exc:
-            self._fail_all(f"the TLS scan process is gone ({exc})")
+            self._fail_open(f"the TLS scan process is gone ({exc})", child)
 
     def _read(self, child: ScanChild) -> None:
-        """Answers from the child, until it ends (then every key still open fails with why)."""
+        """Answers from one child, until it ends (then its keys still open fail with why)."""
         while True:
             try:
                 message = child.recv()
@@ -183,7 +211,7 @@ class RemoteTlsScan:
             elif kind == "down":
                 self.reachability.mark_down(Endpoint(*message[1]), message[2])
         if not self._closed:
-            self._fail_all(f"the TLS scan process ended unexpectedly ({child.ended_because()})")
+            self._fail_open(f"the TLS scan process ended unexpectedly ({child.ended_because()})", child)
         self._read_done.set()
 
     def _fail(self, key: ScanKey, reason: str) -> None:
@@ -192,18 +220,18 @@ class RemoteTlsScan:
             self._observations.setdefault(key, observation)
         self._done[key].set()
 
-    def _fail_all(self, reason: str) -> None:
+    def _fail_open(self, reason: str, child: ScanChild | None = None) -> None:
+        """Fail every key still open (of ``child`` only, when given)."""
         for key, done in self._done.items():
-            if not done.is_set():
+            if not done.is_set() and (child is None or self._owner.get(key) is child):
                 self._fail(key, reason)
 
     def close(self) -> None:
-        """Stop the child by its PID (scans in flight are abandoned; the run has what it asked for)."""
+        """Stop the children by their PIDs (scans in flight are abandoned; the run has what it asked for)."""
         self._closed = True
-        for child in (self._child, self._waiting_child):
-            if child is not None:
-                child.stop()
-        self._fail_all("the run ended before this target was scanned")
+        for child in [*self._children, *([self._waiting_child] if self._waiting_child else [])]:
+            child.stop()
+        self._fail_open("the run ended before this target was scanned")
 
     # ------------------------------------------------------------------ results
 
@@ -218,7 +246,7 @@ class RemoteTlsScan:
                 began = self._scan_started.get(key)
             if began is not None and time.monotonic() - began > budget:
                 self._fail(key, f"scan did not finish within {budget:g}s (checks.tls.scan_timeout)")
-            elif self._child is None or not self._child.alive():
+            elif (owner := self._owner.get(key)) is None or not owner.alive():
                 self._read_done.wait(1.0)  # the reader reports how the child ended, then fails what is open
                 self._fail(key, "the TLS scan process is not running")
         with self._lock:
