@@ -199,3 +199,13 @@ def test_each_child_scans_its_share_and_a_dead_child_fails_only_its_keys(monkeyp
     finally:
         for server in servers:
             server.stop()
+
+
+def test_xdist_workers_share_the_cpus_between_their_children(monkeypatch: pytest.MonkeyPatch) -> None:
+    from golive.tls import remote
+
+    monkeypatch.setattr(remote.os, "cpu_count", lambda: 8)
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "4")
+    assert remote.children_for(160) == 2
+    monkeypatch.delenv("PYTEST_XDIST_WORKER_COUNT")
+    assert remote.children_for(160) == 8

@@ -11,8 +11,9 @@ it is converted, plus "scan started" (for the deadline and the progress line) an
 
 The interface is ``TlsScan``'s (``request``, ``start``, ``observe``, ``waiting``, ``close``), so
 checks cannot tell. Used when the run scans at least ``REMOTE_FROM`` servers (with one more child
-per ``SERVERS_PER_CHILD`` servers, up to one per CPU), or when the child was started early (``golive.tls.early``: it warms up while the run loads and collects, so that
-even a one-target gate finds its scanner ready). The child is stopped by its PID at ``close()``.
+per ``SERVERS_PER_CHILD`` servers, up to one per CPU), or when the child was started early
+(``golive.tls.early``: it warms up while the run loads and collects, so that even a one-target
+gate finds its scanner ready). The children are stopped by their PIDs at ``close()``.
 """
 
 from __future__ import annotations
@@ -91,9 +92,12 @@ def serve(conn: Any) -> None:
 
 def children_for(servers: int, cpus: int | None = None) -> int:
     """How many child processes scan ``servers``: one more per ``SERVERS_PER_CHILD``, at most one
-    per CPU. A child is one interpreter: on a fleet its scans saturate one core (about 0.3 s of CPU
-    per server) while others stay idle."""
-    return max(1, min(cpus or os.cpu_count() or 1, math.ceil(servers / SERVERS_PER_CHILD)))
+    per CPU (of this xdist worker's share of them). A child is one interpreter: on a fleet its
+    scans saturate one core (about 0.3 s of CPU per server) while the others stay idle."""
+    if cpus is None:  # under xdist, each worker's share of the CPUs
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+        cpus = (os.cpu_count() or 1) // max(1, workers)
+    return max(1, min(cpus, math.ceil(servers / SERVERS_PER_CHILD)))
 
 
 class RemoteTlsScan:
