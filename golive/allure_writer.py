@@ -32,7 +32,6 @@ import json
 import os
 import random
 import subprocess
-import tempfile
 import threading
 import uuid
 from collections import deque
@@ -49,7 +48,7 @@ from allure_commons import hookimpl
 from attr import asdict
 
 from golive import allure_sink
-from golive.paths import module_command
+from golive.helper_process import HelperProcess
 
 ALLURE_INDENT = "ALLURE_INDENT_OUTPUT"
 
@@ -238,22 +237,19 @@ class AllureWriter:
 class _Sink:
     """The ``golive.allure_sink`` process of one writer: frames in, files out, stopped by its PID."""
 
-    def __init__(self, process: subprocess.Popen[bytes], stderr: Any) -> None:
-        self.process = process
-        self._stderr = stderr
+    def __init__(self, helper: HelperProcess) -> None:
+        self.helper = helper
+        self.process = helper.process
 
     @classmethod
     def start(cls, directory: str) -> _Sink | None:
         """The sink, or None when no process can be started here (the thread writes instead)."""
-        command, env = module_command("golive.allure_sink", directory)
-        stderr = tempfile.TemporaryFile()  # noqa: SIM115 - kept for the sink's life, closed by close()
         try:
-            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                                       env=env, bufsize=0)
+            helper = HelperProcess("golive.allure_sink", directory, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   bufsize=0)
         except OSError:
-            stderr.close()
             return None
-        return cls(process, stderr)
+        return cls(helper)
 
     def send(self, data: bytes) -> None:
         assert self.process.stdin is not None
@@ -268,15 +264,7 @@ class _Sink:
 
     def ended(self, wait: float = 5.0) -> str:
         """How the sink ended: its exit code and the last line it wrote to stderr."""
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(wait)
-        text = f"exit code {self.process.returncode}"
-        with contextlib.suppress(OSError, ValueError):
-            self._stderr.seek(0)
-            lines = [x for x in self._stderr.read().decode(errors="replace").splitlines() if x.strip()]
-            if lines:
-                text += f": {lines[-1].strip()[:300]}"
-        return text
+        return self.helper.ended(wait)
 
     def close(self, timeout: float = 60) -> str | None:
         """End of input; wait for the sink to write the rest. None when it ended well, else why not."""
@@ -284,19 +272,17 @@ class _Sink:
             assert self.process.stdin is not None
             self.process.stdin.close()
         try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-            return f"the writer process did not finish within {timeout:g}s"
+            if not self.helper.wait(timeout):
+                self.helper.stop()
+                return f"the writer process did not finish within {timeout:g}s"
+            if self.process.returncode != 0:
+                return f"the writer process failed ({self.ended(0)})"
+            return None
         finally:
             with contextlib.suppress(OSError):
                 assert self.process.stdout is not None
                 self.process.stdout.close()
-        problem = None if self.process.returncode == 0 else f"the writer process failed ({self.ended(0)})"
-        with contextlib.suppress(OSError):
-            self._stderr.close()
-        return problem
+            self.helper.release()
 
 
 def sync_all() -> None:

@@ -189,7 +189,7 @@ def test_each_child_scans_its_share_and_a_dead_child_fails_only_its_keys(monkeyp
             assert all(s.held for s in servers), "each child probes its own target"
             first, second = (scan._owner[key] for key in keys)
             assert first is not second
-            first.process.kill()
+            first.helper.process.kill()
             observation = scan.observe(keys[0])
             assert "TLS scan process ended unexpectedly (exit code -9)" in (observation.error or "")
             assert scan.waiting() == [keys[1]], "the other child's target is still being scanned"

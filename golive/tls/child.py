@@ -19,43 +19,38 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
-from golive.paths import module_command
+from golive.helper_process import HelperProcess
 
 
 class ScanChild:
-    """A started child process and its end of the socket pair."""
+    """A started child process (``helper``) and its end of the socket pair."""
 
-    def __init__(self, process: subprocess.Popen[bytes], conn: Connection, stderr: Any) -> None:
-        self.process = process
+    def __init__(self, helper: HelperProcess, conn: Connection) -> None:
+        self.helper = helper
         self.conn = conn
-        self._stderr = stderr
         self._send_lock = threading.Lock()
         self._stopped = False
 
     @classmethod
     def spawn(cls) -> ScanChild:
         ours, theirs = socket.socketpair()
-        stderr = tempfile.TemporaryFile()  # noqa: SIM115 - kept open for the child's life, closed by stop()
-        command, env = module_command("golive.tls.child", str(theirs.fileno()))
         try:
-            process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+            helper = HelperProcess("golive.tls.child", str(theirs.fileno()), pass_fds=(theirs.fileno(),),
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         except BaseException:
             ours.close()
-            stderr.close()
             raise
         finally:
             theirs.close()
-        return cls(process, Connection(ours.detach()), stderr)
+        return cls(helper, Connection(ours.detach()))
 
     @property
     def pid(self) -> int:
-        return self.process.pid
+        return self.helper.pid
 
     def send(self, message: Any) -> None:
         with self._send_lock:
@@ -65,20 +60,11 @@ class ScanChild:
         return self.conn.recv()
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        return self.helper.alive()
 
     def ended_because(self, wait: float = 1.0) -> str:
         """How the child ended: its exit code and the last line it wrote to stderr."""
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(wait)
-        code = self.process.returncode
-        text = f"exit code {code}" if code is not None else "still running"
-        with contextlib.suppress(OSError, ValueError):
-            self._stderr.seek(0)
-            lines = [line for line in self._stderr.read().decode(errors="replace").splitlines() if line.strip()]
-            if lines:
-                text += f": {lines[-1].strip()[:300]}"
-        return text
+        return self.helper.ended(wait)
 
     def stop(self) -> None:
         """End the child by its PID (idempotent). Nothing of the run lives in it, so no grace period:
@@ -88,15 +74,8 @@ class ScanChild:
         self._stopped = True
         with contextlib.suppress(OSError):
             self.conn.close()  # a child not yet at its signal handler still ends at its next read
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(2)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(2)
-        with contextlib.suppress(OSError):
-            self._stderr.close()
+        self.helper.stop()
+        self.helper.release()
 
 
 def main(argv: list[str]) -> None:
