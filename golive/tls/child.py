@@ -3,7 +3,7 @@
 Not ``multiprocessing``'s spawn: that re-runs the parent's main script in the child (``pytest``'s
 or ``golive``'s console script, which import pytest or golive's CLI) before the child's own work,
 about 0.1 s of imports a scan never uses, paid on the gate's critical path. Here the child imports
-this small module, then ``golive.tls.remote.serve`` warms up (imports sslyze and the conversion)
+this small module, then ``serve`` (below) warms up (imports sslyze and the conversion)
 and waits for the run to send its plan. Messages are pickled by ``multiprocessing.connection``'s
 ``Connection`` (the same framing ``multiprocessing.Pipe`` uses, over the same kind of socket pair).
 
@@ -20,10 +20,12 @@ import socket
 import subprocess
 import sys
 import threading
+import warnings
 from multiprocessing.connection import Connection
 from typing import Any
 
 from golive.helper_process import HelperProcess
+from golive.reach import Endpoint, Reachability
 
 
 class ScanChild:
@@ -78,12 +80,60 @@ class ScanChild:
         self.helper.release()
 
 
+class _ForwardingReachability(Reachability):
+    """The child's reachability record: endpoints found down are also sent to the run."""
+
+    def __init__(self, send: Any) -> None:
+        super().__init__()
+        self._send = send
+
+    def mark_down(self, endpoint: Endpoint, reason: str) -> str:
+        recorded = super().mark_down(endpoint, reason)
+        self._send(("down", tuple(endpoint), recorded))
+        return recorded
+
+
+def serve(conn: Any) -> None:
+    """The child process: warm up, take the run's plan, scan what it asks for, answer each key
+    when it is ready; ends when the run says stop or the socket closes."""
+    from golive.tls.scan import TlsScan, preload
+
+    warnings.filterwarnings("ignore")
+    preload()  # while the run still loads and collects, when the child was started early
+    try:
+        message = conn.recv()
+    except (EOFError, OSError):
+        return
+    if message[0] != "plan":
+        return
+    _, plan, settings, workdir, down = message
+    lock = threading.Lock()
+
+    def send(message: Any) -> None:
+        with lock, contextlib.suppress(OSError, ValueError):
+            conn.send(message)
+
+    reachability = _ForwardingReachability(send)
+    for endpoint, reason in down.items():
+        Reachability.mark_down(reachability, Endpoint(*endpoint), reason)
+    scan = TlsScan(plan, settings, workdir, reachability,
+                   on_started=lambda key: send(("started", key)),
+                   on_observation=lambda key, obs: send(("done", key, obs)))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            break
+        if message[0] == "request":
+            scan.request(message[1])
+        elif message[0] == "stop":
+            break
+    scan.close()
+
+
 def main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle; the socket tells us
-    conn = Connection(int(argv[1]))
-    from golive.tls.remote import serve
-
-    serve(conn)
+    serve(Connection(int(argv[1])))
 
 
 if __name__ == "__main__":

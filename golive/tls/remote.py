@@ -18,12 +18,10 @@ gate finds its scanner ready). The children are stopped by their PIDs at ``close
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import threading
 import time
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,57 +35,6 @@ REMOTE_FROM = 4
 """Servers from which the scan runs in a child process."""
 SERVERS_PER_CHILD = 16
 """Servers per child process, up to one child per CPU (``children_for``)."""
-
-
-class _ForwardingReachability(Reachability):
-    """The child's reachability record: endpoints found down are also sent to the run."""
-
-    def __init__(self, send: Any) -> None:
-        super().__init__()
-        self._send = send
-
-    def mark_down(self, endpoint: Endpoint, reason: str) -> str:
-        recorded = super().mark_down(endpoint, reason)
-        self._send(("down", tuple(endpoint), recorded))
-        return recorded
-
-
-def serve(conn: Any) -> None:
-    """The child process: warm up, take the run's plan, scan what it asks for, answer each key
-    when it is ready; ends when the run says stop or the socket closes."""
-    from golive.tls.scan import TlsScan, preload
-
-    warnings.filterwarnings("ignore")
-    preload()  # while the run still loads and collects, when the child was started early
-    try:
-        message = conn.recv()
-    except (EOFError, OSError):
-        return
-    if message[0] != "plan":
-        return
-    _, plan, settings, workdir, down = message
-    lock = threading.Lock()
-
-    def send(message: Any) -> None:
-        with lock, contextlib.suppress(OSError, ValueError):
-            conn.send(message)
-
-    reachability = _ForwardingReachability(send)
-    for endpoint, reason in down.items():
-        Reachability.mark_down(reachability, Endpoint(*endpoint), reason)
-    scan = TlsScan(plan, settings, workdir, reachability,
-                   on_started=lambda key: send(("started", key)),
-                   on_observation=lambda key, obs: send(("done", key, obs)))
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            break
-        if message[0] == "request":
-            scan.request(message[1])
-        elif message[0] == "stop":
-            break
-    scan.close()
 
 
 def children_for(servers: int, cpus: int | None = None) -> int:
