@@ -221,11 +221,17 @@ class AllureWriter:
         self._wake.set()
         written.wait(timeout)
 
-    def flush(self) -> None:
-        """Write everything reported so far, stop the thread and the sink; raise what could not be written."""
+    def flush(self, timeout: float = 120) -> None:
+        """Write everything reported so far, stop the thread and the sink; raise what could not be
+        written. Bounded: a sink that stops reading is ended by its PID after ``timeout`` seconds."""
         self._stop.set()
         self._wake.set()
-        self._thread.join()
+        self._thread.join(timeout)
+        if self._thread.is_alive() and self._sink is not None:
+            self._sink.helper.stop()  # the thread's blocked pipe call ends with the sink
+            self._thread.join(5)
+            self._error = self._error or OSError(
+                f"Allure results may be incomplete: the writer process did not take them within {timeout:g}s")
         if self._sink is not None:
             problem = self._sink.close()
             if problem and self._error is None:
@@ -252,8 +258,12 @@ class _Sink:
         return cls(helper)
 
     def send(self, data: bytes) -> None:
+        """All of ``data``: a pipe write can be cut short (a signal in the middle of a large one), and
+        a frame cut short would leave the sink waiting for its end, and the run for the sink."""
         assert self.process.stdin is not None
-        self.process.stdin.write(data)
+        view = memoryview(data)
+        while view:
+            view = view[self.process.stdin.write(view) or 0:]
 
     def sync(self) -> None:
         """Return once the sink has written every file sent before."""

@@ -216,3 +216,29 @@ def test_the_sink_writes_frames_and_refuses_paths(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a file name"):
         allure_sink.serve(str(tmp_path), io.BytesIO(allure_sink.frame(b"F", "../escape", b"x")), io.BytesIO())
     assert not (tmp_path.parent / "escape").exists()
+
+
+def test_a_pipe_write_cut_short_is_finished(tmp_path: Path) -> None:
+    """A signal in the middle of a large pipe write makes it return early; the writer sends the rest
+    (a frame cut short would leave the sink waiting for its end, and the run waiting for the sink)."""
+    writer = allure_writer.AllureWriter(tmp_path)
+    assert writer._sink is not None
+    pipe = writer._sink.process.stdin
+
+    class Short:
+        """At most 100 bytes per write, as a pipe write interrupted by a signal."""
+
+        def write(self, data: Any) -> int:
+            return pipe.write(bytes(data[:100]))
+
+        def close(self) -> None:
+            pipe.close()
+
+    writer._sink.process.stdin = Short()  # type: ignore[assignment]
+    writer.report_attached_data("x" * 5000, "big-attachment.txt")
+    for index in range(20):
+        writer.report_result(_result(f"r{index:02d}"))
+    writer.sync()
+    writer.flush(timeout=30)
+    assert (tmp_path / "big-attachment.txt").read_text() == "x" * 5000
+    assert len(_written(tmp_path)) == 20
