@@ -181,3 +181,25 @@ def test_encrypted_repository_passes_backup_encryption_with_its_passphrase(tmp_p
     assert "cannot be read" in run.message("backup.encryption", "enc_wrong"), run.message("backup.encryption",
                                                                                          "enc_wrong")
     assert passphrase not in run.output and passphrase not in run.report_text()
+
+
+def test_a_stanza_that_does_not_decrypt_is_unreadable_not_empty() -> None:
+    """With a wrong passphrase pgbackrest exits 0, status 99 and no set (what it printed here, with
+    the decrypted garbage it quotes): backup.encryption says the repository cannot be read, from the
+    repository's message (the stanza's own is only "other"), on one printable line."""
+    from types import SimpleNamespace
+
+    from golive.backup.pgbackrest import PgBackRest
+
+    info = {"name": STANZA, "cipher": "aes-256-cbc", "backup": [], "status": {"code": 99, "message": "other"},
+            "repo": [{"cipher": "aes-256-cbc", "key": 1, "status": {"code": 99, "message": (
+                "[FormatError] unable to load info file '/r/backup/golive/backup.info' or "
+                "'/r/backup/golive/backup.info.copy':\nFormatError: key/value found outside of section at line 1: "
+                "\ufffdx\x01\ufffd")}}]}
+    db = SimpleNamespace(name="enc_wrong", backup=SimpleNamespace(pgbackrest=SimpleNamespace(stanza=STANZA)))
+    backend = PgBackRest(owner=None)  # no drill: info is already cached, nothing runs
+    backend._info["enc_wrong"] = info
+    seen = backend.encryption(db)
+    assert seen.encrypted and not seen.ok
+    assert seen.detail == ("cannot be read with the profile's passphrase: [FormatError] unable to load info file "
+                           "'/r/backup/golive/backup.info' or '/r/backup/golive/backup.info.copy':")

@@ -164,6 +164,13 @@ class PgBackRest:
             return DecryptObservation(where, "pgbackrest", False, True,
                                       "is in a repository without encryption (repo1-cipher-type none)")
         backups = info.get("backup") or []
+        status = info.get("status") or {}
+        if not backups and status.get("code", 0) != 0:
+            # a passphrase that does not decrypt backup.info: pgbackrest exits 0 with status 99 and no
+            # set (or, when the garbage breaks its JSON, with output that does not parse): either way
+            # the repository cannot be read, it is not empty
+            return DecryptObservation(where, "pgbackrest", True, False,
+                                      f"cannot be read with the profile's passphrase: {_status_reason(info)}")
         if not backups:
             return DecryptObservation(where, "pgbackrest", True, False, "has no backup set to decrypt")
         label = backups[-1]["label"]
@@ -372,3 +379,13 @@ def _recovery_fatal(log: str) -> str:
     fatal = [line.split("FATAL:", 1)[1].strip() for line in log.splitlines() if "FATAL:" in line]
     causes = [line for line in fatal if not line.startswith(_CLIENT_REFUSALS)]
     return (causes or fatal or ["no FATAL logged"])[-1]
+
+
+def _status_reason(info: dict[str, Any]) -> str:
+    """Why ``pgbackrest info`` says a stanza is not ok: the repository's own message (the top-level
+    one is only "other"), its first line, without the decrypted garbage it may quote."""
+    messages = [str((repo.get("status") or {}).get("message", "")) for repo in info.get("repo") or []]
+    messages.append(str((info.get("status") or {}).get("message", "")))
+    first = next((m for m in messages if m and m != "other"), "other")
+    line = first.splitlines()[0] if first.strip() else "other"
+    return "".join(c for c in line if c.isprintable() and c != "\ufffd")[:300]
