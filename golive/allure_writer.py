@@ -205,8 +205,11 @@ class AllureWriter:
     def _sink_lost(self) -> None:
         """The sink died: write in this thread from now on; what it had not written yet is lost."""
         sink, self._sink = self._sink, None
-        if sink is not None and self._sent and self._error is None:
+        if sink is None:
+            return
+        if self._sent and self._error is None:
             self._error = OSError(f"Allure results may be incomplete: the writer process ended ({sink.ended()})")
+        sink.close(timeout=5)  # its pipes and stderr file
 
     def sync(self, timeout: float = 60) -> None:
         """Wait until everything reported so far is on disk; the thread keeps writing afterwards.

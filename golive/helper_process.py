@@ -28,10 +28,6 @@ class HelperProcess:
             self._stderr.close()
             raise
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
     def alive(self) -> bool:
         return self.process.poll() is None
 

@@ -50,10 +50,6 @@ class ScanChild:
             theirs.close()
         return cls(helper, Connection(ours.detach()))
 
-    @property
-    def pid(self) -> int:
-        return self.helper.pid
-
     def send(self, message: Any) -> None:
         with self._send_lock:
             self.conn.send(message)
@@ -95,7 +91,7 @@ class _ForwardingReachability(Reachability):
 
 def serve(conn: Any) -> None:
     """The child process: warm up, take the run's plan, scan what it asks for, answer each key
-    when it is ready; ends when the run says stop or the socket closes."""
+    when it is ready; ends when the socket closes (or by the run's SIGTERM)."""
     from golive.tls.scan import TlsScan, preload
 
     warnings.filterwarnings("ignore")
@@ -126,8 +122,6 @@ def serve(conn: Any) -> None:
             break
         if message[0] == "request":
             scan.request(message[1])
-        elif message[0] == "stop":
-            break
     scan.close()
 
 
