@@ -42,20 +42,21 @@ def write_atomically(directory: str, name: str, data: bytes) -> None:
     os.replace(temporary, final)
 
 
-def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
-    data = stream.read(size)
+def _read_exactly(stream: BinaryIO, size: int, what: str) -> bytes:
+    data = stream.read(size) if size else b""
     if len(data) < size:
-        return None
+        raise EOFError(f"input ended inside {what}")
     return data
 
 
 def serve(directory: str, stream: BinaryIO, answers: BinaryIO) -> None:
-    while (header := _read_exactly(stream, HEADER.size)) is not None:
+    """Frames until the input ends between two of them; one cut short is an error, not an end."""
+    while header := stream.read(HEADER.size):
+        if len(header) < HEADER.size:
+            raise EOFError("input ended inside a frame's header")
         kind, name_size, data_size = HEADER.unpack(header)
-        name = (_read_exactly(stream, name_size) or b"").decode("utf-8")
-        data = _read_exactly(stream, data_size) if data_size else b""
-        if data is None:
-            raise EOFError(f"input ended inside the frame of {name!r}")
+        name = _read_exactly(stream, name_size, "a frame's name").decode("utf-8")
+        data = _read_exactly(stream, data_size, f"the frame of {name!r}")
         if kind == b"F":
             if os.sep in name or name in ("", ".", ".."):
                 raise ValueError(f"not a file name: {name!r}")

@@ -202,7 +202,8 @@ def test_a_sink_that_dies_loses_nothing_after_and_says_so(tmp_path: Path) -> Non
 
 def test_the_sink_writes_frames_and_refuses_paths(tmp_path: Path) -> None:
     """``golive.allure_sink``: files through a temporary name; a sync answered in order; a name
-    with a separator is an error (the sink writes into its directory only)."""
+    with a separator is an error (the sink writes into its directory only), and so is a frame cut
+    short (the run learns of it from the sink's exit code)."""
     import io
 
     from golive import allure_sink
@@ -216,6 +217,11 @@ def test_the_sink_writes_frames_and_refuses_paths(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a file name"):
         allure_sink.serve(str(tmp_path), io.BytesIO(allure_sink.frame(b"F", "../escape", b"x")), io.BytesIO())
     assert not (tmp_path.parent / "escape").exists()
+    whole = allure_sink.frame(b"F", "cut-result.json", b"0123456789")
+    for cut in (3, len(whole) - 4):  # inside the header, inside the data: an error, never a quiet end
+        with pytest.raises(EOFError, match="input ended inside"):
+            allure_sink.serve(str(tmp_path), io.BytesIO(whole[:cut]), io.BytesIO())
+    assert not (tmp_path / "cut-result.json").exists()
 
 
 def test_a_pipe_write_cut_short_is_finished(tmp_path: Path) -> None:
