@@ -5,10 +5,10 @@ allure-pytest serialises each result, container and attachment on the test's own
 2,000-check run about as much as golive and pytest together. ``AllureWriter`` implements the same
 allure-commons hooks (``report_result``, ``report_container``, ``report_attached_data``,
 ``report_attached_file``, ``report_globals``): it takes the same dict as allure-pytest when the
-item is reported (``asdict`` with allure's own filter) and queues it for one writer thread, which
-encodes it with orjson when installed (else the standard library: equal JSON either way, only the
-whitespace differs); each file is written with one call, through a temporary name renamed into
-place as allure-pytest does.
+item is reported (``attrs.asdict`` with allure's own filter, built faster by
+``golive.allure_dict``) and queues it for one writer thread, which encodes it with orjson when
+installed (else the standard library: equal JSON either way, only the whitespace differs); each
+file is written with one call, through a temporary name renamed into place as allure-pytest does.
 
 The files themselves are made by a helper process (``golive.allure_sink``): a thread that makes
 thousands of small files beside the checks takes the interpreter lock back after every system call
@@ -45,17 +45,12 @@ except ImportError:  # pragma: no cover - orjson is a dependency; the fallback k
 
 import allure_commons
 from allure_commons import hookimpl
-from attr import asdict
 
 from golive import allure_sink
+from golive.allure_dict import as_dict
 from golive.helper_process import HelperProcess
 
 ALLURE_INDENT = "ALLURE_INDENT_OUTPUT"
-
-
-def _keep(_: Any, value: Any) -> bool:
-    """allure-commons' filter: drop empty fields, keep False."""
-    return bool(value) or value is False
 
 
 def fixture_noise(entry: dict[str, Any]) -> bool:
@@ -116,7 +111,7 @@ class AllureWriter:
         # per function-scoped fixture of each check) is not written at all, which spares writing,
         # reading back and deleting a file each.
         entries = [*(container.befores or ()), *(container.afters or ())]
-        if entries and all(fixture_noise(asdict(entry, filter=_keep)) for entry in entries):
+        if entries and all(fixture_noise(as_dict(entry)) for entry in entries):
             return
         self._item(container)
 
@@ -128,7 +123,7 @@ class AllureWriter:
         # the dict is taken now, as allure-pytest's logger takes it: allure may still change the
         # object after reporting it (a container's after-fixture status), and the file holds what
         # was reported
-        self._queue(("item", asdict(item, filter=_keep), item.file_pattern.format(prefix=self._file_id())),
+        self._queue(("item", as_dict(item), item.file_pattern.format(prefix=self._file_id())),
                     self.ITEM_BYTES)
 
     def _queue(self, entry: tuple[str, Any, Any], size: int) -> None:

@@ -114,6 +114,58 @@ def test_encoder_output_is_the_same_json() -> None:
     assert json.loads(allure_writer.encode(data)) == data
 
 
+def _rich_items() -> list[Any]:
+    """Every kind of object a run reports, with every field shape: empty, False, nested, tuples."""
+    from allure_commons.model2 import (
+        Attachment,
+        Label,
+        Link,
+        Parameter,
+        Status,
+        StatusDetails,
+        TestAfterResult,
+        TestBeforeResult,
+        TestResult,
+        TestResultContainer,
+        TestStepResult,
+    )
+    from allure_commons.types import ParameterMode
+
+    details = StatusDetails(known=False, flaky=True, message="web: max-age=300", trace="")
+    step = TestStepResult(name="fetch", status=Status.FAILED, statusDetails=details, start=1, stop=2,
+                          parameters=[Parameter(name="url", value="https://web", excluded=False)],
+                          attachments=[Attachment(name="response", source="a-attachment.txt", type="text/plain")],
+                          steps=[TestStepResult(name="inner", status=Status.PASSED, steps=[])])
+    result = TestResult(name="HSTS [web]", uuid="u1", fullName="checks#hsts", status=Status.FAILED,
+                        statusDetails=details, steps=[step], start=0, stop=3, historyId="h", testCaseId="t",
+                        titlePath=["checks", "test_headers.py"], description="", descriptionHtml=None,
+                        labels=[Label(name="story", value="web"), Label(name="tag", value="")],
+                        links=[Link(type="issue", url="https://tracker/1", name="1")],
+                        parameters=[Parameter(name="target", value="web", mode=ParameterMode.MASKED.value),
+                                    Parameter(name="n", value="0", excluded=True)])
+    container = TestResultContainer(uuid="c", children=["u1", "u2"], start=0, stop=1,
+                                    befores=[TestBeforeResult(name="target", status=Status.PASSED)],
+                                    afters=[TestAfterResult(name="db::close", status=Status.BROKEN,
+                                                            statusDetails=details, steps=[step])])
+    odd = TestResult(name="odd", uuid="u2", labels=(Label(name="a", value="b"),),  # type: ignore[arg-type]
+                     parameters={("k", 1): [Label(name="x", value="y")], "set": {1}},  # type: ignore[arg-type]
+                     steps=[])
+    return [result, container, odd, TestResult()]
+
+
+def test_result_dicts_equal_attrs_asdict_with_allures_filter() -> None:
+    """``as_dict`` is a faster ``attrs.asdict``: the same keys, order, nesting and collection types."""
+    from attr import asdict
+
+    from golive.allure_dict import as_dict
+
+    for item in _rich_items():
+        expected = asdict(item, filter=lambda _, v: v or v is False)
+        assert repr(as_dict(item)) == repr(expected)  # key order and tuple-or-list too, not only equality
+    with pytest.raises(TypeError, match="not an attrs class"):
+        as_dict({"name": "x"})
+
+
 @pytest.mark.skipif(not have_node20(), reason="node >= 20 and npm needed for Allure 3")
 @pytest.mark.xdist_group("allure")
 def test_allure3_renders_both_the_same(runs: dict[str, GoliveRun], tmp_path: Path) -> None:
