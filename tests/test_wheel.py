@@ -102,6 +102,8 @@ def test_golive_run_from_the_wheel(installed: Installed, demo_target: Callable[.
     assert doc["verdict"] == "GO"
     ids = [r["nodeid"] for item in doc["items"] for r in item["results"]]
     assert ids and all(i.startswith("checks/") for i in ids)
+    results = list((out / "allure-results").glob("*-result.json"))  # the evidence, made by the installed sink
+    assert len(results) == len(ids), (len(results), len(ids))
     assert sorted(p.name for p in installed.work.iterdir()) == []  # nothing written where it ran
 
 
