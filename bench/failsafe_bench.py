@@ -3,7 +3,7 @@
 - **Redaction** (``golive.redact.Redactor.text``, 10 profile secrets): on a short check message, a
   37 KB text (the README) and a 77 KB HTML page dense with key=value pairs, against the bare floor
   (``str.replace`` of the ten plain secrets: no encodings, no key rules).
-- **Profile loading** (``golive.profile.load_profile``: bounded YAML with positions and duplicate
+- **Profile loading** (``golive.profile_load.load_profile``: bounded YAML with positions and duplicate
   keys, every load-time check, all problems at once) of a 2000-target profile, against the bare
   floor (``yaml.safe_load`` with libyaml + ``Profile.model_validate``), and the refusal of a
   ~100 000-node alias bomb (golive's limit) against what ``yaml.safe_load`` would spend expanding it.
@@ -74,7 +74,8 @@ def profile_text(targets: int) -> str:
 def loading() -> None:
     import yaml
 
-    from golive.profile import Profile, ProfileError, load_profile
+    from golive.profile import Profile, ProfileError
+    from golive.profile_load import load_profile
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.yaml"

@@ -45,7 +45,8 @@ def cmd_checklist(args: argparse.Namespace) -> int:
 
 def _load_or_report(path: str):  # -> Profile | None (imported lazily)
     from golive.paths import profile_search_dirs
-    from golive.profile import ProfileError, load_profile
+    from golive.profile import ProfileError
+    from golive.profile_load import load_profile
 
     try:
         return load_profile(path, profile_search_dirs())
@@ -61,7 +62,7 @@ def cmd_profile_validate(args: argparse.Namespace) -> int:
     print(f"{profile.source}: valid profile {profile.name!r} ({profile.environment}): "
           f"{len(profile.targets)} targets, {len(profile.hosts)} hosts, {len(profile.databases)} databases, "
           f"{len(profile.waivers)} waivers, {len(profile.attestations)} attestations")
-    from golive.profile import expiry_notes
+    from golive.profile_load import expiry_notes
 
     for note in expiry_notes(profile):
         print(f"note: {note}")

@@ -30,7 +30,8 @@ from golive import evidence_labels, lifecycle, observe_plugin
 from golive import outcomes as outcome_rules
 from golive.activation import PROFILE_ENV, SUBJECT_FILTERS, SUBJECT_LISTS, runs_checks
 from golive.evidence import USER_PROPERTY, Evidence
-from golive.profile import Profile, ProfileError, load_profile
+from golive.profile import Profile, ProfileError
+from golive.profile_load import load_profile
 from golive.redact import Redactor
 from golive.registry import spec_of
 from golive.reports import ShortReports

@@ -5,7 +5,7 @@ Bearer token in plain HTTP to another port).
 
 Generic by key name, not per setting, so that the keys other domains add get the same checks:
 
-- path-valued keys (``golive.profile.PATH_KINDS``): the file or directory exists and is readable
+- path-valued keys (``golive.profile_load.PATH_KINDS``): the file or directory exists and is readable
   (a ``ca_bundle`` must hold a PEM certificate);
 - ``dsn`` / ``*_dsn``: libpq can parse it (psycopg's conninfo parser);
 - ``timeout`` / ``*_timeout``: positive;

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the profile imports this module to name a waiver's subjects
+if TYPE_CHECKING:  # only named in hints: subjects are listed from a profile
     from golive.profile import Profile
 
 

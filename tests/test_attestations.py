@@ -15,7 +15,8 @@ import pytest
 from golive.catalog import load_catalog
 from golive.cli import main
 from golive.outcomes import Recorder
-from golive.profile import Profile, ProfileError, load_profile
+from golive.profile import Profile, ProfileError
+from golive.profile_load import load_profile
 from golive.signoff import build
 from golive.signoff_model import RunScope
 from golive.status import Status

@@ -100,7 +100,8 @@ def test_pytest_refuses_before_collection(name: str, tmp_path: Path) -> None:
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from golive.profile import ProfileError, load_profile  # noqa: E402
+from golive.profile import ProfileError  # noqa: E402
+from golive.profile_load import load_profile  # noqa: E402
 
 FUZZ_SECONDS = 2.0
 """No input may cost the loader more CPU time than this (CPU, not wall time: what the input costs,

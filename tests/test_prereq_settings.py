@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from golive.profile import ProfileError, load_profile
+from golive.profile import ProfileError
+from golive.profile_load import load_profile
 
 P = "name: x\nchecks: {prerequisites: %s}\n"
 BAD = [

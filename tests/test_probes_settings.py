@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from golive.profile import Profile, ProfileError, load_profile
+from golive.profile import Profile, ProfileError
+from golive.profile_load import load_profile
 from tests.harness import run_golive
 
 

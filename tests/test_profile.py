@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from golive.durations import format_duration, parse_duration
-from golive.profile import ProfileError, deep_merge, load_profile
+from golive.profile import ProfileError, deep_merge
+from golive.profile_load import load_profile
 
 REPO = Path(__file__).resolve().parent.parent
 

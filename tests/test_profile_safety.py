@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from golive.profile import PRODUCTION, ProfileError, is_production_name, load_profile, normalize_environment
+from golive.profile import PRODUCTION, ProfileError, is_production_name, normalize_environment
+from golive.profile_load import load_profile
 from tests.harness import REPO, run_golive
 from tests.servers.base import free_port
 from tests.servers.stub_http import start_stub

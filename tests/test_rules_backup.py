@@ -228,7 +228,8 @@ def test_backup_kind_keys_are_validated_with_their_key_path(tmp_path: Path, back
                                                             words: str) -> None:
     import yaml
 
-    from golive.profile import ProfileError, load_profile
+    from golive.profile import ProfileError
+    from golive.profile_load import load_profile
 
     path = tmp_path / "p.yaml"
     hosts = [{"name": "h", "connection": "local://"}]

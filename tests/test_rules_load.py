@@ -14,7 +14,8 @@ from golive.load import protocol, seal
 from golive.load.address import AddressError, parse_endpoint
 from golive.load.runner import build_spec, time_limit
 from golive.load.thresholds import ThresholdError, format_value, parse_threshold
-from golive.profile import ProfileError, Target, load_profile
+from golive.profile import ProfileError, Target
+from golive.profile_load import load_profile
 from golive.rules import load as rules
 from golive.settings.load import LoadSettings
 

@@ -484,7 +484,8 @@ def test_importing_the_fixture_does_not_import_sslyze() -> None:
 
 
 def test_bad_tls_setting_names_file_and_key_path(tmp_path: Path) -> None:
-    from golive.profile import ProfileError, load_profile
+    from golive.profile import ProfileError
+    from golive.profile_load import load_profile
 
     path = tmp_path / "p.yaml"
     path.write_text("name: p\nchecks:\n  tls:\n    early_data: sometimes\n")
