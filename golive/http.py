@@ -11,10 +11,13 @@ server answers.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import ssl
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -101,6 +104,45 @@ def ssl_context(ca_bundle: str | None = None, verify: bool = True) -> ssl.SSLCon
     return ctx
 
 
+_SHARED_CONTEXTS: SingleFlight[ssl.SSLContext] = SingleFlight()
+
+
+def shared_ssl_context(ca_bundle: str | None, verify: bool = True) -> ssl.SSLContext:
+    """``ssl_context``, built once per process for each trust setting and CA bundle.
+
+    Loading the system store costs about 20 ms (OpenSSL parses every certificate of it), and every
+    fetcher of a run (the session's, the error probes' fresh one, the waits of a cutover) paid it
+    on its first request, on the checks' critical path. A bundle is known by its path, size and
+    modification time, so one rewritten in place is read again; a bundle that cannot be read is
+    not cached (``ssl_context`` raises as before). httpx sets the same ALPN list (HTTP/1.1) on a
+    context for each connection, so golive's clients can share one.
+    """
+    if not ca_bundle:
+        return _SHARED_CONTEXTS.get((None, verify), lambda: ssl_context(None, verify))
+    try:
+        stat = os.stat(ca_bundle)
+    except OSError:
+        return ssl_context(ca_bundle, verify)
+    key = (ca_bundle, verify, stat.st_size, stat.st_mtime_ns)
+    return _SHARED_CONTEXTS.get(key, lambda: ssl_context(ca_bundle, verify))
+
+
+def warm_ssl_contexts(ca_bundles: Iterable[str | None]) -> threading.Thread:
+    """Build the shared contexts of ``ca_bundles`` in a daemon thread, so that a run's first
+    request finds them ready. OpenSSL reads and parses the files without the interpreter lock, so
+    the run's collection goes on beside it (measured: no slower). Errors are left for the request
+    that needs the context: it builds it again and reports them."""
+
+    def build() -> None:
+        for bundle in dict.fromkeys(ca_bundles):
+            with contextlib.suppress(Exception):
+                shared_ssl_context(bundle)
+
+    thread = threading.Thread(target=build, name="golive-trust-stores", daemon=True)
+    thread.start()
+    return thread
+
+
 def connect_url(url: str, resolve: str | None) -> tuple[str, dict[str, str], dict[str, Any]]:
     """URL to connect to, extra headers and request extensions for ``resolve``.
 
@@ -142,8 +184,6 @@ class HttpFetcher:
         self.reachability = reachability or Reachability()
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, bool], httpx.Client] = {}
-        self._contexts: dict[tuple[str | None, bool], ssl.SSLContext] = {}
-        """One TLS context per trust setting: loading the system store costs ~2 ms per context."""
         self._cache: SingleFlight[Observed] = SingleFlight()
         self._samples: SingleFlight[tuple[Observed, ...]] = SingleFlight()
         self.requests_sent = 0
@@ -157,11 +197,9 @@ class HttpFetcher:
         key = (target.name, verify)
         with self._lock:
             if key not in self._clients:
-                ca = str(target.ca_bundle) if target.ca_bundle else None
-                if (ca, verify) not in self._contexts:
-                    self._contexts[(ca, verify)] = ssl_context(ca, verify)
+                context = shared_ssl_context(str(target.ca_bundle) if target.ca_bundle else None, verify)
                 self._clients[key] = http_transport.client(
-                    self.timeout_for(target), verify=self._contexts[(ca, verify)], follow_redirects=False,
+                    self.timeout_for(target), verify=context, follow_redirects=False,
                     headers={"User-Agent": self.user_agent}, cookies=_no_cookies(),
                 )
             return self._clients[key]

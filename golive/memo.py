@@ -46,6 +46,11 @@ class SingleFlight(Generic[T]):
         except Exception as exc:
             raise _fresh(exc) from None
 
+    def peek(self, key: Hashable) -> Future[T] | None:
+        """The key's future if anyone asked for it (done or in flight), else None."""
+        with self._lock:
+            return self._futures.get(key)
+
 
 def _fresh(exc: Exception) -> Exception:
     """The same error as a new object: re-raising one object from many threads and checks would
@@ -54,8 +59,3 @@ def _fresh(exc: Exception) -> Exception:
         return copy.copy(exc)
     except Exception:  # an exception type that cannot be rebuilt from its args
         return exc
-
-    def peek(self, key: Hashable) -> Future[T] | None:
-        """The key's future if anyone asked for it (done or in flight), else None."""
-        with self._lock:
-            return self._futures.get(key)

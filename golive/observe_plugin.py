@@ -1,5 +1,7 @@
 """pytest hooks of the observation phase (``golive.observe``), registered by golive's plugin.
 
+- ``pytest_collection`` (first): the HTTPS targets' trust stores start loading in a thread
+  (``golive.http.warm_ssl_contexts``: local files only, nothing is sent), beside the collection.
 - ``pytest_runtestloop`` (first): plan the collected checks' observations and start gathering
   them before the first check runs; under xdist, a worker plans each batch the controller sends.
 - ``pytest_runtest_protocol`` (xdist workers): plan the checks newly queued on this worker.
@@ -21,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from golive.http import warm_ssl_contexts
 from golive.observe import Observations, needs_of
 
 OBSERVATIONS = pytest.StashKey[Observations]()
@@ -55,6 +58,15 @@ class ObservationHooks:
         self._queue: Any = None
         self._seen_queue: tuple[int, ...] = ()
         self._progress: Progress | None = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session: pytest.Session) -> None:
+        if self.config.option.collectonly:
+            return
+        bundles = [str(t.ca_bundle) if t.ca_bundle else None for t in self.observations.profile.targets
+                   if t.url.startswith("https://") or (t.http_url or "").startswith("https://")]
+        if bundles:
+            warm_ssl_contexts(bundles)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
