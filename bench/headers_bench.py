@@ -14,7 +14,8 @@ test CA) and a profile of 200 targets on it. Figures printed:
   always does (evidence for the sign-off): the like-for-like outputs;
 - golive again with ``-p no:allure_pytest`` (sign-off only): golive's own cost per check. Every
   golive run starts with an empty report directory, as the bare ones do (no stale results to clear);
-- the ratios golive / bare (target ≤ 1.25×) and golive / bare with the same outputs, and the floor:
+- the ratios golive / bare (for scale: issue 2's ≤ 1.25× was re-set by issue 20 to the next one)
+  and golive / bare with the same tests and outputs (target ≤ 1.1×), and the floor:
   what pytest alone (2000 tests) and pytest with allure-pytest cost against the 200-test bare run.
 
 Run: ``.venv/bin/python bench/headers_bench.py [N_URLS]`` (starts and stops its own nginx).
@@ -230,7 +231,8 @@ def main(count: int = 200) -> None:
         f"bare pytest, {count * CHECK_COUNT} tests (one per URL and check), one httpx client: {per_check_s:.2f}s, "
         f"exit {p_rc}"
     )
-    print(f"ratio golive / bare ({count} tests): {golive_s / bare_s:.2f}x (target <= 1.25x)")
+    print(f"ratio golive / bare ({count} tests): {golive_s / bare_s:.2f}x (for scale; issue 2's 1.25x target was "
+          "re-set by issue 20 against the same tests and outputs, below)")
     print(f"ratio golive / bare per check ({count * CHECK_COUNT} tests): {golive_s / per_check_s:.2f}x")
     print(f"bare pytest, {count * CHECK_COUNT} tests, writing allure results + JUnit XML as golive does: "
           f"{per_check_reports_s:.2f}s, exit {r_rc}")
@@ -247,8 +249,10 @@ def main(count: int = 200) -> None:
               "and the bare suite's CHECKS, the comparison is not like for like")
     record(f"headers: golive -m headers / bare pytest, same tests and outputs ({count} URLs)", "<= 1.1x",
            f"{same:.2f}x" + ("" if alike else f" ({tests} vs {count * CHECK_COUNT} tests)"), same <= 1.1 and alike)
-    record(f"headers: golive -m headers / bare pytest, {count} tests ({count} URLs)", "<= 1.25x (issue 2)",
-           f"{golive_s / bare_s:.2f}x", golive_s / bare_s <= 1.25)
+    # issue 2's target against a suite without evidence, re-set by issue 20 to the row above (the
+    # same tests and outputs): printed for scale, not judged
+    record(f"headers: golive -m headers / bare pytest, {count} tests ({count} URLs)",
+           "(for scale: issue 2's 1.25x, re-set by issue 20 to the row above)", f"{golive_s / bare_s:.2f}x", None)
 
 
 if __name__ == "__main__":
