@@ -11,8 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from psycopg import sql
-
 from golive.backup import conn
 from golive.backup.model import Snapshot
 
@@ -40,6 +38,8 @@ EXTENSIONS = "SELECT extname, extversion FROM pg_extension WHERE extname <> 'plp
 def take(dsn: str, invariants: Sequence[str] = (), *, timeout: float = 10.0,
          statement_timeout: float = 3600.0) -> Snapshot:
     """Read ``dsn`` read-only; raises psycopg errors (the caller reports them as unreachable)."""
+    from psycopg import sql  # here, not at import: collecting checks/ must not load psycopg (~60 ms)
+
     start = time.monotonic()
     with conn.connect(dsn, read_only=True, timeout=timeout) as db:
         db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
