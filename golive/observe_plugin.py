@@ -64,7 +64,7 @@ class ObservationHooks:
         if self.config.option.collectonly:
             return
         bundles = [str(t.ca_bundle) if t.ca_bundle else None for t in self.observations.profile.targets
-                   if t.url.startswith("https://") or (t.http_url or "").startswith("https://")]
+                   if t.is_https]
         if bundles:
             warm_ssl_contexts(bundles)
 

@@ -77,3 +77,32 @@ def test_warmed_in_a_thread_and_then_shared_by_every_fetcher(tmp_path: Path) -> 
         session.close()
         probes.close()
     assert contexts == {id(warmed.result())}
+
+
+PROBE_PLUGIN = '''
+import os
+
+import pytest
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session):
+    from golive import http
+
+    warming = http._SHARED_CONTEXTS.peek((None, True))  # asked for by the warm-up only, before any check
+    with open(os.environ["TRUST_PROBE_OUT"], "w") as out:
+        out.write("warming" if warming is not None else "cold")
+'''
+
+
+@pytest.mark.parametrize(("url", "expected"), [("https://127.0.0.1:9", "warming"), ("http://127.0.0.1:9", "cold")])
+def test_a_run_loads_https_trust_stores_while_it_collects(tmp_path: Path, url: str, expected: str) -> None:
+    from tests.harness import run_golive
+
+    (tmp_path / "probe_trust.py").write_text(PROBE_PLUGIN)
+    out = tmp_path / "probe.txt"
+    profile = {"name": "trust", "environment": "staging", "timeout": "2s", "targets": [{"name": "web", "url": url}]}
+    run = run_golive(profile, "-p", "probe_trust", "-m", "headers", tmp_path=tmp_path,
+                     env={"PYTHONPATH": str(tmp_path), "TRUST_PROBE_OUT": str(out)})
+    assert run.report_dir.joinpath("signoff.json").is_file(), run.output[-2000:]
+    assert out.read_text() == expected
