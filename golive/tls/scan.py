@@ -10,11 +10,14 @@ target's timeout, handshake included), which every check reports as "TLS connect
 failed: ..."; the endpoint is recorded in the shared ``Reachability`` so that its HTTP checks fail
 at once too. Each server's scan has a total deadline (``checks.tls.scan_timeout``) counted from
 its own start, and each handshake within it the target's timeout; results are converted to
-``TlsObservation`` on the scan's threads, so checks find them ready.
+``TlsObservation`` on the scan's threads, so checks find them ready. Before a server's scan, the
+legacy versions it rejects outright are found with one handshake each (``golive.tls.refused``), and
+sslyze does not enumerate their suites one handshake at a time.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import threading
@@ -103,7 +106,7 @@ def preload() -> None:
     from sslyze.mozilla_tls_profile import tls_config_checker  # noqa: F401
     from sslyze.plugins.scan_commands import ScanCommandsRepository
 
-    from golive.tls import alpn, convert, trust  # noqa: F401
+    from golive.tls import alpn, convert, refused, trust  # noqa: F401
     from golive.tls.poll import shorten_scanner_poll
 
     for command in scan_commands(http=True):
@@ -265,23 +268,27 @@ class TlsScan:
         from sslyze import Scanner
 
         from golive.tls.poll import shorten_scanner_poll
+        from golive.tls.refused import refused_versions, with_refused
 
         shorten_scanner_poll()
         with self._lock:
             self._scan_started[key] = time.monotonic()
         if self.on_started is not None:
             self.on_started(key)
-        requests = self._requests([key])
-        if not requests:
+        request = self._request(key)
+        if request is None:
             return
+        refused = refused_versions(request.server_location, request.network_configuration, request.scan_commands)
+        request = dataclasses.replace(request, scan_commands=request.scan_commands - refused.keys())
         scanner = Scanner(per_server_concurrent_connections_limit=self.settings.connections_per_server,
                           concurrent_server_scans_limit=1)
-        scanner.queue_scans([request for request, _ in requests.values()])
+        scanner.queue_scans([request])
         for result in scanner.get_results():
-            self._finish(key, raw=result)
+            self._finish(key, raw=with_refused(result, refused))
 
-    def _requests(self, keys: Sequence[ScanKey]) -> dict[Any, tuple[Any, ScanKey]]:
-        """One sslyze ``ServerScanRequest`` per key, by request uuid."""
+    def _request(self, key: ScanKey) -> Any:
+        """The sslyze ``ServerScanRequest`` of a key (None, with the key finished, when its
+        hostname does not resolve)."""
         from sslyze import (
             CertificateInfoExtraArgument,
             ProtocolWithOpportunisticTlsEnum,
@@ -293,34 +300,30 @@ class TlsScan:
 
         from golive.tls.trust import combined_store
 
-        requests: dict[Any, tuple[Any, ScanKey]] = {}
-        for key in keys:
-            bundles = self.plan.bundles[key]
-            store = combined_store(bundles, self.workdir)
-            self._stores[key] = store
-            try:
-                location = ServerNetworkLocation(key.hostname, key.port, ip_address=key.address)
-            except Exception as exc:  # sslyze raises its own types for DNS failures
-                self._finish(key, error=f"hostname could not be resolved ({exc})")
-                continue
-            network = ServerNetworkConfiguration(
-                tls_server_name_indication=key.hostname,
-                tls_opportunistic_encryption=(
-                    ProtocolWithOpportunisticTlsEnum[key.starttls] if key.starttls else None
-                ),
-                network_timeout=max(1, math.ceil(self.plan.timeouts[key])),
-                network_max_retries=self.settings.network_retries,
-            )
-            request = ServerScanRequest(
-                server_location=location,
-                network_configuration=network,
-                scan_commands=scan_commands(http=key.http),
-                scan_commands_extra_arguments=ScanCommandsExtraArguments(
-                    certificate_info=CertificateInfoExtraArgument(custom_ca_file=store)
-                ),
-            )
-            requests[request.uuid] = (request, key)
-        return requests
+        bundles = self.plan.bundles[key]
+        store = combined_store(bundles, self.workdir)
+        self._stores[key] = store
+        try:
+            location = ServerNetworkLocation(key.hostname, key.port, ip_address=key.address)
+        except Exception as exc:  # sslyze raises its own types for DNS failures
+            self._finish(key, error=f"hostname could not be resolved ({exc})")
+            return None
+        network = ServerNetworkConfiguration(
+            tls_server_name_indication=key.hostname,
+            tls_opportunistic_encryption=(
+                ProtocolWithOpportunisticTlsEnum[key.starttls] if key.starttls else None
+            ),
+            network_timeout=max(1, math.ceil(self.plan.timeouts[key])),
+            network_max_retries=self.settings.network_retries,
+        )
+        return ServerScanRequest(
+            server_location=location,
+            network_configuration=network,
+            scan_commands=scan_commands(http=key.http),
+            scan_commands_extra_arguments=ScanCommandsExtraArguments(
+                certificate_info=CertificateInfoExtraArgument(custom_ca_file=store)
+            ),
+        )
 
     def _finish(self, key: ScanKey, raw: Any = None, error: str | None = None) -> None:
         """Record a key's outcome (the first one wins) and convert it on this thread."""
