@@ -186,6 +186,10 @@ class HttpFetcher:
         self._clients: dict[tuple[str, bool], httpx.Client] = {}
         self._cache: SingleFlight[Observed] = SingleFlight()
         self._samples: SingleFlight[tuple[Observed, ...]] = SingleFlight()
+        self._unverified: dict[tuple[str, Endpoint], str] = {}
+        """(target, endpoint) → why its certificate did not verify. Recorded at the first failure:
+        the endpoint serves that certificate to every request, so the later ones go straight to the
+        unverified client and report the same reason, instead of paying a failed handshake each."""
         self.requests_sent = 0
 
     def timeout_for(self, target: Target) -> float:
@@ -246,17 +250,21 @@ class HttpFetcher:
         import httpx  # lazily: plugin start-up stays light
         real_url, extra_headers, extensions = connect_url(url, target.resolve)
         all_headers = {**extra_headers, **(headers or {})}
-        tls_error: str | None = None
+        verifies = verify and real_url.startswith("https")
+        with self._lock:  # this endpoint's certificate already failed to verify: no new attempt
+            tls_error = self._unverified.get((target.name, endpoint)) if verifies else None
         start = time.perf_counter()
         try:
             status, raw, content, version, truncated = self._request(
-                target, verify, method, real_url, all_headers, body, json_body, extensions)
+                target, verify and tls_error is None, method, real_url, all_headers, body, json_body, extensions)
         except httpx.ConnectError as exc:
             cause = _ssl_cause(exc)
-            if not (verify and cause is not None and real_url.startswith("https")):
+            if not (verifies and tls_error is None and cause is not None):
                 raise self._down(target, url, endpoint, exc) from None
             # The certificate is judged by the tls.* checks; the header checks still get a response.
             tls_error = cause
+            with self._lock:
+                self._unverified.setdefault((target.name, endpoint), cause)
             start = time.perf_counter()
             try:
                 status, raw, content, version, truncated = self._request(
