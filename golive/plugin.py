@@ -34,7 +34,7 @@ from golive.profile import Profile, ProfileError
 from golive.profile_load import load_profile
 from golive.redact import Redactor
 from golive.registry import spec_of
-from golive.reports import ShortReports
+from golive.reports import ShortReports, index_teardown_reports
 from golive.stash import CHECK_ID, REDACTOR, REPORT_DIR, SUBJECT
 from golive.status import Status
 from golive.subjects import subjects_for
@@ -181,9 +181,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """After every plugin's configure: golive writes the Allure results (``golive.allure_writer``),
-    and allure-pytest's listener skips the subject parameters' noise (``golive.allure_listener``)."""
+    """After every plugin's configure: the terminal's failure summary looks teardown reports up in an
+    index (``golive.reports``), golive writes the Allure results (``golive.allure_writer``), and
+    allure-pytest's listener skips the subject parameters' noise (``golive.allure_listener``)."""
     config = session.config
+    if config.stash.get(PROFILE, None) is not None:
+        index_teardown_reports(config.pluginmanager.get_plugin("terminalreporter"))
     if config.stash.get(PROFILE, None) is not None and config.stash[ALLURE_ACTIVE] \
             and os.environ.get(ALLURE_WRITER_ENV) != "allure-pytest":
         from golive import allure_listener, allure_writer
