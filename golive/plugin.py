@@ -185,10 +185,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     index (``golive.reports``), golive writes the Allure results (``golive.allure_writer``), and
     allure-pytest's listener skips the subject parameters' noise (``golive.allure_listener``)."""
     config = session.config
-    if config.stash.get(PROFILE, None) is not None:
-        index_teardown_reports(config.pluginmanager.get_plugin("terminalreporter"))
-    if config.stash.get(PROFILE, None) is not None and config.stash[ALLURE_ACTIVE] \
-            and os.environ.get(ALLURE_WRITER_ENV) != "allure-pytest":
+    if config.stash.get(PROFILE, None) is None:
+        return
+    index_teardown_reports(config.pluginmanager.get_plugin("terminalreporter"))
+    if config.stash[ALLURE_ACTIVE] and os.environ.get(ALLURE_WRITER_ENV) != "allure-pytest":
         from golive import allure_listener, allure_writer
 
         allure_writer.install(config)

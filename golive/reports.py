@@ -58,8 +58,9 @@ def index_teardown_reports(reporter: Any) -> bool:
     """Make the terminal's failure summary linear in the number of tests.
 
     For every failed test, pytest's summary looks up its teardown reports by scanning every report
-    of the session (``TerminalReporter._get_teardown_reports``; pytest-dev/pytest#13360): failures
-    × tests. A fleet gate with 930 failures among 5,000 checks spent 5.9 s there after its last
+    of the session (``TerminalReporter._get_teardown_reports``): failures × tests. A known cost
+    (tenstorrent/tt-metal#55768 avoids it by changing ``-r`` and ``--tb``; golive cannot choose its
+    users' flags). A fleet gate with 930 failures among 5,000 checks spent 5.9 s there after its last
     check, a tenth of the run. This gives the reporter the same lookup from an index built once,
     when the summary starts, from the same reports and with the same filter; it is rebuilt if
     reports are added. The reporter prints exactly what it printed before. Returns False (and
