@@ -11,8 +11,9 @@ failed: ..."; the endpoint is recorded in the shared ``Reachability`` so that it
 at once too. Each server's scan has a total deadline (``checks.tls.scan_timeout``) counted from
 its own start, and each handshake within it the target's timeout; results are converted to
 ``TlsObservation`` on the scan's threads, so checks find them ready. Before a server's scan, the
-legacy versions it rejects outright are found with one handshake each (``golive.tls.refused``), and
-sslyze does not enumerate their suites one handshake at a time.
+suites it accepts up to TLS 1.2, and after it the curves of a TLS 1.3 server, are found by
+elimination, one handshake per accepted suite or curve (``golive.tls.elimination``,
+``golive.tls.curve_elimination``), and sslyze does not enumerate them one handshake each.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def preload() -> None:
     from sslyze.mozilla_tls_profile import tls_config_checker  # noqa: F401
     from sslyze.plugins.scan_commands import ScanCommandsRepository
 
-    from golive.tls import alpn, convert, refused, trust  # noqa: F401
+    from golive.tls import alpn, convert, curve_elimination, elimination, trust  # noqa: F401
     from golive.tls.poll import shorten_scanner_poll
 
     for command in scan_commands(http=True):
@@ -265,10 +266,7 @@ class TlsScan:
 
     def _scan(self, key: ScanKey) -> None:
         """One server's sslyze scan, then its conversion (so that checks find it ready)."""
-        from sslyze import Scanner
-
         from golive.tls.poll import shorten_scanner_poll
-        from golive.tls.refused import refused_versions, with_refused
 
         shorten_scanner_poll()
         with self._lock:
@@ -278,13 +276,50 @@ class TlsScan:
         request = self._request(key)
         if request is None:
             return
-        refused = refused_versions(request.server_location, request.network_configuration, request.scan_commands)
-        request = dataclasses.replace(request, scan_commands=request.scan_commands - refused.keys())
+        self._finish(key, raw=self._scan_by_elimination(request))
+
+    def _scan_by_elimination(self, request: Any) -> Any:
+        """sslyze's ``ServerScanResult`` for ``request``, with the cipher suites up to TLS 1.2 and the
+        elliptic curves found by elimination (``golive.tls.elimination``, ``curve_elimination``)
+        where it settles them, and by sslyze's own commands where it does not."""
+        from sslyze import ScanCommand
+
+        from golive.tls.curve_elimination import eliminated_curves, with_curves
+        from golive.tls.elimination import eliminated_versions, with_eliminated
+
+        location, network, commands = request.server_location, request.network_configuration, request.scan_commands
+        eliminated = eliminated_versions(location, network, commands)
+        curves = {ScanCommand.ELLIPTIC_CURVES} & commands
+        result = with_eliminated(self._sslyze(request, commands - eliminated.keys() - curves), eliminated)
+        if not curves or result.scan_result is None or result.connectivity_result is None:
+            return result
+        found = eliminated_curves(location, network, result.connectivity_result)
+        if found is not None:
+            return with_curves(result, found)
+        by_sslyze = self._sslyze(request, curves)
+        if by_sslyze.scan_result is None:  # the server went away in between: say so, as sslyze would
+            from sslyze.scanner.models import SupportedEllipticCurvesScanAttempt
+            from sslyze.scanner.scan_command_attempt import ScanCommandAttemptStatusEnum, ScanCommandErrorReasonEnum
+
+            attempt = SupportedEllipticCurvesScanAttempt(
+                status=ScanCommandAttemptStatusEnum.ERROR, error_reason=ScanCommandErrorReasonEnum.CONNECTIVITY_ISSUE,
+                error_trace=by_sslyze.connectivity_error_trace, result=None)
+        else:
+            attempt = by_sslyze.scan_result.elliptic_curves
+        return dataclasses.replace(result, scan_result=dataclasses.replace(result.scan_result, elliptic_curves=attempt))
+
+    def _sslyze(self, request: Any, commands: set[Any]) -> Any:
+        """sslyze's scan of one server, running ``commands`` only (and their extra arguments only:
+        sslyze refuses an argument for a command it does not run)."""
+        from sslyze import ScanCommand, ScanCommandsExtraArguments, Scanner
+
+        extra = request.scan_commands_extra_arguments
+        if ScanCommand.CERTIFICATE_INFO not in commands:
+            extra = ScanCommandsExtraArguments()
         scanner = Scanner(per_server_concurrent_connections_limit=self.settings.connections_per_server,
                           concurrent_server_scans_limit=1)
-        scanner.queue_scans([request])
-        for result in scanner.get_results():
-            self._finish(key, raw=with_refused(result, refused))
+        scanner.queue_scans([dataclasses.replace(request, scan_commands=commands, scan_commands_extra_arguments=extra)])
+        return next(iter(scanner.get_results()))
 
     def _request(self, key: ScanKey) -> Any:
         """The sslyze ``ServerScanRequest`` of a key (None, with the key finished, when its
