@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import allure
@@ -95,8 +96,13 @@ class Evidence:
 
     @_attachment
     def json(self, name: str, data: Any) -> None:
-        """Attach structured data as JSON (redacted key by key)."""
-        body = json.dumps(self.redactor.data(_plain(data)), indent=2, default=str, sort_keys=False)
+        """Attach structured data as JSON (redacted key by key). A read-only mapping
+        (``types.MappingProxyType``, e.g. a TLS scan's summary, attached to each of the target's
+        tls.* checks) is rendered once per redactor and its text reused."""
+        if isinstance(data, MappingProxyType):
+            body = _rendered_once(data, self.redactor)
+        else:
+            body = _render(data, self.redactor)
         allure.attach(body, name=self.redactor.text(name), attachment_type=allure.attachment_type.JSON)
 
     @_attachment
@@ -151,6 +157,28 @@ class Evidence:
             return None
         return json.dumps({"metrics": self.metrics, "expiries": self.expiries, "notes": self.notes,
                            "message": self.message, "status": self.status}, default=str)
+
+
+def _render(data: Any, redactor: Redactor) -> str:
+    return json.dumps(redactor.data(_plain(data)), indent=2, default=str, sort_keys=False)
+
+
+_RENDERED: dict[tuple[int, int], tuple[Any, Redactor, str]] = {}
+RENDERED_KEPT = 256
+"""Read-only mappings whose rendered text is kept (the most recent; they and the redactor are held,
+so that their ids stay theirs)."""
+
+
+def _rendered_once(data: MappingProxyType[Any, Any], redactor: Redactor) -> str:
+    key = (id(data), id(redactor))
+    kept = _RENDERED.get(key)
+    if kept is not None:
+        return kept[2]
+    body = _render(dict(data), redactor)
+    if len(_RENDERED) >= RENDERED_KEPT:
+        del _RENDERED[next(iter(_RENDERED))]
+    _RENDERED[key] = (data, redactor, body)
+    return body
 
 
 def _plain(value: Any) -> Any:

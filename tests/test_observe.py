@@ -72,6 +72,21 @@ def test_subjects_overlap_and_each_subject_stays_one_client(tmp_path: Path) -> N
     assert all(tally.requests[name] == 1 + 4 for name in ports), tally.requests  # health once, 4 samples
 
 
+def test_http_probes_overlap_across_targets(tmp_path: Path) -> None:
+    """The http.* probe checks' requests (error probes, pages, assets, source maps) are sent by the
+    observation phase: across targets they overlap (sent by the checks, one went at a time), within
+    one target they stay one after another."""
+    probes = "error_pages or compression or static_caching or source_maps or breach"
+    with counting_fleet(6, delay=0.1) as (ports, tally):
+        run = run_golive(_fleet_profile(ports), "-k", probes, tmp_path=tmp_path)
+    assert {item["id"] for item in run.signoff["items"] if item["results"]} >= {
+        "http.error_pages", "http.compression", "http.static_caching", "http.source_maps"}, run.output[-3000:]
+    assert "Traceback" not in run.output
+    assert tally.most >= 3, f"at most {tally.most} requests in flight across 6 targets"
+    assert max(tally.per_target_most.values()) == 1, tally.per_target_most
+    assert all(tally.requests[name] >= 6 for name in ports), tally.requests  # six error probes at least
+
+
 def test_concurrency_one_observes_one_subject_at_a_time(tmp_path: Path) -> None:
     with counting_fleet(4, delay=0.05) as (ports, tally):
         run = run_golive(_fleet_profile(ports, concurrency=1), "-m", "smoke", tmp_path=tmp_path)

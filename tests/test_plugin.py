@@ -313,3 +313,37 @@ def test_evidence_without_allure_builds_no_attachment_but_keeps_sign_off_facts(m
     assert attached == ["page", "grade", "response"]
     assert off.payload() == on.payload()
     assert off.metrics == {"score": 90} and off.notes == ["slow"]
+
+
+def test_a_read_only_mapping_is_rendered_once_per_redactor_and_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A TLS scan's summary (read-only, one per target) is attached by each of the target's tls.*
+    checks: rendered once, the same text as the dict it holds, secrets masked."""
+    from types import MappingProxyType
+
+    import allure
+
+    from golive import evidence as evidence_module
+    from golive.evidence import Evidence
+    from golive.redact import Redactor
+    from golive.tls.model import TlsObservation
+
+    attached: list[str] = []
+    monkeypatch.setattr(allure, "attach", lambda body, name=None, attachment_type=None: attached.append(body))
+    rendered: list[object] = []
+    real = evidence_module._render
+    monkeypatch.setattr(evidence_module, "_render",
+                        lambda data, redactor: rendered.append(data) or real(data, redactor))
+    redactor = Redactor(("s3cret-value",))
+    data = {"hostname": "web.example", "error": "handshake with s3cret-value failed", "suites": ["TLS 1.3 X"]}
+    shared = MappingProxyType(data)
+    for _ in range(15):
+        Evidence(redactor).json("TLS scan summary", shared)
+    Evidence(redactor).json("as a dict", data)
+    assert len(rendered) == 2 and len(attached) == 16
+    assert set(attached) == {attached[-1]} and "s3cret-value" not in attached[0] and "web.example" in attached[0]
+    Evidence(Redactor(("web.example",))).json("another run's redactor", shared)
+    assert len(rendered) == 3 and "web.example" not in attached[-1]
+
+    observation = TlsObservation("web.example", 443, None, error="refused")
+    assert observation.summary() is observation.summary()  # one per observation
+    assert isinstance(observation.summary(), MappingProxyType) and observation.summary()["port"] == 443

@@ -6,8 +6,11 @@ network; ``golive.tls.convert`` builds them from sslyze's result models.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 PROTOCOLS: tuple[str, ...] = ("SSLv2", "SSLv3", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3")
@@ -150,8 +153,20 @@ class TlsObservation:
         address = f" ({self.address})" if self.address else ""
         return f"{self.hostname}:{self.port}{address}"
 
-    def summary(self) -> dict[str, Any]:
-        """A JSON-able summary for the evidence attachment (no keys, no secrets: public data only)."""
+    def summary(self) -> Mapping[str, Any]:
+        """A JSON-able summary for the evidence attachment (no keys, no secrets: public data only).
+
+        Built once per observation and read-only: each of a target's tls.* checks attaches it, and
+        ``Evidence.json`` renders a read-only mapping once (rebuilding and rendering it per check
+        was a tenth of a fleet gate's main thread)."""
+        return self._summary
+
+    @functools.cached_property
+    def _summary(self) -> Mapping[str, Any]:
         data = asdict(self)
         data["suites"] = [f"{s.protocol} {s.name}" for s in self.suites]
-        return data
+        return MappingProxyType(data)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (the TLS child sends observations) without the cached summary."""
+        return {key: value for key, value in self.__dict__.items() if key != "_summary"}
