@@ -248,3 +248,32 @@ def test_a_tls_scan_runs_no_per_suite_handshake_for_an_eliminated_version(
     assert lab.ports["sound"] not in curves_tried and curves_tried[lab.ports["no_tls13"]] >= 20
     assert set(sound.curves) == {"X25519", "secp256r1", "secp384r1"}
     assert set(no_tls13.curves) == {"secp256r1"}  # sslyze's per-curve verdict (an ECDSA P-256 server)
+
+
+def test_curves_left_to_sslyze_come_from_its_own_scan_or_say_the_server_went_away(lab: TlsLab) -> None:
+    """On a TLS 1.2 server the curves are sslyze's own result; if that second scan finds the server
+    gone, the curves' attempt is an error naming the connectivity issue (the checks report it), not
+    a silent "no curve"."""
+    from sslyze import ScanCommand
+
+    from golive.tls.convert import _curves
+    from golive.tls.curve_elimination import eliminated_curves, with_curves_of
+
+    request = dataclasses.replace(_request(lab, "no_tls13"), scan_commands={ScanCommand.TLS_1_3_CIPHER_SUITES})
+    result = _scan([request])[lab.ports["no_tls13"]]
+    assert eliminated_curves(request.server_location, request.network_configuration,
+                             result.connectivity_result) is None  # TLS 1.2: left to sslyze
+    curves_only = dataclasses.replace(request, scan_commands={ScanCommand.ELLIPTIC_CURVES})
+    by_sslyze = _scan([curves_only])[lab.ports["no_tls13"]]
+    completed = with_curves_of(result, by_sslyze)
+    assert completed.scan_result.elliptic_curves == by_sslyze.scan_result.elliptic_curves
+    assert completed.scan_result.tls_1_3_cipher_suites == result.scan_result.tls_1_3_cipher_suites
+
+    gone = _scan([dataclasses.replace(curves_only, server_location=_request(
+        lab, "", port=lab.closed_port).server_location)])[lab.closed_port]
+    assert gone.scan_result is None
+    errors: dict[str, str] = {}
+    failed = with_curves_of(result, gone)
+    assert failed.scan_result.elliptic_curves.status.name == "ERROR"
+    assert _curves(failed.scan_result, errors) is None
+    assert errors["elliptic_curves"].startswith("CONNECTIVITY_ISSUE"), errors

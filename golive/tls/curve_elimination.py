@@ -107,3 +107,19 @@ def with_curves(result: Any, curves: Any) -> Any:
     attempt = SupportedEllipticCurvesScanAttempt(status=ScanCommandAttemptStatusEnum.COMPLETED, error_reason=None,
                                                  error_trace=None, result=curves)
     return dataclasses.replace(result, scan_result=dataclasses.replace(result.scan_result, elliptic_curves=attempt))
+
+
+def with_curves_of(result: Any, by_sslyze: Any) -> Any:
+    """``result`` with the elliptic curves' attempt of ``by_sslyze`` (sslyze's own scan of the
+    curves alone); when that scan found the server gone, an error attempt that says so, as sslyze
+    reports a command it could not run (the checks then name it)."""
+    from sslyze.scanner.models import SupportedEllipticCurvesScanAttempt
+    from sslyze.scanner.scan_command_attempt import ScanCommandAttemptStatusEnum, ScanCommandErrorReasonEnum
+
+    if by_sslyze.scan_result is not None:
+        attempt = by_sslyze.scan_result.elliptic_curves
+    else:
+        attempt = SupportedEllipticCurvesScanAttempt(
+            status=ScanCommandAttemptStatusEnum.ERROR, error_reason=ScanCommandErrorReasonEnum.CONNECTIVITY_ISSUE,
+            error_trace=by_sslyze.connectivity_error_trace, result=None)
+    return dataclasses.replace(result, scan_result=dataclasses.replace(result.scan_result, elliptic_curves=attempt))

@@ -284,7 +284,7 @@ class TlsScan:
         where it settles them, and by sslyze's own commands where it does not."""
         from sslyze import ScanCommand
 
-        from golive.tls.curve_elimination import eliminated_curves, with_curves
+        from golive.tls.curve_elimination import eliminated_curves, with_curves, with_curves_of
         from golive.tls.elimination import eliminated_versions, with_eliminated
 
         location, network, commands = request.server_location, request.network_configuration, request.scan_commands
@@ -296,17 +296,7 @@ class TlsScan:
         found = eliminated_curves(location, network, result.connectivity_result)
         if found is not None:
             return with_curves(result, found)
-        by_sslyze = self._sslyze(request, curves)
-        if by_sslyze.scan_result is None:  # the server went away in between: say so, as sslyze would
-            from sslyze.scanner.models import SupportedEllipticCurvesScanAttempt
-            from sslyze.scanner.scan_command_attempt import ScanCommandAttemptStatusEnum, ScanCommandErrorReasonEnum
-
-            attempt = SupportedEllipticCurvesScanAttempt(
-                status=ScanCommandAttemptStatusEnum.ERROR, error_reason=ScanCommandErrorReasonEnum.CONNECTIVITY_ISSUE,
-                error_trace=by_sslyze.connectivity_error_trace, result=None)
-        else:
-            attempt = by_sslyze.scan_result.elliptic_curves
-        return dataclasses.replace(result, scan_result=dataclasses.replace(result.scan_result, elliptic_curves=attempt))
+        return with_curves_of(result, self._sslyze(request, curves))
 
     def _sslyze(self, request: Any, commands: set[Any]) -> Any:
         """sslyze's scan of one server, running ``commands`` only (and their extra arguments only:
