@@ -68,6 +68,7 @@ class SubjectParamsSkipped(AllureListener):
                 self.allure_logger.update_group(group_uuid, children=uuid)
 
     def _has_child(self, group_uuid: Any, group: Any, uuid: Any) -> bool:
+        """``uuid in group.children``; when False, the caller appends ``uuid`` to the list at once."""
         children = group.children
         if len(children) <= SHORT_LIST:
             return uuid in children

@@ -277,3 +277,22 @@ def test_curves_left_to_sslyze_come_from_its_own_scan_or_say_the_server_went_awa
     assert failed.scan_result.elliptic_curves.status.name == "ERROR"
     assert _curves(failed.scan_result, errors) is None
     assert errors["elliptic_curves"].startswith("CONNECTIVITY_ISSUE"), errors
+
+
+def test_a_server_that_speaks_ssl2_is_left_to_sslyze(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No SSL 2.0 server runs here to prove elimination on: an accepted SSL 2.0 handshake leaves
+    SSL 2.0, and the versions after it, to sslyze's enumeration (the handshake is simulated)."""
+    from sslyze import ScanCommand
+
+    from golive.tls import elimination
+
+    seen: list[str] = []
+
+    def accepting(location: Any, network: Any, version: Any, legacy: bool, suites: list[str]) -> Any:
+        seen.append(version.name)
+        return suites[0], None
+
+    monkeypatch.setattr(elimination, "_handshake", accepting)
+    commands = {ScanCommand.SSL_2_0_CIPHER_SUITES, ScanCommand.TLS_1_0_CIPHER_SUITES}
+    assert elimination.eliminated_versions(None, None, commands) == {}
+    assert seen == ["SSL_2_0"]

@@ -20,8 +20,9 @@ Only the outcomes sslyze's per-suite test itself counts are used: a completed ha
 suite of the offered list, and an explicit rejection. Anything else (a timeout, a reset, a client
 certificate request, a DH group sslyze's client declines, a suite not offered) leaves that
 version, and the ones not eliminated yet, to sslyze's full enumeration, as before: a quirky server
-costs handshakes, never a wrong verdict. SSL 2.0 is only checked for an outright rejection (its
-handshake names no suite); TLS 1.3 (five suites) is always left to sslyze.
+costs handshakes, never a wrong verdict. SSL 2.0 is only checked for an outright rejection (a
+server that speaks it is left to sslyze: no SSL 2.0 server runs here to prove elimination on);
+TLS 1.3 (five suites) is always left to sslyze.
 """
 
 from __future__ import annotations
@@ -102,7 +103,9 @@ def _eliminate(location: Any, network: Any, version: Any, group: Group) -> tuple
                    f"one handshake offering the {len(left)} suites of {version.name} not accepted yet was rejected")
             return accepted, [CipherSuiteRejectedByServer(suite, f"{outcome} ({how})") for suite in left.values()]
         chosen, ephemeral_key = outcome
-        if chosen not in left:  # only for SSL 2.0, or a server answering with a suite not offered
+        if version.name == "SSL_2_0":  # no SSL 2.0 server to prove elimination on: sslyze enumerates it
+            raise _Inconclusive("the server speaks SSL 2.0")
+        if chosen not in left:  # a server answering with a suite that was not offered
             raise _Inconclusive(f"the server chose {chosen}, which was not offered")
         accepted.append(CipherSuiteAcceptedByServer(left.pop(chosen), ephemeral_key))
     return accepted, []
