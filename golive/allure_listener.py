@@ -16,9 +16,12 @@ at 40 targets). ``_update_fixtures_children`` does the same updates, in the same
 that question from a set kept beside a long list (rebuilt if anything else changes the list).
 
 ``install(config)`` swaps the class of the listener allure-pytest registered for this run
-(``"allure_listener"``) for ``SubjectParamsSkipped`` and registers it again with pytest, so that
-the overridden hooks take effect; every other hook, and the listener's state, stay allure-pytest's.
-The Allure results are those of allure-pytest after the pruning (``tests/test_allure_writer.py``).
+(``"allure_listener"``) for ``LeanListener`` (``SubjectParamsSkipped`` with the per-test hooks of
+``golive.allure_test_hooks``; ``SubjectParamsSkipped`` alone under an allure-pytest version those
+hooks were not verified against) and registers it again with pytest, so that the overridden hooks
+take effect; every other hook, and the listener's state, stay allure-pytest's. The Allure results
+are those of allure-pytest after the pruning (``tests/test_allure_writer.py``,
+``tests/test_allure_listener.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from typing import Any
 import pytest
 from allure_commons.model2 import TestResultContainer
 from allure_pytest.listener import AllureListener, _test_fixtures
+
+from golive.allure_test_hooks import VERIFIED_ALLURE_PYTEST, LeanTestHooks
 
 try:  # pytest >= 8.1: the pseudo-fixture of a direct parametrization has its own class
     from _pytest.python import DirectParamFixtureDef as _DirectParam
@@ -98,14 +103,29 @@ class SubjectParamsSkipped(AllureListener):
         yield from AllureListener.pytest_fixture_post_finalizer(self, fixturedef)
 
 
+class LeanListener(LeanTestHooks, SubjectParamsSkipped):
+    """``SubjectParamsSkipped`` with allure-pytest's per-test hooks done for less work."""
+
+
+def listener_class(allure_pytest_version: str) -> type[SubjectParamsSkipped]:
+    """The lean per-test hooks where they mirror this allure-pytest; its own hooks elsewhere."""
+    return LeanListener if allure_pytest_version.startswith(VERIFIED_ALLURE_PYTEST) else SubjectParamsSkipped
+
+
 def install(config: pytest.Config) -> bool:
-    """Use ``SubjectParamsSkipped`` for this run's allure-pytest listener (False when there is none,
+    """Use golive's listener class for this run's allure-pytest listener (False when there is none,
     or when it is not allure-pytest's own class: then it is left alone)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     manager = config.pluginmanager
     listener = manager.get_plugin("allure_listener")
     if listener is None or type(listener) is not AllureListener:
         return False
+    try:
+        allure_pytest_version = version("allure-pytest")
+    except PackageNotFoundError:  # pragma: no cover - imported above, so installed
+        allure_pytest_version = ""
     manager.unregister(listener, "allure_listener")
-    listener.__class__ = SubjectParamsSkipped
+    listener.__class__ = listener_class(allure_pytest_version)
     manager.register(listener, "allure_listener")
     return True

@@ -1,0 +1,273 @@
+"""allure-pytest's per-test hooks, with what is the same for every test of one definition done once.
+
+For each test, allure-pytest's listener runs six hook wrappers (protocol, set-up, call, tear-down,
+three reports, log finish) and, in them, derives the test's full name, title path, test case id,
+package and default suites from its node id, walks the test's marks six times (labels twice, tags,
+links, description, HTML description) and builds its labels. golive runs one check over hundreds of
+subjects: the same definition, the same node-id prefix, the same catalog marks. On 2,000 trivial
+checks that per-test work cost the checks' thread about 0.25 s, the largest part of what the Allure
+results cost a run besides writing them.
+
+``LeanTestHooks`` builds the same test result, field for field and in the same order:
+
+- what depends only on the node id's prefix (the part before the parameters) is derived once per
+  definition (``_Definition``); a parameter id that contains ``::`` would change how allure-pytest
+  splits the node id, so such a test gets its own;
+- the marks are walked once per hook that reads them, and their labels, tags, links and
+  descriptions taken from that one list with allure-pytest's own rules (``_MarkDigest``);
+- the set-up, call and tear-down wrappers are pytest's new-style wrappers, cheaper to call than
+  the old-style ones, and they run their part whether the phase passed or raised, as before.
+
+What changes a result during the test (allure's dynamic API, fixtures, marks added while it runs)
+is read at the same moment as allure-pytest reads it. It mirrors allure-pytest 2.16
+(``VERIFIED_ALLURE_PYTEST``); with another version, ``golive.allure_listener`` keeps allure-pytest's
+own hooks. ``tests/test_allure_listener.py`` compares the results of both listeners on a suite of
+passes, failures, errors in set-up and tear-down, skips, xfails, marks, titles, links, steps and
+attachments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from allure_commons.model2 import Label, Link, Parameter, Status, TestResult
+from allure_commons.types import LabelType
+from allure_commons.utils import md5, now, platform_label, represent
+from allure_pytest.utils import (
+    ALLURE_DESCRIPTION_HTML_MARK,
+    ALLURE_DESCRIPTION_MARK,
+    ALLURE_LABEL_MARK,
+    ALLURE_LINK_MARK,
+    ALLURE_UNIQUE_LABELS,
+    allure_name,
+    allure_title,
+    get_history_id,
+    parse_nodeid,
+    should_convert_mark_to_tag,
+)
+
+VERIFIED_ALLURE_PYTEST = ("2.16.",)
+"""allure-pytest versions whose per-test hooks ``LeanTestHooks`` reproduces (prefixes)."""
+
+SUITE_LABELS = frozenset({LabelType.PARENT_SUITE, LabelType.SUITE, LabelType.SUB_SUITE})
+
+
+@dataclass(frozen=True)
+class _Definition:
+    """What allure-pytest derives from a test's node id, the same for each test of one definition."""
+
+    full_name: str
+    title_path: tuple[str, ...]
+    test_case_id: str
+    package: str
+    suite_labels: tuple[Label, ...]
+    """Parent suite, suite and sub-suite, the empty ones left out."""
+
+    @classmethod
+    def of(cls, item: Any) -> _Definition:
+        nodeid = parse_nodeid(item)
+        class_part = ("." + ".".join(nodeid.class_names)) if nodeid.class_names else ""
+        test = item.originalname if isinstance(item, pytest.Function) else nodeid.test_function
+        full_name = f"{nodeid.package}{class_part}#{test}"
+        suites = ((LabelType.PARENT_SUITE, nodeid.parent_package), (LabelType.SUITE, nodeid.module),
+                  (LabelType.SUB_SUITE, " > ".join(nodeid.class_names)))
+        return cls(full_name=full_name,
+                   title_path=tuple(filter(None, [*nodeid.path_segments, *nodeid.class_names])),
+                   test_case_id=md5(full_name), package=nodeid.package,
+                   suite_labels=tuple(shared_label(label, value) for label, value in suites if value))
+
+
+class _MarkDigest:
+    """A test's marks walked once, read with allure-pytest's rules (``allure_pytest.utils``)."""
+
+    __slots__ = ("marks",)
+
+    def __init__(self, item: Any) -> None:
+        self.marks = tuple(item.iter_markers())
+
+    def closest_value(self, name: str) -> Any:
+        """``get_marker_value``: the first argument of the closest mark of that name."""
+        for mark in self.marks:
+            if mark.name == name:
+                return mark.args[0] if mark.args else None
+        return None
+
+    def labels(self) -> list[Label]:
+        """``allure_labels``: the first of each unique label type, every value of the others, each
+        pair once. allure-pytest collects them in a set, so their order differs from run to run;
+        here they come in the marks' order."""
+        unique: set[str] = set()
+        seen: set[tuple[str, Any]] = set()
+        labels: list[Label] = []
+        for mark in self.marks:
+            if mark.name != ALLURE_LABEL_MARK:
+                continue
+            label_type = mark.kwargs["label_type"]
+            if label_type in ALLURE_UNIQUE_LABELS:
+                if label_type in unique:
+                    continue
+                unique.add(label_type)
+                values: tuple[Any, ...] = (mark.args[0],)
+            else:
+                values = mark.args
+            for value in values:
+                if (label_type, value) not in seen:
+                    seen.add((label_type, value))
+                    labels.append(shared_label(label_type, value))
+        return labels
+
+    def tags(self) -> Iterable[Label]:
+        """``pytest_markers``: the names of the marks without arguments that pytest does not own."""
+        return (shared_label(LabelType.TAG, mark.name) for mark in self.marks if should_convert_mark_to_tag(mark))
+
+    def links(self) -> Iterable[tuple[Any, Any, Any]]:
+        return ((mark.kwargs["link_type"], mark.args[0], mark.kwargs["name"])
+                for mark in self.marks if mark.name == ALLURE_LINK_MARK)
+
+
+class LeanTestHooks:
+    """Mixed into allure-pytest's ``AllureListener`` (before it): its per-test hooks, the same
+    results for less work. Needs the listener's ``allure_logger``, ``_cache``, ``_host`` and
+    ``_thread``, and its ``_update_fixtures_children``."""
+
+    allure_logger: Any
+    _cache: Any
+    _host: str
+    _thread: str
+
+    _update_fixtures_children: Any
+
+    def _definition(self, item: Any) -> _Definition:
+        """Derived once per node-id prefix; a parameter id with ``::`` in it is split by allure-pytest
+        as part of the node id, so that test gets its own."""
+        known: dict[tuple[Any, ...], _Definition] = self.__dict__.setdefault("_golive_definitions", {})
+        prefix, _, parameters = item.nodeid.partition("[")
+        if "::" in parameters:
+            return _Definition.of(item)
+        key = (prefix, getattr(item, "originalname", None), isinstance(item, pytest.Function))
+        definition = known.get(key)
+        if definition is None:
+            definition = known[key] = _Definition.of(item)
+        return definition
+
+    def _schedule(self, item: Any) -> None:
+        uuid = self._cache.push(item.nodeid)
+        self.allure_logger.schedule_test(uuid, TestResult(name=item.name, uuid=uuid, start=now(), stop=now()))
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> Generator[None, Any, Any]:
+        self._schedule(item)
+        try:
+            return (yield)
+        finally:
+            uuid = self._cache.pop(item.nodeid)
+            if uuid:
+                test_result = self.allure_logger.get_test(uuid)
+                if test_result.status is None:
+                    test_result.status = Status.SKIPPED
+                self.allure_logger.close_test(uuid)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: Any) -> Generator[None, Any, Any]:
+        if not self._cache.get(item.nodeid):
+            self._schedule(item)
+        try:
+            return (yield)
+        finally:
+            self._after_setup(item)
+
+    def _after_setup(self, item: Any) -> None:
+        self._update_fixtures_children(item)
+        test_result = self.allure_logger.get_test(self._cache.get(item.nodeid))
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params if callspec is not None else {}
+        definition = self._definition(item)
+        test_result.name = (allure_name(item, params, callspec.id if callspec is not None else None)
+                            if allure_title(item) else item.name)
+        test_result.fullName = definition.full_name
+        test_result.titlePath = [*definition.title_path]
+        test_result.testCaseId = definition.test_case_id
+        marks = _MarkDigest(item)
+        description = marks.closest_value(ALLURE_DESCRIPTION_MARK)
+        if not description and hasattr(item, "function"):
+            description = item.function.__doc__
+        test_result.description = description
+        test_result.descriptionHtml = marks.closest_value(ALLURE_DESCRIPTION_HTML_MARK)
+        current = [parameter.name for parameter in test_result.parameters]
+        test_result.parameters.extend([Parameter(name=name, value=represent(value))
+                                       for name, value in params.items() if name not in current])
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: Any) -> Generator[None, Any, Any]:
+        uuid = self._cache.get(item.nodeid)
+        test_result = self.allure_logger.get_test(uuid)
+        if test_result:
+            self.allure_logger.drop_test(uuid)
+            self.allure_logger.schedule_test(uuid, test_result)
+            test_result.start = now()
+        try:
+            return (yield)
+        finally:
+            self._update_fixtures_children(item)
+            if test_result:
+                test_result.stop = now()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: Any) -> Generator[None, Any, Any]:
+        try:
+            return (yield)
+        finally:
+            self._after_teardown(item)
+
+    def _after_teardown(self, item: Any) -> None:
+        test_result = self.allure_logger.get_test(self._cache.get(item.nodeid))
+        callspec = getattr(item, "callspec", None)
+        test_result.historyId = get_history_id(test_result.fullName, test_result.parameters,
+                                               original_values=callspec.params if callspec is not None else {})
+        marks = _MarkDigest(item)
+        labels = test_result.labels
+        labels.extend(marks.labels())
+        labels.extend(marks.tags())
+        present = {label.name for label in labels if label.name in SUITE_LABELS}
+        definition = self._definition(item)
+        labels.extend(label for label in definition.suite_labels if label.name not in present)
+        labels.extend((shared_label(LabelType.HOST, self._host), shared_label(LabelType.THREAD, self._thread),
+                       shared_label(LabelType.FRAMEWORK, "pytest"), shared_label(LabelType.LANGUAGE, _platform()),
+                       shared_label("package", definition.package)))
+        test_result.links.extend([Link(link_type, url, name) for link_type, url, name in marks.links()])
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
+        """Closed after every other plugin's log-finish, as allure-pytest's wrapper closes it."""
+        uuid = self._cache.pop(nodeid)
+        if uuid:
+            self.allure_logger.close_test(uuid)
+
+
+_LABELS: dict[tuple[str, Any], Label] = {}
+
+
+def shared_label(name: str, value: Any) -> Label:
+    """One ``Label`` per name and value for the whole run, shared by every result that carries it:
+    nothing changes a label once it is added, and a 2,000-check run would otherwise build some
+    24,000 equal ones. A value that cannot be a key gets a label of its own."""
+    try:
+        label = _LABELS.get((name, value))
+    except TypeError:
+        return Label(name=name, value=value)
+    if label is None:
+        label = _LABELS[(name, value)] = Label(name=name, value=value)
+    return label
+
+
+_PLATFORM: list[str] = []
+
+
+def _platform() -> str:
+    """``platform_label()``, asked of the platform module once per run instead of once per test."""
+    if not _PLATFORM:
+        _PLATFORM.append(platform_label())
+    return _PLATFORM[0]
