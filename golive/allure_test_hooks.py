@@ -1,7 +1,7 @@
 """allure-pytest's per-test hooks, with what is the same for every test of one definition done once.
 
-For each test, allure-pytest's listener runs six hook wrappers (protocol, set-up, call, tear-down,
-three reports, log finish) and, in them, derives the test's full name, title path, test case id,
+For each test, allure-pytest's listener runs eight hook wrappers (protocol, set-up, call,
+tear-down, three reports, log finish) and, in them, derives the test's full name, title path, test case id,
 package and default suites from its node id, walks the test's marks six times (labels twice, tags,
 links, description, HTML description) and builds its labels. golive runs one check over hundreds of
 subjects: the same definition, the same node-id prefix, the same catalog marks. On 2,000 trivial
@@ -15,8 +15,10 @@ results cost a run besides writing them.
   splits the node id, so such a test gets its own;
 - the marks are walked once per hook that reads them, and their labels, tags, links and
   descriptions taken from that one list with allure-pytest's own rules (``_MarkDigest``);
-- the set-up, call and tear-down wrappers are pytest's new-style wrappers, cheaper to call than
-  the old-style ones, and they run their part whether the phase passed or raised, as before.
+- the wrappers are pytest's new-style wrappers, cheaper to call than the old-style ones; the
+  set-up, call and tear-down ones run their part whether the phase passed or raised, as before,
+  and the report's is read with allure-pytest's rules (``_judge``);
+- a label is one object per name and value, shared by the results that carry it.
 
 What changes a result during the test (allure's dynamic API, fixtures, marks added while it runs)
 is read at the same moment as allure-pytest reads it. It mirrors allure-pytest 2.16
@@ -33,9 +35,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from allure_commons.model2 import Label, Link, Parameter, Status, TestResult
-from allure_commons.types import LabelType
+from allure_commons.model2 import Label, Link, Parameter, Status, StatusDetails, TestResult
+from allure_commons.types import AttachmentType, LabelType
 from allure_commons.utils import md5, now, platform_label, represent
+from allure_pytest.listener import _exception_brokes_test
 from allure_pytest.utils import (
     ALLURE_DESCRIPTION_HTML_MARK,
     ALLURE_DESCRIPTION_MARK,
@@ -45,6 +48,7 @@ from allure_pytest.utils import (
     allure_name,
     allure_title,
     get_history_id,
+    get_pytest_report_status,
     parse_nodeid,
     should_convert_mark_to_tag,
 )
@@ -134,9 +138,11 @@ class LeanTestHooks:
     ``_thread``, and its ``_update_fixtures_children``."""
 
     allure_logger: Any
+    config: Any
     _cache: Any
     _host: str
     _thread: str
+    attach_data: Any
 
     _update_fixtures_children: Any
 
@@ -238,6 +244,47 @@ class LeanTestHooks:
                        shared_label(LabelType.FRAMEWORK, "pytest"), shared_label(LabelType.LANGUAGE, _platform()),
                        shared_label("package", definition.package)))
         test_result.links.extend([Link(link_type, url, name) for link_type, url, name in marks.links()])
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: Any, call: Any) -> Generator[None, Any, Any]:
+        uuid = self._cache.get(item.nodeid)
+        report = yield
+        self._judge(self.allure_logger.get_test(uuid), report, call)
+        return report
+
+    def _judge(self, test_result: Any, report: Any, call: Any) -> None:
+        """allure-pytest's reading of one phase's report: the test's status and its details."""
+        status = get_pytest_report_status(report)
+        status_details = None
+        if call.excinfo:
+            message = call.excinfo.exconly()
+            if hasattr(report, "wasxfail"):
+                reason = report.wasxfail
+                message = (f"XFAIL {reason}" if reason else "XFAIL") + "\n\n" + message
+            status_details = StatusDetails(message=message, trace=report.longreprtext)
+            if status != Status.SKIPPED and _exception_brokes_test(call.excinfo.value):
+                status = Status.BROKEN
+        if status == Status.PASSED and hasattr(report, "wasxfail"):
+            reason = report.wasxfail
+            status_details = StatusDetails(message=f"XPASS {reason}" if reason else "XPASS")
+        if report.when == "setup":
+            test_result.status = status
+            test_result.statusDetails = status_details
+        elif report.when == "call":
+            if test_result.status == Status.PASSED:
+                test_result.status = status
+                test_result.statusDetails = status_details
+        elif report.when == "teardown":
+            if status in (Status.FAILED, Status.BROKEN) and test_result.status == Status.PASSED:
+                test_result.status = status
+                test_result.statusDetails = status_details
+            if self.config.option.attach_capture:
+                if report.caplog:
+                    self.attach_data(report.caplog, "log", AttachmentType.TEXT, None)
+                if report.capstdout:
+                    self.attach_data(report.capstdout, "stdout", AttachmentType.TEXT, None)
+                if report.capstderr:
+                    self.attach_data(report.capstderr, "stderr", AttachmentType.TEXT, None)
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:

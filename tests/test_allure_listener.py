@@ -150,6 +150,9 @@ def test_long_lived_fixtures_list_each_test_once_as_allure_pytest_does(pytester:
 
 
 VARIED = '''
+import logging
+import sys
+
 import allure
 import pytest
 
@@ -191,6 +194,9 @@ def titled_in_setup():
 @pytest.mark.smoke
 def test_labelled(resource):
     """A docstring, the description."""
+    print("to stdout")
+    print("to stderr", file=sys.stderr)
+    logging.getLogger("varied").warning("to the log")
     with allure.step("step one"):
         allure.attach("body", name="inside a step")
     assert resource == "r"
@@ -295,8 +301,8 @@ def _comparable(results: Path) -> dict[str, list[str]]:
 def test_lean_hooks_make_the_results_allure_pytest_makes(pytester: pytest.Pytester, tmp_path: Path) -> None:
     """Passes, failures, errors in set-up and tear-down, a skip, an xfail and an xpass, labels
     (unique and repeated), links, tags, titles with parameters and a parameter id with ``::``,
-    dynamic titles, labels, parameters and suites, a mark added during the call, steps and
-    attachments in tests and fixtures: golive's listener (``LeanListener``) writes the same
+    dynamic titles, labels, parameters and suites, a mark added during the call, steps,
+    attachments in tests and fixtures, captured stdout, stderr and log: golive's listener (``LeanListener``) writes the same
     results and containers as allure-pytest's own, including the history and test case ids."""
     pytester.mkpydir("pkg")
     (pytester.path / "pkg" / "test_varied.py").write_text(VARIED)
