@@ -1,14 +1,15 @@
 """allure-pytest's per-test hooks, with what is the same for every test of one definition done once.
 
 For each test, allure-pytest's listener runs eight hook wrappers (protocol, set-up, call,
-tear-down, three reports, log finish) and, in them, derives the test's full name, title path, test case id,
-package and default suites from its node id, walks the test's marks six times (labels twice, tags,
-links, description, HTML description) and builds its labels. golive runs one check over hundreds of
+tear-down, three reports, log finish) and, in them, derives the test's full name, title path, test
+case id, package and default suites from its node id, walks the test's marks six times (labels
+twice, tags, links, description, HTML description) and builds its labels. golive runs one check over hundreds of
 subjects: the same definition, the same node-id prefix, the same catalog marks. On 2,000 trivial
 checks that per-test work cost the checks' thread about 0.25 s, the largest part of what the Allure
 results cost a run besides writing them.
 
-``LeanTestHooks`` builds the same test result, field for field and in the same order:
+``LeanTestHooks`` builds the same test result, field for field (the labels taken from marks come
+in the marks' order: allure-pytest gathers them in a set, whose order changes from run to run):
 
 - what depends only on the node id's prefix (the part before the parameters) is derived once per
   definition (``_Definition``); a parameter id that contains ``::`` would change how allure-pytest
@@ -24,8 +25,8 @@ What changes a result during the test (allure's dynamic API, fixtures, marks add
 is read at the same moment as allure-pytest reads it. It mirrors allure-pytest 2.16
 (``VERIFIED_ALLURE_PYTEST``); with another version, ``golive.allure_listener`` keeps allure-pytest's
 own hooks. ``tests/test_allure_listener.py`` compares the results of both listeners on a suite of
-passes, failures, errors in set-up and tear-down, skips, xfails, marks, titles, links, steps and
-attachments.
+passes, failures, errors in set-up and tear-down, skips, xfails, marks, titles, links, steps,
+attachments and captured output.
 """
 
 from __future__ import annotations

@@ -302,8 +302,9 @@ def test_lean_hooks_make_the_results_allure_pytest_makes(pytester: pytest.Pytest
     """Passes, failures, errors in set-up and tear-down, a skip, an xfail and an xpass, labels
     (unique and repeated), links, tags, titles with parameters and a parameter id with ``::``,
     dynamic titles, labels, parameters and suites, a mark added during the call, steps,
-    attachments in tests and fixtures, captured stdout, stderr and log: golive's listener (``LeanListener``) writes the same
-    results and containers as allure-pytest's own, including the history and test case ids."""
+    attachments in tests and fixtures, captured stdout, stderr and log: golive's listener
+    (``LeanListener``) writes the same results and containers as allure-pytest's own, including
+    the history and test case ids."""
     pytester.mkpydir("pkg")
     (pytester.path / "pkg" / "test_varied.py").write_text(VARIED)
     common = ("-p", "no:locust", "-p", "no:cacheprovider", "-p", "no:randomly")
