@@ -46,8 +46,11 @@ from allure_pytest.utils import (
     ALLURE_LABEL_MARK,
     ALLURE_LINK_MARK,
     ALLURE_UNIQUE_LABELS,
+    allure_full_name,
     allure_name,
+    allure_package,
     allure_title,
+    allure_title_path,
     get_history_id,
     get_pytest_report_status,
     parse_nodeid,
@@ -73,15 +76,14 @@ class _Definition:
 
     @classmethod
     def of(cls, item: Any) -> _Definition:
+        """allure-pytest's own functions, asked once; the default suites before allure-pytest drops
+        those the marks set (that depends on each test's marks: ``_after_teardown`` does it)."""
         nodeid = parse_nodeid(item)
-        class_part = ("." + ".".join(nodeid.class_names)) if nodeid.class_names else ""
-        test = item.originalname if isinstance(item, pytest.Function) else nodeid.test_function
-        full_name = f"{nodeid.package}{class_part}#{test}"
+        full_name = allure_full_name(item)
         suites = ((LabelType.PARENT_SUITE, nodeid.parent_package), (LabelType.SUITE, nodeid.module),
                   (LabelType.SUB_SUITE, " > ".join(nodeid.class_names)))
-        return cls(full_name=full_name,
-                   title_path=tuple(filter(None, [*nodeid.path_segments, *nodeid.class_names])),
-                   test_case_id=md5(full_name), package=nodeid.package,
+        return cls(full_name=full_name, title_path=tuple(allure_title_path(item)), test_case_id=md5(full_name),
+                   package=allure_package(item),
                    suite_labels=tuple(shared_label(label, value) for label, value in suites if value))
 
 
