@@ -31,6 +31,7 @@ attachments and captured output.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -291,7 +292,8 @@ class LeanTestHooks:
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
-        """Closed after every other plugin's log-finish, as allure-pytest's wrapper closes it."""
+        """Closed after the other plugins' own log-finish hooks (allure-pytest closes it in a
+        wrapper, after them too)."""
         uuid = self._cache.pop(nodeid)
         if uuid:
             self.allure_logger.close_test(uuid)
@@ -313,11 +315,5 @@ def shared_label(name: str, value: Any) -> Label:
     return label
 
 
-_PLATFORM: list[str] = []
-
-
-def _platform() -> str:
-    """``platform_label()``, asked of the platform module once per run instead of once per test."""
-    if not _PLATFORM:
-        _PLATFORM.append(platform_label())
-    return _PLATFORM[0]
+_platform = functools.cache(platform_label)
+"""``platform_label()``, asked of the platform module once per run instead of once per test."""
