@@ -58,13 +58,23 @@ def _story_mark(subject: str) -> pytest.MarkDecorator:
     return pytest.mark.allure_label(subject, label_type="story")
 
 
-def title(check_id: str, subject: str, params: dict[str, object] | None = None) -> None:
+def subject_parameters(subject: str, params: dict[str, object]) -> None:
+    """The subject parameters of the running test, as the subject's name, at set-up.
+
+    allure-pytest records each parameter that is not set yet as the repr of its value when the
+    test's set-up ends. The value here is the subject object, whose repr carries every field of
+    it, secrets interpolated into a URL included; a check whose set-up failed kept it in its
+    result. Set before that moment, the name is all that is recorded, and allure-pytest does not
+    build a repr it would throw away.
+    """
+    for name in params:
+        allure.dynamic.parameter(name, subject)
+
+
+def title(check_id: str, subject: str) -> None:
     """The readable title of the running test ("Strict-Transport-Security enforces HTTPS [web]").
 
-    The subject parameters are replaced by the subject's name: allure would otherwise record the
-    repr of the subject object, and a database's repr would carry its DSN.
+    Set during the call: allure-pytest sets the test's name when its set-up ends.
     """
     entry = get_item(check_id)
     allure.dynamic.title(f"{entry.title} [{subject}]" if subject else entry.title)
-    for name in params or {}:
-        allure.dynamic.parameter(name, subject)

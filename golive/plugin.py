@@ -339,6 +339,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         item.stash[EVIDENCE] = Evidence(item.config.stash[REDACTOR],
                                         attachments=item.config.stash[ALLURE_ACTIVE])
         item.config.stash.setdefault(CURRENT_EVIDENCE, CurrentEvidence()).current = item.stash[EVIDENCE]
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and item.config.stash[ALLURE_ACTIVE]:
+            evidence_labels.subject_parameters(item.stash[SUBJECT], callspec.params)
 
 
 @pytest.hookimpl(trylast=True)
@@ -350,8 +353,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
 
 def pytest_runtest_call(item: pytest.Item) -> None:
     if CHECK_ID in item.stash and item.config.stash[ALLURE_ACTIVE]:
-        callspec = getattr(item, "callspec", None)
-        evidence_labels.title(item.stash[CHECK_ID], item.stash[SUBJECT], callspec.params if callspec else None)
+        evidence_labels.title(item.stash[CHECK_ID], item.stash[SUBJECT])
 
 
 # --------------------------------------------------------------------------- outcomes

@@ -214,6 +214,39 @@ def test_planted_secrets_appear_nowhere(tmp_path: Path, checks_dir: Path) -> Non
     assert "token=***" in result.message("selftest.alpha", "web")
 
 
+SETUP_BREAKS = '''\
+import pytest
+from golive.registry import check
+
+
+@pytest.fixture
+def unreachable_dependency():
+    raise ConnectionError("dependency down")
+
+
+@check("selftest.beta")
+def test_setup_breaks(target, unreachable_dependency):
+    assert target.name
+'''
+
+
+def test_a_check_whose_set_up_fails_names_its_subject_without_its_fields(tmp_path: Path, checks_dir: Path) -> None:
+    """allure-pytest records a parameter not set by the end of set-up as the repr of its value: the
+    whole subject, a secret interpolated into its URL included. golive sets the subject's name first."""
+    import json
+
+    secret = "tok-PLANTED-in-url-5a4b3c"
+    (checks_dir / "test_setup_breaks.py").write_text(SETUP_BREAKS)
+    prof = profile(targets=[{"name": "web", "url": "https://web.invalid.test/?key=${SELFTEST_SECRET}"}])
+    result = run(tmp_path, checks_dir, prof, "-k", "setup_breaks", env={"SELFTEST_SECRET": secret})
+    assert result.status("selftest.beta", "web") == "error"
+    results = [json.loads(path.read_text()) for path in (result.report_dir / "allure-results").glob("*-result.json")]
+    [broken] = [data for data in results if data["fullName"].endswith("test_setup_breaks")]
+    assert broken["status"] == "broken"
+    assert broken["parameters"] == [{"name": "target", "value": "'web'"}]
+    assert secret not in result.report_text()
+
+
 def test_environment_variable_selects_the_profile(tmp_path: Path, checks_dir: Path) -> None:
     from tests.harness import write_profile
 
