@@ -4,11 +4,12 @@ allure-pytest serialises each result, container and attachment on the test's own
 (``attrs.asdict`` + ``json.dump`` into a text file, tens of small writes per file), which cost a
 2,000-check run about as much as golive and pytest together. ``AllureWriter`` implements the same
 allure-commons hooks (``report_result``, ``report_container``, ``report_attached_data``,
-``report_attached_file``, ``report_globals``): it takes the same dict as allure-pytest when the
-item is reported (``attrs.asdict`` with allure's own filter, built faster by
-``golive.allure_dict``) and queues it for one writer thread, which encodes it with orjson when
-installed (else the standard library: equal JSON either way, only the whitespace differs); each
-file is written with one call, through a temporary name renamed into place as allure-pytest does.
+``report_attached_file``, ``report_globals``): it reads the same dict as allure-pytest when the
+item is reported (``attrs.asdict`` with allure's own filter, read by ``golive.allure_dict``) and,
+with orjson, encodes it at once (``json_default``: no copy of the dict in between); without
+orjson, the dict is queued and the writer thread encodes it with the standard library (equal JSON
+either way, only the whitespace differs). Each file is written with one call, through a temporary
+name renamed into place as allure-pytest does.
 
 The files themselves are made by a helper process (``golive.allure_sink``): a thread that makes
 thousands of small files beside the checks takes the interpreter lock back after every system call
@@ -30,10 +31,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import subprocess
 import threading
-import uuid
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -47,7 +46,8 @@ import allure_commons
 from allure_commons import hookimpl
 
 from golive import allure_sink
-from golive.allure_dict import as_dict
+from golive.allure_dict import as_dict, json_default
+from golive.allure_uuids import UuidSource
 from golive.helper_process import HelperProcess
 
 ALLURE_INDENT = "ALLURE_INDENT_OUTPUT"
@@ -89,7 +89,8 @@ class AllureWriter:
         self._dir = str(self.report_dir)
         self._pending: deque[tuple[str, Any, Any]] = deque()  # (kind, payload, file name); thread-safe ends
         self._queued_bytes = 0
-        self._names = random.Random(os.urandom(16))
+        self._file_ids = UuidSource()
+        self._orjson_option = orjson.OPT_INDENT_2 if orjson is not None and os.environ.get(ALLURE_INDENT) else 0
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._error: BaseException | None = None
@@ -120,11 +121,20 @@ class AllureWriter:
         self._item(globals_item)
 
     def _item(self, item: Any) -> None:
-        # the dict is taken now, as allure-pytest's logger takes it: allure may still change the
-        # object after reporting it (a container's after-fixture status), and the file holds what
-        # was reported
-        self._queue(("item", as_dict(item), item.file_pattern.format(prefix=self._file_id())),
-                    self.ITEM_BYTES)
+        # read now, as allure-pytest's logger reads it: allure may still change the object after
+        # reporting it (a container's after-fixture status), and the file holds what was reported.
+        # With orjson, read straight into its JSON (``json_default``); a value orjson cannot encode
+        # by itself (a dict whose keys are not strings) takes the dict's way, encoded by the thread.
+        file_name = item.file_pattern.format(prefix=self._file_ids())
+        if orjson is not None:
+            try:
+                encoded = orjson.dumps(item, default=json_default, option=self._orjson_option)
+            except TypeError:
+                pass
+            else:
+                self._queue(("data", encoded, file_name), self.ITEM_BYTES)
+                return
+        self._queue(("item", as_dict(item), file_name), self.ITEM_BYTES)
 
     def _queue(self, entry: tuple[str, Any, Any], size: int) -> None:
         self._pending.append(entry)
@@ -132,13 +142,6 @@ class AllureWriter:
         if self._queued_bytes >= self.FLUSH_AT_BYTES:
             self._queued_bytes = 0
             self._wake.set()
-
-    def _file_id(self) -> uuid.UUID:
-        """A random version-4 UUID for a file name, as allure-pytest names its files. Drawn from a
-        generator seeded once from the OS: ``uuid.uuid4()`` asks the kernel for every name, a system
-        call per file that costs a 2,000-check run tenths of a second on some virtual machines;
-        a name needs to be unique, not unpredictable."""
-        return uuid.UUID(int=self._names.getrandbits(128), version=4)
 
     @hookimpl
     def report_attached_data(self, body: str | bytes, file_name: str) -> None:

@@ -166,6 +166,44 @@ def test_result_dicts_equal_attrs_asdict_with_allures_filter() -> None:
         as_dict({"name": "x"})
 
 
+def test_orjson_reads_a_result_into_the_json_of_its_dict() -> None:
+    """What the writer encodes at once (``json_default``) is the JSON of ``as_dict``'s dict, byte for
+    byte; a dict whose keys are not strings is refused, and the writer then queues the dict."""
+    import orjson
+
+    from golive.allure_dict import as_dict, json_default
+
+    *plain, odd, empty = _rich_items()
+    for item in (*plain, empty):
+        assert orjson.dumps(item, default=json_default) == orjson.dumps(as_dict(item))
+    with pytest.raises(TypeError):
+        orjson.dumps(odd, default=json_default)
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        json_default(object())
+
+
+def test_odd_values_are_written_as_before(tmp_path: Path) -> None:
+    """A set is written as the list ``as_dict`` makes of it. A dict with keys that are not strings
+    takes the dict's way and fails when the writer encodes it, as it did before ``json_default``:
+    the run's clean-up reports it (``flush``)."""
+    from allure_commons.model2 import TestResult
+
+    from golive.allure_dict import as_dict
+    from golive.allure_writer import AllureWriter
+
+    writer = AllureWriter(tmp_path, sink=False)
+    with_set = TestResult(name="odd", uuid="u2", parameters={"set": {1}, "n": [1]})  # type: ignore[arg-type]
+    writer.report_result(with_set)
+    writer.flush()
+    [written] = tmp_path.glob("*-result.json")
+    assert json.loads(written.read_text()) == json.loads(json.dumps(as_dict(with_set)))
+
+    writer = AllureWriter(tmp_path / "keys", sink=False)
+    writer.report_result(TestResult(name="odd", uuid="u3", parameters={1: "one"}))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        writer.flush()
+
+
 @pytest.mark.skipif(not have_node20(), reason="node >= 20 and npm needed for Allure 3")
 @pytest.mark.xdist_group("allure")
 def test_allure3_renders_both_the_same(runs: dict[str, GoliveRun], tmp_path: Path) -> None:
@@ -300,3 +338,15 @@ def test_a_pipe_write_cut_short_is_finished(tmp_path: Path) -> None:
     writer.flush(timeout=30)
     assert (tmp_path / "big-attachment.txt").read_text() == "x" * 5000
     assert len(_written(tmp_path)) == 20
+
+
+def test_uuid_source_draws_version_4_uuids_in_their_text_form() -> None:
+    import uuid
+
+    from golive.allure_uuids import UuidSource
+
+    draws = [UuidSource()() for _ in range(2000)] + [UuidSource()() for _ in range(2)]
+    for drawn in draws:
+        parsed = uuid.UUID(drawn)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == drawn
+    assert len(set(draws)) == len(draws)  # two sources seeded apart too
