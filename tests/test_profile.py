@@ -272,3 +272,35 @@ def test_shipped_profiles_validate_without_any_environment() -> None:
     for path in shipped:
         profile = load_profile(path, env={})
         assert profile.name == path.stem
+
+
+def _models(value: object) -> list:
+    from golive.settings.base import StrictModel
+
+    found = []
+    if isinstance(value, StrictModel):
+        found.append(value)
+        for name in type(value).model_fields:
+            found += _models(getattr(value, name))
+    elif isinstance(value, (list, tuple)):
+        for element in value:
+            found += _models(element)
+    elif isinstance(value, dict):
+        for element in value.values():
+            found += _models(element)
+    return found
+
+
+@pytest.mark.parametrize("name", ["example", "demo"])
+def test_every_profile_model_has_pydantics_repr(name: str) -> None:
+    """golive's faster repr (``StrictModel.__repr__``) is pydantic's, field for field: the subject's
+    repr goes into each check's Allure history id, which must not change with it."""
+    from pydantic import BaseModel
+
+    from tests.harness import REPO
+
+    profile = load_profile(REPO / "profiles" / f"{name}.yaml", env={"DEMO_DB_DSN": "postgresql://a:b@h/d"})
+    models = _models(profile)
+    assert len({type(model) for model in models}) >= 8
+    for model in models:
+        assert repr(model) == BaseModel.__repr__(model)
