@@ -17,11 +17,11 @@ that question from a set kept beside a long list (rebuilt if anything else chang
 
 ``install(config)`` swaps the class of the listener allure-pytest registered for this run
 (``"allure_listener"``) for ``LeanListener`` (``SubjectParamsSkipped`` with the per-test hooks of
-``golive.allure_test_hooks``; ``SubjectParamsSkipped`` alone under an allure-pytest version those
-hooks were not verified against) and registers it again with pytest, so that the overridden hooks
-take effect; every other hook, and the listener's state, stay allure-pytest's. The Allure results
-are those of allure-pytest after the pruning (``tests/test_allure_writer.py``,
-``tests/test_allure_listener.py``).
+``golive.allure_test_hooks``, and its ``LeanItemCache`` of uuids; ``SubjectParamsSkipped`` alone
+under an allure-pytest version those hooks were not verified against) and registers it again with
+pytest, so that the overridden hooks take effect; every other hook, and the listener's state, stay
+allure-pytest's. The Allure results are those of allure-pytest after the pruning
+(``tests/test_allure_writer.py``, ``tests/test_allure_listener.py``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import pytest
 from allure_commons.model2 import TestResultContainer
 from allure_pytest.listener import AllureListener, _test_fixtures
 
-from golive.allure_test_hooks import VERIFIED_ALLURE_PYTEST, LeanTestHooks
+from golive.allure_test_hooks import VERIFIED_ALLURE_PYTEST, LeanItemCache, LeanTestHooks
 
 try:  # pytest >= 8.1: the pseudo-fixture of a direct parametrization has its own class
     from _pytest.python import DirectParamFixtureDef as _DirectParam
@@ -112,6 +112,11 @@ def listener_class(allure_pytest_version: str) -> type[SubjectParamsSkipped]:
     return LeanListener if allure_pytest_version.startswith(VERIFIED_ALLURE_PYTEST) else SubjectParamsSkipped
 
 
+def shows_stashed_parameters(config: pytest.Config) -> bool:
+    """This run's listener reads ``SHOWN_PARAMETERS`` (the lean hooks are installed)."""
+    return isinstance(config.pluginmanager.get_plugin("allure_listener"), LeanTestHooks)
+
+
 def install(config: pytest.Config) -> bool:
     """Use golive's listener class for this run's allure-pytest listener (False when there is none,
     or when it is not allure-pytest's own class: then it is left alone)."""
@@ -127,5 +132,7 @@ def install(config: pytest.Config) -> bool:
         allure_pytest_version = ""
     manager.unregister(listener, "allure_listener")
     listener.__class__ = listener_class(allure_pytest_version)
+    if isinstance(listener, LeanTestHooks):  # the verified allure-pytest: its cache keeps ``_items``
+        listener._cache = LeanItemCache(getattr(listener._cache, "_items", None))
     manager.register(listener, "allure_listener")
     return True

@@ -58,10 +58,14 @@ from allure_pytest.utils import (
     should_convert_mark_to_tag,
 )
 
+from golive.allure_uuids import UuidSource
+from golive.stash import SHOWN_PARAMETERS
+
 VERIFIED_ALLURE_PYTEST = ("2.16.",)
 """allure-pytest versions whose per-test hooks ``LeanTestHooks`` reproduces (prefixes)."""
 
 SUITE_LABELS = frozenset({LabelType.PARENT_SUITE, LabelType.SUITE, LabelType.SUB_SUITE})
+
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,12 @@ class LeanTestHooks:
 
     _update_fixtures_children: Any
 
+    pytest_runtest_setup = None
+    """Not a hook here: the end of the set-up is read by ``pytest_runtest_makereport`` (pluggy
+    registers only routines, so this hides allure-pytest's set-up wrapper)."""
+    pytest_runtest_teardown = None
+    """Likewise for the tear-down."""
+
     def _definition(self, item: Any) -> _Definition:
         """Derived once per node-id prefix; a parameter id with ``::`` in it is split by allure-pytest
         as part of the node id, so that test gets its own."""
@@ -180,15 +190,6 @@ class LeanTestHooks:
                     test_result.status = Status.SKIPPED
                 self.allure_logger.close_test(uuid)
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_setup(self, item: Any) -> Generator[None, Any, Any]:
-        if not self._cache.get(item.nodeid):
-            self._schedule(item)
-        try:
-            return (yield)
-        finally:
-            self._after_setup(item)
-
     def _after_setup(self, item: Any) -> None:
         self._update_fixtures_children(item)
         test_result = self.allure_logger.get_test(self._cache.get(item.nodeid))
@@ -207,7 +208,8 @@ class LeanTestHooks:
         test_result.description = description
         test_result.descriptionHtml = marks.closest_value(ALLURE_DESCRIPTION_HTML_MARK)
         current = [parameter.name for parameter in test_result.parameters]
-        test_result.parameters.extend([Parameter(name=name, value=represent(value))
+        shown = item.stash.get(SHOWN_PARAMETERS, {})
+        test_result.parameters.extend([Parameter(name=name, value=represent(shown.get(name, value)))
                                        for name, value in params.items() if name not in current])
 
     @pytest.hookimpl(wrapper=True)
@@ -224,13 +226,6 @@ class LeanTestHooks:
             self._update_fixtures_children(item)
             if test_result:
                 test_result.stop = now()
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_teardown(self, item: Any) -> Generator[None, Any, Any]:
-        try:
-            return (yield)
-        finally:
-            self._after_teardown(item)
 
     def _after_teardown(self, item: Any) -> None:
         test_result = self.allure_logger.get_test(self._cache.get(item.nodeid))
@@ -251,6 +246,15 @@ class LeanTestHooks:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: Any, call: Any) -> Generator[None, Any, Any]:
+        """Also the end of the set-up and of the tear-down: pytest asks for the report of a phase
+        as soon as the phase's hook returns or raises, the moment allure-pytest's set-up and
+        tear-down wrappers do this work at, one hook call fewer each."""
+        if call.when == "setup":
+            if not self._cache.get(item.nodeid):  # a set-up run outside the protocol hook
+                self._schedule(item)
+            self._after_setup(item)
+        elif call.when == "teardown":
+            self._after_teardown(item)
         uuid = self._cache.get(item.nodeid)
         report = yield
         self._judge(self.allure_logger.get_test(uuid), report, call)
@@ -297,6 +301,27 @@ class LeanTestHooks:
         uuid = self._cache.pop(nodeid)
         if uuid:
             self.allure_logger.close_test(uuid)
+
+
+class LeanItemCache:
+    """allure-pytest's ``ItemCache`` (the uuid of a test or fixture, by the identity of its key),
+    its uuids drawn from ``UuidSource`` rather than one ``uuid.uuid4()`` system call each."""
+
+    def __init__(self, items: dict[int, str] | None = None) -> None:
+        self._items: dict[int, str] = dict(items or {})
+        self._uuids = UuidSource()
+
+    def get(self, key: Any) -> str | None:
+        return self._items.get(id(key))
+
+    def push(self, key: Any) -> str:
+        uuid = self._items.get(id(key))
+        if uuid is None:
+            uuid = self._items[id(key)] = self._uuids()
+        return uuid
+
+    def pop(self, key: Any) -> str | None:
+        return self._items.pop(id(key), None)
 
 
 _LABELS: dict[tuple[str, Any], Label] = {}

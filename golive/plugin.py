@@ -35,7 +35,7 @@ from golive.profile_load import load_profile
 from golive.redact import Redactor
 from golive.registry import spec_of
 from golive.reports import ShortReports, index_teardown_reports
-from golive.stash import CHECK_ID, REDACTOR, REPORT_DIR, SUBJECT
+from golive.stash import CHECK_ID, REDACTOR, REPORT_DIR, SHOWN_PARAMETERS, SUBJECT
 from golive.status import Status
 from golive.subjects import subjects_for
 
@@ -95,6 +95,9 @@ LOADGROUP_INPUT = "golive_loadgroup"
 # allure-pytest's entry point: ``-p no:allure_pytest`` gives a run with the sign-off but no Allure results
 ALLURE_PLUGIN = "allure_pytest"
 ALLURE_ACTIVE = pytest.StashKey[bool]()
+ALLURE_READS_SHOWN = pytest.StashKey[bool]()
+"""allure-pytest's listener reads the subject's name from the item's stash (``golive.allure_listener``);
+otherwise it is set through ``allure.dynamic.parameter`` at each check's set-up."""
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -188,11 +191,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if config.stash.get(PROFILE, None) is None:
         return
     index_teardown_reports(config.pluginmanager.get_plugin("terminalreporter"))
+    config.stash[ALLURE_READS_SHOWN] = False
     if config.stash[ALLURE_ACTIVE] and os.environ.get(ALLURE_WRITER_ENV) != "allure-pytest":
         from golive import allure_listener, allure_writer
 
         allure_writer.install(config)
         allure_listener.install(config)
+        config.stash[ALLURE_READS_SHOWN] = allure_listener.shows_stashed_parameters(config)
 
 
 ALLURE_WRITER_ENV = "GOLIVE_ALLURE_WRITER"
@@ -265,6 +270,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             item.stash[SUBJECT] = ""
         if config.stash[ALLURE_ACTIVE]:
             evidence_labels.mark(item, spec.id, item.stash[SUBJECT])
+            if callspec is not None:
+                item.stash[SHOWN_PARAMETERS] = dict.fromkeys(callspec.params, item.stash[SUBJECT])
         kept.append(item)
     items[:] = kept
 
@@ -340,7 +347,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
                                         attachments=item.config.stash[ALLURE_ACTIVE])
         item.config.stash.setdefault(CURRENT_EVIDENCE, CurrentEvidence()).current = item.stash[EVIDENCE]
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and item.config.stash[ALLURE_ACTIVE]:
+        config = item.config
+        if callspec is not None and config.stash[ALLURE_ACTIVE] and not config.stash.get(ALLURE_READS_SHOWN, False):
             evidence_labels.subject_parameters(item.stash[SUBJECT], callspec.params)
 
 

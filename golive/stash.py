@@ -7,6 +7,7 @@ phase, the load fixtures) can read what it stored without importing the plugin i
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,3 +21,8 @@ REPORT_DIR = pytest.StashKey[Path]()
 """The run's report directory (config stash)."""
 REDACTOR = pytest.StashKey[Redactor]()
 """The run's redactor (config stash)."""
+SHOWN_PARAMETERS = pytest.StashKey[dict[str, Any]]()
+"""An item's parameters shown in its Allure result as another value than their own, by name: the
+subject's name for a check's subject parameter, whose value is the subject object (its repr carries
+all its fields). Read by ``golive.allure_test_hooks`` when its set-up ends, as allure-pytest reads a
+value set by ``allure.dynamic.parameter`` during the set-up, without that call's cost."""

@@ -327,3 +327,43 @@ def test_an_unverified_allure_pytest_keeps_its_own_per_test_hooks() -> None:
     assert listener_class("2.16.2") is LeanListener
     assert listener_class("2.17.0") is SubjectParamsSkipped
     assert listener_class("2.13.5") is SubjectParamsSkipped
+
+
+@pytest.mark.parametrize(("version", "lean"), [("2.16.2", True), ("2.17.0", False)])
+def test_install_draws_uuids_without_a_system_call_only_for_the_verified_version(
+        version: str, lean: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+    import uuid
+
+    from allure_pytest.listener import AllureListener, ItemCache
+
+    from golive import allure_listener
+    from golive.allure_test_hooks import LeanItemCache
+
+    listener = AllureListener.__new__(AllureListener)
+    listener._cache = ItemCache()
+    known = object()
+    earlier = listener._cache.push(known)
+
+    class Manager:
+        def get_plugin(self, name: str) -> object:
+            return listener
+
+        def unregister(self, plugin: object, name: str) -> None:
+            pass
+
+        def register(self, plugin: object, name: str) -> None:
+            pass
+
+    class Config:
+        pluginmanager = Manager()
+
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: version)
+    assert allure_listener.install(Config()) is True  # type: ignore[arg-type]
+    cache = listener._cache
+    assert isinstance(cache, LeanItemCache) is lean
+    assert cache.get(known) == earlier  # what was pushed before stays
+    key = object()
+    drawn = cache.push(key)
+    assert cache.push(key) == drawn == cache.get(key) and cache.pop(key) == drawn and cache.get(key) is None
+    assert uuid.UUID(drawn).version == 4 and str(uuid.UUID(drawn)) == drawn
