@@ -3,8 +3,8 @@
 For each test, allure-pytest's listener runs eight hook wrappers (protocol, set-up, call,
 tear-down, three reports, log finish) and, in them, derives the test's full name, title path, test
 case id, package and default suites from its node id, walks the test's marks six times (labels
-twice, tags, links, description, HTML description) and builds its labels. golive runs one check over hundreds of
-subjects: the same definition, the same node-id prefix, the same catalog marks. On 2,000 trivial
+twice, tags, links, description, HTML description) and builds its labels. golive runs one check
+over hundreds of subjects: the same definition, the same node-id prefix, the same catalog marks. On 2,000 trivial
 checks that per-test work cost the checks' thread about 0.25 s, the largest part of what the Allure
 results cost a run besides writing them.
 
@@ -15,11 +15,19 @@ in the marks' order: allure-pytest gathers them in a set, whose order changes fr
   definition (``_Definition``); a parameter id that contains ``::`` would change how allure-pytest
   splits the node id, so such a test gets its own;
 - the marks are walked once per hook that reads them, and their labels, tags, links and
-  descriptions taken from that one list with allure-pytest's own rules (``_MarkDigest``);
-- the wrappers are pytest's new-style wrappers, cheaper to call than the old-style ones; the
-  set-up, call and tear-down ones run their part whether the phase passed or raised, as before,
-  and the report's is read with allure-pytest's rules (``_judge``);
-- a label is one object per name and value, shared by the results that carry it.
+  descriptions taken from that one list with allure-pytest's own rules (``_MarkDigest``); what a
+  mark gives is read once per mark object (``_MarkReading``);
+- the wrappers are pytest's new-style wrappers, cheaper to call than the old-style ones, and five
+  instead of eight: pytest asks for a phase's report as soon as the phase's hook returns or
+  raises, so the report wrapper also does what allure-pytest does at the end of the set-up and
+  of the tear-down, at the same moment; the call's wrapper keeps the call's start and stop; each
+  part runs whether the phase passed or raised, as before, and the report is read with
+  allure-pytest's rules (``_judge``);
+- a label is one object per name and value, shared by the results that carry it; ids come from
+  ``LeanItemCache`` (no system call per test);
+- a parameter with a value to show in the item's stash (``golive.stash.SHOWN_PARAMETERS``: a
+  check's subject, shown by name) is recorded with that value, as if set by
+  ``allure.dynamic.parameter`` during the set-up.
 
 What changes a result during the test (allure's dynamic API, fixtures, marks added while it runs)
 is read at the same moment as allure-pytest reads it. It mirrors allure-pytest 2.16
@@ -31,8 +39,7 @@ attachments and captured output.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Generator, Iterable
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,7 +82,7 @@ class _Definition:
     full_name: str
     title_path: tuple[str, ...]
     test_case_id: str
-    package: str
+    package_label: Label
     suite_labels: tuple[Label, ...]
     """Parent suite, suite and sub-suite, the empty ones left out."""
 
@@ -88,7 +95,7 @@ class _Definition:
         suites = ((LabelType.PARENT_SUITE, nodeid.parent_package), (LabelType.SUITE, nodeid.module),
                   (LabelType.SUB_SUITE, " > ".join(nodeid.class_names)))
         return cls(full_name=full_name, title_path=tuple(allure_title_path(item)), test_case_id=md5(full_name),
-                   package=allure_package(item),
+                   package_label=shared_label("package", allure_package(item)),
                    suite_labels=tuple(shared_label(label, value) for label, value in suites if value))
 
 
@@ -107,37 +114,69 @@ class _MarkDigest:
                 return mark.args[0] if mark.args else None
         return None
 
-    def labels(self) -> list[Label]:
-        """``allure_labels``: the first of each unique label type, every value of the others, each
-        pair once. allure-pytest collects them in a set, so their order differs from run to run;
-        here they come in the marks' order."""
-        unique: set[str] = set()
-        seen: set[tuple[str, Any]] = set()
+    def read(self) -> tuple[list[Label], list[Label], list[tuple[Any, Any, Any]]]:
+        """What the tear-down takes from the marks, in one pass: ``allure_labels`` (the first of each
+        unique label type, every value of the others, each pair once; allure-pytest collects them
+        in a set, whose order changes from run to run: here they come in the marks' order), the
+        tags of ``pytest_markers`` and the links of ``allure_links``."""
+        unique: set[Any] = set()
+        seen: set[tuple[Any, Any]] = set()
         labels: list[Label] = []
+        tags: list[Label] = []
+        links: list[tuple[Any, Any, Any]] = []
         for mark in self.marks:
-            if mark.name != ALLURE_LABEL_MARK:
-                continue
+            reading = _reading(mark)
+            if reading.labels and not (reading.unique and reading.label_type in unique):
+                if reading.unique:
+                    unique.add(reading.label_type)
+                for key, label in reading.labels:
+                    if key not in seen:
+                        seen.add(key)
+                        labels.append(label)
+            if reading.tag is not None:
+                tags.append(reading.tag)
+            if reading.link is not None:
+                links.append(reading.link)
+        return labels, tags, links
+
+
+@dataclass(frozen=True, slots=True)
+class _MarkReading:
+    """What the tear-down reads from one mark (``allure_pytest.utils``' rules), read once per mark
+    object: a check's catalog marks are the same objects on every subject of it, a subject's story
+    mark on every check of it."""
+
+    mark: Any
+    """Held, so that the id the reading is filed under stays this mark's."""
+    label_type: Any = None
+    unique: bool = False
+    labels: tuple[tuple[tuple[Any, Any], Label], ...] = ()
+    """An allure label mark's labels with their keys: its first value only for a unique type."""
+    tag: Label | None = None
+    link: tuple[Any, Any, Any] | None = None
+
+    @classmethod
+    def of(cls, mark: Any) -> _MarkReading:
+        label_type, unique, labels, link = None, False, (), None
+        if mark.name == ALLURE_LABEL_MARK:
             label_type = mark.kwargs["label_type"]
-            if label_type in ALLURE_UNIQUE_LABELS:
-                if label_type in unique:
-                    continue
-                unique.add(label_type)
-                values: tuple[Any, ...] = (mark.args[0],)
-            else:
-                values = mark.args
-            for value in values:
-                if (label_type, value) not in seen:
-                    seen.add((label_type, value))
-                    labels.append(shared_label(label_type, value))
-        return labels
+            unique = label_type in ALLURE_UNIQUE_LABELS
+            values = (mark.args[0],) if unique else mark.args
+            labels = tuple(((label_type, value), shared_label(label_type, value)) for value in values)
+        if mark.name == ALLURE_LINK_MARK:
+            link = (mark.kwargs["link_type"], mark.args[0], mark.kwargs["name"])
+        tag = shared_label(LabelType.TAG, mark.name) if should_convert_mark_to_tag(mark) else None
+        return cls(mark, label_type, unique, labels, tag, link)
 
-    def tags(self) -> Iterable[Label]:
-        """``pytest_markers``: the names of the marks without arguments that pytest does not own."""
-        return (shared_label(LabelType.TAG, mark.name) for mark in self.marks if should_convert_mark_to_tag(mark))
 
-    def links(self) -> Iterable[tuple[Any, Any, Any]]:
-        return ((mark.kwargs["link_type"], mark.args[0], mark.kwargs["name"])
-                for mark in self.marks if mark.name == ALLURE_LINK_MARK)
+_READINGS: dict[int, _MarkReading] = {}
+
+
+def _reading(mark: Any) -> _MarkReading:
+    reading = _READINGS.get(id(mark))
+    if reading is None or reading.mark is not mark:
+        reading = _READINGS[id(mark)] = _MarkReading.of(mark)
+    return reading
 
 
 class LeanTestHooks:
@@ -232,17 +271,25 @@ class LeanTestHooks:
         callspec = getattr(item, "callspec", None)
         test_result.historyId = get_history_id(test_result.fullName, test_result.parameters,
                                                original_values=callspec.params if callspec is not None else {})
-        marks = _MarkDigest(item)
+        mark_labels, tags, links = _MarkDigest(item).read()
         labels = test_result.labels
-        labels.extend(marks.labels())
-        labels.extend(marks.tags())
+        labels += mark_labels
+        labels += tags
         present = {label.name for label in labels if label.name in SUITE_LABELS}
         definition = self._definition(item)
         labels.extend(label for label in definition.suite_labels if label.name not in present)
-        labels.extend((shared_label(LabelType.HOST, self._host), shared_label(LabelType.THREAD, self._thread),
-                       shared_label(LabelType.FRAMEWORK, "pytest"), shared_label(LabelType.LANGUAGE, _platform()),
-                       shared_label("package", definition.package)))
-        test_result.links.extend([Link(link_type, url, name) for link_type, url, name in marks.links()])
+        labels += self._run_labels()
+        labels.append(definition.package_label)
+        test_result.links.extend([Link(link_type, url, name) for link_type, url, name in links])
+
+    def _run_labels(self) -> tuple[Label, ...]:
+        """Host, thread, framework and language: the same on every test of this listener."""
+        run_labels: tuple[Label, ...] | None = self.__dict__.get("_golive_run_labels")
+        if run_labels is None:
+            run_labels = self.__dict__["_golive_run_labels"] = (
+                shared_label(LabelType.HOST, self._host), shared_label(LabelType.THREAD, self._thread),
+                shared_label(LabelType.FRAMEWORK, "pytest"), shared_label(LabelType.LANGUAGE, platform_label()))
+        return run_labels
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: Any, call: Any) -> Generator[None, Any, Any]:
@@ -338,7 +385,3 @@ def shared_label(name: str, value: Any) -> Label:
     if label is None:
         label = _LABELS[(name, value)] = Label(name=name, value=value)
     return label
-
-
-_platform = functools.cache(platform_label)
-"""``platform_label()``, asked of the platform module once per run instead of once per test."""
