@@ -15,8 +15,8 @@ in the marks' order: allure-pytest gathers them in a set, whose order changes fr
   definition (``_Definition``); a parameter id that contains ``::`` would change how allure-pytest
   splits the node id, so such a test gets its own;
 - the marks are walked once per hook that reads them, and their labels, tags, links and
-  descriptions taken from that one list with allure-pytest's own rules (``_MarkDigest``); what a
-  mark gives is read once per mark object (``_MarkReading``);
+  descriptions taken from that one list with allure-pytest's own rules (``_MarkDigest``), labels,
+  tags and links in one pass;
 - the wrappers are pytest's new-style wrappers, cheaper to call than the old-style ones, and five
   instead of eight: pytest asks for a phase's report as soon as the phase's hook returns or
   raises, so the report wrapper also does what allure-pytest does at the end of the set-up and
@@ -125,58 +125,25 @@ class _MarkDigest:
         tags: list[Label] = []
         links: list[tuple[Any, Any, Any]] = []
         for mark in self.marks:
-            reading = _reading(mark)
-            if reading.labels and not (reading.unique and reading.label_type in unique):
-                if reading.unique:
-                    unique.add(reading.label_type)
-                for key, label in reading.labels:
-                    if key not in seen:
-                        seen.add(key)
-                        labels.append(label)
-            if reading.tag is not None:
-                tags.append(reading.tag)
-            if reading.link is not None:
-                links.append(reading.link)
+            name = mark.name
+            if name == ALLURE_LABEL_MARK:  # keyword arguments: never a tag
+                label_type = mark.kwargs["label_type"]
+                if label_type in ALLURE_UNIQUE_LABELS:
+                    if label_type in unique:
+                        continue
+                    unique.add(label_type)
+                    values: tuple[Any, ...] = (mark.args[0],)
+                else:
+                    values = mark.args
+                for value in values:
+                    if (label_type, value) not in seen:
+                        seen.add((label_type, value))
+                        labels.append(shared_label(label_type, value))
+            elif name == ALLURE_LINK_MARK:  # likewise
+                links.append((mark.kwargs["link_type"], mark.args[0], mark.kwargs["name"]))
+            elif should_convert_mark_to_tag(mark):
+                tags.append(shared_label(LabelType.TAG, name))
         return labels, tags, links
-
-
-@dataclass(frozen=True, slots=True)
-class _MarkReading:
-    """What the tear-down reads from one mark (``allure_pytest.utils``' rules), read once per mark
-    object: a check's catalog marks are the same objects on every subject of it, a subject's story
-    mark on every check of it."""
-
-    mark: Any
-    """Held, so that the id the reading is filed under stays this mark's."""
-    label_type: Any = None
-    unique: bool = False
-    labels: tuple[tuple[tuple[Any, Any], Label], ...] = ()
-    """An allure label mark's labels with their keys: its first value only for a unique type."""
-    tag: Label | None = None
-    link: tuple[Any, Any, Any] | None = None
-
-    @classmethod
-    def of(cls, mark: Any) -> _MarkReading:
-        label_type, unique, labels, link = None, False, (), None
-        if mark.name == ALLURE_LABEL_MARK:
-            label_type = mark.kwargs["label_type"]
-            unique = label_type in ALLURE_UNIQUE_LABELS
-            values = (mark.args[0],) if unique else mark.args
-            labels = tuple(((label_type, value), shared_label(label_type, value)) for value in values)
-        if mark.name == ALLURE_LINK_MARK:
-            link = (mark.kwargs["link_type"], mark.args[0], mark.kwargs["name"])
-        tag = shared_label(LabelType.TAG, mark.name) if should_convert_mark_to_tag(mark) else None
-        return cls(mark, label_type, unique, labels, tag, link)
-
-
-_READINGS: dict[int, _MarkReading] = {}
-
-
-def _reading(mark: Any) -> _MarkReading:
-    reading = _READINGS.get(id(mark))
-    if reading is None or reading.mark is not mark:
-        reading = _READINGS[id(mark)] = _MarkReading.of(mark)
-    return reading
 
 
 class LeanTestHooks:
