@@ -4,9 +4,9 @@ For each test, allure-pytest's listener runs eight hook wrappers (protocol, set-
 tear-down, three reports, log finish) and, in them, derives the test's full name, title path, test
 case id, package and default suites from its node id, walks the test's marks six times (labels
 twice, tags, links, description, HTML description) and builds its labels. golive runs one check
-over hundreds of subjects: the same definition, the same node-id prefix, the same catalog marks. On 2,000 trivial
-checks that per-test work cost the checks' thread about 0.25 s, the largest part of what the Allure
-results cost a run besides writing them.
+over hundreds of subjects: the same definition, the same node-id prefix, the same catalog marks.
+On 2,000 trivial checks that per-test work cost the checks' thread about 0.25 s, the largest part
+of what the Allure results cost a run besides writing them.
 
 ``LeanTestHooks`` builds the same test result, field for field (the labels taken from marks come
 in the marks' order: allure-pytest gathers them in a set, whose order changes from run to run):
@@ -72,7 +72,6 @@ VERIFIED_ALLURE_PYTEST = ("2.16.",)
 """allure-pytest versions whose per-test hooks ``LeanTestHooks`` reproduces (prefixes)."""
 
 SUITE_LABELS = frozenset({LabelType.PARENT_SUITE, LabelType.SUITE, LabelType.SUB_SUITE})
-
 
 
 @dataclass(frozen=True)
@@ -264,8 +263,8 @@ class LeanTestHooks:
         as soon as the phase's hook returns or raises, the moment allure-pytest's set-up and
         tear-down wrappers do this work at, one hook call fewer each."""
         if call.when == "setup":
-            if not self._cache.get(item.nodeid):  # a set-up run outside the protocol hook
-                self._schedule(item)
+            if not self._cache.get(item.nodeid):  # a set-up run outside the protocol hook: the test
+                self._schedule(item)  # is scheduled late, without what its set-up told allure
             self._after_setup(item)
         elif call.when == "teardown":
             self._after_teardown(item)
