@@ -79,7 +79,8 @@ class AllureWriter:
 
     BATCH_EVERY = 0.05
     FLUSH_AT_BYTES = 32 * 1024 * 1024
-    """Queued bytes (attachments counted by size, results and containers at ``ITEM_BYTES``) from
+    """Queued bytes (attachments and encoded results by size, dicts waiting to be encoded at
+    ``ITEM_BYTES``) from
     which a writer without the sink makes the files while the run goes on."""
     ITEM_BYTES = 2048
 
@@ -132,7 +133,7 @@ class AllureWriter:
             except TypeError:
                 pass
             else:
-                self._queue(("data", encoded, file_name), self.ITEM_BYTES)
+                self._queue(("data", encoded, file_name), len(encoded))
                 return
         self._queue(("item", as_dict(item), file_name), self.ITEM_BYTES)
 
