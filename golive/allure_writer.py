@@ -80,8 +80,7 @@ class AllureWriter:
     BATCH_EVERY = 0.05
     FLUSH_AT_BYTES = 32 * 1024 * 1024
     """Queued bytes (attachments and encoded results by size, dicts waiting to be encoded at
-    ``ITEM_BYTES``) from
-    which a writer without the sink makes the files while the run goes on."""
+    ``ITEM_BYTES``) from which a writer without the sink makes the files while the run goes on."""
     ITEM_BYTES = 2048
 
     def __init__(self, report_dir: Path, sink: bool = True) -> None:
