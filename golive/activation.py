@@ -90,6 +90,9 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     options = early_config.known_args_namespace
     if not asked(options):
         return
+    from golive import startup_gc
+
+    startup_gc.hold(early_config)  # released when collection ends (golive.plugin)
     for name in _INERT_IN_GOLIVE_RUNS:
         early_config.pluginmanager.set_blocked(name)
     if early_config.inipath is None and not options.rootdir and not options.file_or_dir:

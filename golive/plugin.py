@@ -15,7 +15,6 @@ ask for golive, so that none of this touches another project's pytest run.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import os
 import pkgutil
@@ -26,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from golive import evidence_labels, lifecycle, observe_plugin
+from golive import evidence_labels, lifecycle, observe_plugin, startup_gc
 from golive import outcomes as outcome_rules
 from golive.activation import PROFILE_ENV, SUBJECT_FILTERS, SUBJECT_LISTS, runs_checks
 from golive.evidence import USER_PROPERTY, Evidence
@@ -188,6 +187,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     index (``golive.reports``), golive writes the Allure results (``golive.allure_writer``), and
     allure-pytest's listener skips the subject parameters' noise (``golive.allure_listener``)."""
     config = session.config
+    if config.pluginmanager.has_plugin("dsession"):  # xdist's controller collects nothing
+        startup_gc.release(config)
     if config.stash.get(PROFILE, None) is None:
         return
     index_teardown_reports(config.pluginmanager.get_plugin("terminalreporter"))
@@ -422,7 +423,7 @@ def _unreachable(call: pytest.CallInfo[None]) -> bool:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """After -m/-k deselection: the checks this process will run (workers report them at the end)."""
     config = session.config
-    _freeze_collected_objects()
+    startup_gc.release(config)  # held since golive.activation: the run's long-lived objects are built
     collected = [(item.stash[CHECK_ID], item.stash[SUBJECT], item.nodeid)
                  for item in session.items if CHECK_ID in item.stash]
     if _is_worker(config):
@@ -432,17 +433,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     recorder = config.stash.get(RECORDER, None)
     if recorder is not None:
         recorder.collected(collected, config.stash[NOT_APPLICABLE])
-
-
-def _freeze_collected_objects() -> None:
-    """Move everything alive after collection out of the garbage collector's sight.
-
-    Items, fixtures, marks and the profile live until the session ends, yet every full collection
-    walks them all again; on a 2000-check run, freezing halves the time spent in full collections
-    (0.43 s to 0.21 s, measured with ``gc.callbacks``). Frozen objects are still
-    freed normally by reference counting; only cycles among them wait for the process to end.
-    """
-    gc.freeze()
 
 
 class ControllerHooks:
