@@ -4,7 +4,8 @@
 master and the target listen) and ``n`` network namespaces, each connected to that bridge by its own
 veth pair, each with its own address on the bridge's /24: a process started in a namespace
 (``machine.command(argv)``) has its own network stack — its own loopback, one interface, no route
-but the bridge — like a load machine next to the golive machine. Everything is removed on exit.
+but the bridge — like a load machine next to the golive machine. Everything is removed on exit,
+also when the process that made the lab is killed (a reaper process removes what it leaves).
 
 Needs root (CAP_NET_ADMIN) and iproute2's ``ip``. Where namespaces cannot be created, the lab falls
 back to plain processes on loopback (``isolated`` False, ``reason`` says why) so the tests still
@@ -20,6 +21,7 @@ import random
 import secrets
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -88,6 +90,7 @@ def netlab(count: int) -> Iterator[NetLab]:
         token = secrets.token_hex(3)
         bridge = f"glb{token}"
         namespaces: list[str] = []
+        reaper = _start_reaper(bridge, [f"golive-{token}-{i + 1}" for i in range(count)])
         try:
             subnet = _free_subnet()
             hosts = list(subnet.hosts())
@@ -111,15 +114,55 @@ def netlab(count: int) -> Iterator[NetLab]:
                 links.append(host_end)
         except OSError as exc:
             _remove(bridge, namespaces)
+            _stop_reaper(reaper)
             reason = f"network namespaces unavailable ({exc})"
         else:
             try:
                 yield NetLab(host_address, machines, True, links=links)
             finally:
                 _remove(bridge, namespaces)
+                _stop_reaper(reaper)
             return
     yield NetLab("127.0.0.1", [Machine(f"lo-{i + 1}", None, "127.0.0.1") for i in range(count)], False,
                  f"separate processes on loopback: {reason}")
+
+
+_REAPER = '''
+import subprocess
+import sys
+
+sys.stdin.buffer.read()  # end of file: the lab's process has ended, however it ended
+bridge, *namespaces = sys.argv[1:]
+for name in namespaces:
+    subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=10, check=False)
+subprocess.run(["ip", "link", "del", bridge], capture_output=True, timeout=10, check=False)
+'''
+
+
+def _start_reaper(bridge: str, namespaces: list[str]) -> subprocess.Popen[bytes] | None:
+    """A process that removes the lab once the process that made it has ended.
+
+    A test run that is killed (SIGKILL, or SIGTERM, which runs no ``finally``) would leave its
+    namespaces, bridge and veth pairs on the host. The reaper holds the read end of a pipe whose
+    write end only this process has (pipes are not inherited): the kernel closes it when this
+    process ends, however it ends, and the reaper deletes the names (those already gone are no
+    error). Its own session, so that a signal to the test run's process group does not stop it.
+    """
+    try:
+        return subprocess.Popen([sys.executable, "-c", _REAPER, bridge, *namespaces], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        return None
+
+
+def _stop_reaper(reaper: subprocess.Popen[bytes] | None) -> None:
+    """The lab is removed already: let the reaper find nothing left and end."""
+    if reaper is None:
+        return
+    with contextlib.suppress(OSError):
+        reaper.stdin.close()  # type: ignore[union-attr]
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        reaper.wait(timeout=30)
 
 
 def _remove(bridge: str, namespaces: list[str]) -> None:
