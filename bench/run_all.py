@@ -26,7 +26,7 @@ BENCHES: dict[str, tuple[list[list[str]], list[list[str]]]] = {
     # name: (full runs' arguments, quick runs' arguments)
     # plugin first: its Allure runs make thousands of files, which cost the kernel ten times more
     # right after thousands were deleted (as the fleet's clean-up does); see plugin_bench.py
-    "plugin": ([["200", "5"], ["1000", "3"], ["2000", "3"]], [["200", "3"], ["2000", "1"]]),
+    "plugin": ([["200", "9"], ["1000", "3"], ["2000", "3"]], [["200", "3"], ["2000", "1"]]),
     "fleet": ([["3"]], [["1"]]),
     "deadline": ([["3"]], [["3"]]),
     "gate": ([["5"]], [["2"]]),
