@@ -33,7 +33,8 @@ def _gone(names: list[str], within: float) -> list[str]:
     """The names still on the host after waiting up to ``within`` seconds for them to go."""
     deadline = time.monotonic() + within
     while True:
-        left = [name for name in names if name in _present()]
+        present = _present()
+        left = [name for name in names if name in present]
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.1)
@@ -50,7 +51,8 @@ def test_a_lab_whose_process_is_killed_is_removed_all_the_same(how: str) -> None
         if isolated != "True":
             pytest.skip(f"this host made no namespaces (the lab fell back to loopback); link {link}")
         bridge = "glb" + link[len("glh"):-1]  # glh<token><n> is machine n's end on bridge glb<token>
-        assert all(name in _present() for name in [bridge, link, *names])
+        present = _present()
+        assert all(name in present for name in [bridge, link, *names])
     finally:
         holder.kill() if how == "SIGKILL" else holder.terminate()
         holder.wait(timeout=10)
