@@ -6,7 +6,10 @@ Figures printed:
   TLS, select/poll, waits on scanner threads, sleeps) and time spent outside network waits
   (golive, pytest, allure, rules);
 - the raw tool: bare httpx sending the same number of sequential requests to the demo target's
-  health path, measured in the same run, and the ratio gate / raw.
+  health path, measured in the same run, and the ratio gate / raw;
+- a distant target (every answer takes ``DISTANT_DELAY``, the self-tests' counting stub):
+  ``-m "smoke or headers or http"`` with the default concurrency, whose observations of the one
+  target go out in lanes, against the same gate with ``concurrency: 1`` (one request at a time).
 
 Run: ``.venv/bin/python bench/gate_bench.py [ROUNDS]`` (starts and stops its own demo target; the
 subprocess figures are medians of ROUNDS interleaved rounds, default 5).
@@ -24,12 +27,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 from bench_summary import record  # bench/ is on sys.path: run as a script
 
 REPO = Path(__file__).resolve().parent.parent
 MARKEXPR = "smoke or security"
+DISTANT_DELAY = 0.05
+"""Seconds each answer of the distant target takes: a round trip to another region."""
+DISTANT_MARKEXPR = "smoke or headers or http"
 
 _WAIT_NAMES = ("recv", "recv_into", "send", "sendall", "connect", "connect_ex", "do_handshake", "read",
                "write", "select", "poll", "acquire", "sleep", "getaddrinfo", "accept", "wait")
@@ -112,6 +119,30 @@ def raw_httpx(demo: object, count: int) -> float:
     return time.perf_counter() - start
 
 
+def distant(rounds: int, tmp: Path) -> tuple[float, float]:
+    """Medians of (default concurrency, ``concurrency: 1``) against one distant target."""
+    sys.path.insert(0, str(REPO))
+    from tests.servers.counting import counting_fleet
+
+    walls: dict[int | None, list[float]] = {None: [], 1: []}
+    with counting_fleet(1, delay=DISTANT_DELAY) as (ports, _):
+        for concurrency in walls:
+            data: dict[str, Any] = {
+                "name": "distant", "environment": "staging", "timeout": "5s",
+                "targets": [{"name": "far", "url": f"http://127.0.0.1:{ports['t0']}"}],
+                "checks": {"smoke": {"health_path": "/api/health", "deep_health_path": None,
+                                     "latency": {"samples": 5, "p95": "5s"}}}}
+            if concurrency is not None:
+                data["concurrency"] = concurrency
+            (tmp / f"distant-{concurrency}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+        for index in range(rounds):
+            for concurrency in (walls if index % 2 else reversed(list(walls))):
+                profile = tmp / f"distant-{concurrency}.yaml"
+                walls[concurrency].append(subprocess_gate(profile, tmp / f"distant{index}-{concurrency}",
+                                                          DISTANT_MARKEXPR)[0])
+    return statistics.median(walls[None]), statistics.median(walls[1])
+
+
 def _version(env: dict[str, str]) -> float:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "pytest", "--version"], capture_output=True, check=False, env=env)
@@ -136,6 +167,7 @@ def main() -> None:
                 versions.append(_version(env))
             wall, waits, requests = profiled_gate(profile, tmp / "reports-prof")
             raw = raw_httpx(demo, requests)
+        lanes, serial = distant(max(3, rounds // 2), tmp)
     sub_wall, smoke_wall, bare = (statistics.median(x) for x in (gates, smokes, versions))
     outside = wall - waits
     beyond = sub_wall - bare
@@ -149,8 +181,13 @@ def main() -> None:
     print(f"  outside network waits          : {outside:8.3f} s  ({outside / wall:6.1%})")
     print(f"  raw httpx, {requests} sequential GETs : {raw:8.3f} s")
     print(f"  ratio gate wall (subprocess) / raw httpx: {sub_wall / raw:6.1f}x")
+    print(f"one distant target ({DISTANT_DELAY * 1000:.0f} ms an answer), -m '{DISTANT_MARKEXPR}':")
+    print(f"  default concurrency (lanes)    : {lanes:8.3f} s")
+    print(f"  concurrency: 1 (one at a time) : {serial:8.3f} s   ratio {lanes / serial:.2f}x")
     record(f"gate: demo -m '{MARKEXPR}' wall beyond pytest --version", "<= 1.0 s", f"{beyond:.2f} s",
            beyond <= 1.0)
+    record(f"gate: one distant target ({DISTANT_DELAY * 1000:.0f} ms/answer), lanes / concurrency 1", "(scale)",
+           f"{lanes / serial:.2f}x ({lanes:.2f} s / {serial:.2f} s)", None)
 
 
 if __name__ == "__main__":

@@ -5,19 +5,28 @@ it runs, a gate cost the sum of its subjects' network time: a fleet of a hundred
 hundred round trips one after another, and each slow target its full latency in turn. So, before
 the first check runs, golive plans which observations the collected checks will ask for (the
 checks ``-m``/``-k`` kept, subject by subject) and gathers them on a bounded pool of
-``concurrency`` threads (profile key, default ``DEFAULT_CONCURRENCY``): one job per subject, its
-requests one after another (one client per subject, so its latency samples measure one client),
+``concurrency`` threads (profile key, default ``DEFAULT_CONCURRENCY``): one job per subject,
 subjects side by side. Checks then run in their usual order in the main thread and find their
 observation ready or wait for the one in flight; nothing is fetched twice (the caches are
 single-flight, ``golive.memo``), so test order, ids, evidence and the sign-off are what they were.
 
+Within one subject, a gate of one or two targets (the common post-deploy gate) would still pay
+every request's round trip in turn: some thirty for the bundled checks. So a prefetcher returns
+its subject's observations as independent *parts* (the page and its header verdicts, the redirect
+chain, the exposure probes, ...), and a job runs them in up to ``LANES_PER_SUBJECT`` lanes: its
+own thread plus pool threads that are free (helpers queued behind other subjects' jobs find no
+part left and return, so a fleet keeps one lane per subject; ``concurrency: 1`` keeps one request
+at a time). A prefetcher marked ``alone`` (the latency samples) runs after the subject's other
+parts are done, with nothing else of that subject in flight: its samples measure one client.
+
 Domains plug in from their fixture modules: ``@prefetcher("headers.", "http.exposure")`` registers
-a function ``(observations, subject value, check ids) -> None`` that warms that domain's caches
-for one subject; with ``per="run"`` it is called once, before any subject's job, with the list of
-every subject value that needs it (e.g. to queue the TLS scan of all of them at once). Their session
-objects are ``observations.resource(name, make)``: one per session, shared by the prefetcher and
-the fixture the checks use. A prefetcher's failure is not reported by it: the cache keeps the
-exception and the check that asks reports it.
+a function ``(observations, subject value, check ids) -> parts`` that warms that domain's caches
+for one subject (parts: zero-argument callables, or None when it did its work itself); with
+``per="run"`` it is called once, before any subject's job, with the list of every subject value
+that needs it (e.g. to queue the TLS scan of all of them at once). Their session objects are
+``observations.resource(name, make)``: one per session, shared by the prefetcher and the fixture
+the checks use. A prefetcher's failure is not reported by it: the cache keeps the exception and
+the check that asks reports it.
 
 Under ``pytest -n N`` each worker has its own phase over the checks xdist hands it (read from the
 worker's queue as batches arrive), so workers and threads compose.
@@ -30,7 +39,8 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +60,13 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 log = logging.getLogger("golive.observe")
 
-Prefetch = Callable[["Observations", Any, frozenset[str]], None]
+Part = Callable[[], object]
+"""One independent observation of a subject (e.g. its redirect chain), run in any lane."""
+Prefetch = Callable[["Observations", Any, frozenset[str]], "Iterable[Part] | None"]
+
+LANES_PER_SUBJECT = 4
+"""Parts of one subject in flight at once (requests to one target at a time): fewer than a
+browser opens (six), enough to overlap a gate's thirty-odd round trips to a distant target."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,8 @@ class Prefetcher:
     """Check ids it serves; an id ending in "." is a category prefix ("headers.")."""
     function: Prefetch
     per: str = "subject"
+    alone: bool = False
+    """Run after the subject's other parts, with nothing else of that subject in flight."""
 
     def serves(self, check_id: str) -> bool:
         return any(check_id == c or (c.endswith(".") and check_id.startswith(c)) for c in self.checks)
@@ -70,13 +88,14 @@ class Prefetcher:
 _PREFETCHERS: list[Prefetcher] = []
 
 
-def prefetcher(*checks: str, per: str = "subject") -> Callable[[Prefetch], Prefetch]:
-    """Register a prefetch function for ``checks`` (ids or "category." prefixes)."""
+def prefetcher(*checks: str, per: str = "subject", alone: bool = False) -> Callable[[Prefetch], Prefetch]:
+    """Register a prefetch function for ``checks`` (ids or "category." prefixes); ``alone``: its
+    requests must not overlap the subject's others (latency samples)."""
 
     def register(function: Prefetch) -> Prefetch:
         name = f"{function.__module__}.{function.__qualname__}"
         _PREFETCHERS[:] = [p for p in _PREFETCHERS if p.name != name]  # re-import replaces
-        _PREFETCHERS.append(Prefetcher(name, checks, function, per))
+        _PREFETCHERS.append(Prefetcher(name, checks, function, per, alone))
         return function
 
     return register
@@ -193,7 +212,8 @@ class Observations:
                     self._all.append(job)
                 job.add(prefetch, need.value, need.check_id)
         for prefetch, values, checks in run_steps.values():
-            self._step(prefetch, values, checks)
+            for part in self._step(prefetch, values, checks):  # run-wide prefetchers only queue work
+                self._part(part)
         return new
 
     def start(self, jobs: list[Job]) -> None:
@@ -208,18 +228,44 @@ class Observations:
     def _run(self, job: Job) -> None:
         job.started = time.monotonic()
         try:
+            parts: list[Part] = []
             for prefetch, value, checks in job.steps:
-                if self.closed:
-                    return
-                self._step(prefetch, value, frozenset(checks))
+                if not prefetch.alone:
+                    parts.extend(self._step(prefetch, value, frozenset(checks)))
+            self._in_lanes(parts)
+            for prefetch, value, checks in job.steps:
+                if prefetch.alone and not self.closed:
+                    for part in self._step(prefetch, value, frozenset(checks)):
+                        self._part(part)
         finally:
             job.finished = time.monotonic()
 
-    def _step(self, prefetch: Prefetcher, value: Any, checks: set[str] | frozenset[str]) -> None:
+    def _step(self, prefetch: Prefetcher, value: Any, checks: set[str] | frozenset[str]) -> list[Part]:
+        """The prefetcher's parts (it may also have done its work itself and return none)."""
         try:
-            prefetch.function(self, value, frozenset(checks))
+            return list(prefetch.function(self, value, frozenset(checks)) or ())
         except Exception as exc:  # the cache keeps it; the check that asks reports it
             log.debug("prefetch %s failed: %s", prefetch.name, exc)
+            return []
+
+    def _part(self, part: Part) -> None:
+        if self.closed:
+            return
+        try:
+            part()
+        except Exception as exc:  # the cache keeps it; the check that asks reports it
+            log.debug("observation %r failed: %s", part, exc)
+
+    def _in_lanes(self, parts: Sequence[Part]) -> None:
+        """Run ``parts`` here and on up to ``LANES_PER_SUBJECT - 1`` free pool threads; return
+        when all are done. This thread never waits for a helper that has not started (it takes
+        every part left), so a pool whose threads are all busy cannot deadlock on it."""
+        lanes = _Lanes(parts, self._part)
+        if self._pool is not None:
+            for _ in range(min(LANES_PER_SUBJECT, len(parts)) - 1):
+                self._pool.submit(lanes.work)
+        lanes.work()
+        lanes.wait()
 
     # ------------------------------------------------------------------ progress
 
@@ -259,6 +305,35 @@ class Observations:
                 log.debug("closing a session object failed: %s", exc)
         for path in dirs:
             shutil.rmtree(path, ignore_errors=True)
+
+
+class _Lanes:
+    """The parts of one subject, taken by whichever lane is free; ``wait`` returns when none is
+    left or running."""
+
+    def __init__(self, parts: Sequence[Part], run: Callable[[Part], None]) -> None:
+        self._parts = deque(parts)
+        self._run = run
+        self._running = 0
+        self._idle = threading.Condition()
+
+    def work(self) -> None:
+        while True:
+            with self._idle:
+                if not self._parts:
+                    return
+                part = self._parts.popleft()
+                self._running += 1
+            try:
+                self._run(part)
+            finally:
+                with self._idle:
+                    self._running -= 1
+                    self._idle.notify_all()
+
+    def wait(self) -> None:
+        with self._idle:
+            self._idle.wait_for(lambda: not self._parts and not self._running)
 
 
 def needs_of(items: Iterable[pytest.Item]) -> list[Need]:

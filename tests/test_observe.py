@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from golive.observe import LANES_PER_SUBJECT
 from golive.profile import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from tests.harness import REPO, GoliveRun, run_golive
 from tests.servers.counting import counting_fleet, mortal_server
@@ -62,7 +63,8 @@ def test_concurrency_out_of_range_is_a_usage_error(tmp_path: Path, value: Any) -
 
 
 def test_subjects_overlap_and_each_subject_stays_one_client(tmp_path: Path) -> None:
-    """Six slow targets: their requests overlap across targets, never within one target."""
+    """Six slow targets: their requests overlap across targets; a smoke gate sends one target its
+    health request, then its latency samples, one after another."""
     with counting_fleet(6, delay=0.15) as (ports, tally):
         run = run_golive(_fleet_profile(ports), "-m", "smoke", tmp_path=tmp_path)
     assert run.returncode == 0, run.output[-3000:]
@@ -75,7 +77,7 @@ def test_subjects_overlap_and_each_subject_stays_one_client(tmp_path: Path) -> N
 def test_http_probes_overlap_across_targets(tmp_path: Path) -> None:
     """The http.* probe checks' requests (error probes, pages, assets, source maps) are sent by the
     observation phase: across targets they overlap (sent by the checks, one went at a time), within
-    one target they stay one after another."""
+    one target at most ``LANES_PER_SUBJECT`` at once."""
     probes = "error_pages or compression or static_caching or source_maps or breach"
     with counting_fleet(6, delay=0.1) as (ports, tally):
         run = run_golive(_fleet_profile(ports), "-k", probes, tmp_path=tmp_path)
@@ -83,11 +85,28 @@ def test_http_probes_overlap_across_targets(tmp_path: Path) -> None:
         "http.error_pages", "http.compression", "http.static_caching", "http.source_maps"}, run.output[-3000:]
     assert "Traceback" not in run.output
     assert tally.most >= 3, f"at most {tally.most} requests in flight across 6 targets"
-    assert max(tally.per_target_most.values()) == 1, tally.per_target_most
+    assert max(tally.per_target_most.values()) <= LANES_PER_SUBJECT, tally.per_target_most
     # each target's pages and error probes reached the stub's handler: six GETs as a rule, one fewer
     # at times (a request sent right after a probe the stub answers without reading it, an oversized
     # body or an unknown method, can go down with that connection before the handler sees it)
     assert all(tally.requests[name] >= 4 for name in ports), tally.requests
+
+
+def test_one_target_is_observed_in_lanes_and_sampled_alone(tmp_path: Path) -> None:
+    """One distant target (every answer takes 0.1 s): its thirty-odd observations go out side by side,
+    up to ``LANES_PER_SUBJECT`` at once; its latency samples come last, with nothing of it in flight."""
+    with counting_fleet(1, delay=0.1) as (ports, tally):
+        run = run_golive(_fleet_profile(ports), "-m", "smoke or headers or http", tmp_path=tmp_path)
+    assert "Traceback" not in run.output
+    assert run.status("smoke.latency") == "passed", run.output[-3000:]
+    assert run.status("http.exposure") == "passed", run.output[-3000:]
+    assert 2 <= tally.per_target_most["t0"] <= LANES_PER_SUBJECT, tally.per_target_most
+    seen = tally.seen["t0"]
+    samples = seen[-SMOKE["latency"]["samples"]:]
+    assert all(request.path == "/api/health" for request in samples), [r.path for r in seen]
+    assert all(request.beside == 1 for request in samples), [(r.path, r.beside) for r in seen]
+    assert sum(request.path == "/api/health" for request in seen) == 1 + SMOKE["latency"]["samples"]
+    assert len(seen) >= 20, "the exposure probes, the pages and the error probes were sent"
 
 
 def test_concurrency_one_observes_one_subject_at_a_time(tmp_path: Path) -> None:

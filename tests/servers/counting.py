@@ -2,8 +2,9 @@
 
 ``counting_fleet(n, delay)`` serves ``n`` targets (one port each, threads of this process) that
 answer every request after ``delay`` seconds with a healthy JSON and record, for the whole fleet
-and per target, how many requests were in flight at once: proof of concurrency across subjects
-(and of its absence within one subject) that does not depend on the machine's speed.
+and per target, how many requests were in flight at once, and for each request how many of its
+target's were in flight beside it: proof of concurrency across subjects and within one (and of
+its absence around the latency samples) that does not depend on the machine's speed.
 
 ``mortal_server()`` is a real separate process answering HTTP until the test kills it by its PID
 (``kill_after(n)``: after its ``n``-th answer), for "a target dies mid-run" tests.
@@ -27,8 +28,17 @@ BODY = b'{"status":"ok"}'
 
 
 @dataclass
+class Seen:
+    """One request a target answered: its path, and the most requests of that target (itself
+    included) in flight at any moment of its life."""
+
+    path: str
+    beside: int = 1
+
+
+@dataclass
 class Tally:
-    """In-flight counts: now and at most, for the fleet and per target."""
+    """In-flight counts: now and at most, for the fleet and per target; every request, in order."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     now: int = 0
@@ -36,19 +46,30 @@ class Tally:
     per_target_now: Counter[str] = field(default_factory=Counter)
     per_target_most: Counter[str] = field(default_factory=Counter)
     requests: Counter[str] = field(default_factory=Counter)
+    seen: dict[str, list[Seen]] = field(default_factory=dict)
+    _open: dict[str, list[Seen]] = field(default_factory=dict)
 
-    def enter(self, name: str) -> None:
+    def enter(self, name: str, path: str = "") -> Seen:
         with self.lock:
             self.now += 1
             self.most = max(self.most, self.now)
             self.per_target_now[name] += 1
             self.per_target_most[name] = max(self.per_target_most[name], self.per_target_now[name])
             self.requests[name] += 1
+            request = Seen(path)
+            self.seen.setdefault(name, []).append(request)
+            in_flight = self._open.setdefault(name, [])
+            in_flight.append(request)
+            for other in in_flight:
+                other.beside = max(other.beside, len(in_flight))
+            return request
 
-    def leave(self, name: str) -> None:
+    def leave(self, name: str, request: Seen | None = None) -> None:
         with self.lock:
             self.now -= 1
             self.per_target_now[name] -= 1
+            if request is not None:
+                self._open[name].remove(request)
 
 
 @contextlib.contextmanager
@@ -65,7 +86,7 @@ def counting_fleet(n: int, delay: float) -> Iterator[tuple[dict[str, int], Tally
             target = name
 
             def _answer(self) -> None:
-                tally.enter(self.target)
+                request = tally.enter(self.target, self.path)
                 try:
                     time.sleep(delay)
                     self.send_response(200)
@@ -74,7 +95,7 @@ def counting_fleet(n: int, delay: float) -> Iterator[tuple[dict[str, int], Tally
                     self.end_headers()
                     self.wfile.write(BODY)
                 finally:
-                    tally.leave(self.target)
+                    tally.leave(self.target, request)
 
             do_GET = do_OPTIONS = do_HEAD = _answer
 
