@@ -64,9 +64,10 @@ Part = Callable[[], object]
 """One independent observation of a subject (e.g. its redirect chain), run in any lane."""
 Prefetch = Callable[["Observations", Any, frozenset[str]], "Iterable[Part] | None"]
 
-LANES_PER_SUBJECT = 4
-"""Parts of one subject in flight at once (requests to one target at a time): fewer than a
-browser opens (six), enough to overlap a gate's thirty-odd round trips to a distant target."""
+LANES_PER_SUBJECT = 6
+"""Parts of one subject in flight at once (requests to one target at a time): as many connections
+as a browser opens to one host, enough to overlap a gate's thirty-odd round trips to a distant
+target (measured against a target 50 ms away: 4 lanes 1.96 s, 6 lanes 1.79 s, one at a time 3.4 s)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,13 @@ def prefetcher(*checks: str, per: str = "subject", alone: bool = False) -> Calla
         return function
 
     return register
+
+
+def lead(part: Part) -> Part:
+    """Mark ``part`` to start before the rest of its subject's: a chain of requests that must go one
+    after another (the error probes) would otherwise start last and end after everything else."""
+    part.golive_lead = True  # type: ignore[attr-defined]
+    return part
 
 
 def prefetchers() -> list[Prefetcher]:
@@ -232,6 +240,7 @@ class Observations:
             for prefetch, value, checks in job.steps:
                 if not prefetch.alone:
                     parts.extend(self._step(prefetch, value, frozenset(checks)))
+            parts.sort(key=lambda part: not getattr(part, "golive_lead", False))  # stable: else in check order
             self._in_lanes(parts)
             for prefetch, value, checks in job.steps:
                 if prefetch.alone and not self.closed:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from golive import observe
-from golive.observe import LANES_PER_SUBJECT, Need, Observations, prefetcher
+from golive.observe import LANES_PER_SUBJECT, Need, Observations, lead, prefetcher
 
 
 @pytest.fixture(autouse=True)
@@ -117,6 +117,20 @@ def test_an_alone_part_runs_after_the_others_with_none_in_flight() -> None:
     _gather([Need("x.sample", "web", "web"), Need("x.check", "web", "web")], concurrency=8).close()
     assert order[-1] == "sample" and len(order) == 7, order
     assert ("web", "sample", 0) in flight.ran, flight.ran
+
+
+def test_a_lead_part_starts_before_the_others() -> None:
+    """The error probes' chain is listed after the headers' parts, yet starts first (one lane here,
+    so the order shows)."""
+    flight = InFlight()
+
+    @prefetcher("x.check")
+    def parts(observations: Observations, subject: str, checks: frozenset[str]) -> list[Callable[[], None]]:
+        return [flight.part(subject, "p0"), flight.part(subject, "p1"), lead(flight.part(subject, "chain")),
+                flight.part(subject, "p2")]
+
+    _gather([Need("x.check", "web", "web")], concurrency=1).close()
+    assert [name for _, name, _ in flight.ran] == ["chain", "p0", "p1", "p2"]
 
 
 def test_a_busy_pool_runs_each_subjects_parts_in_its_own_thread() -> None:
