@@ -16,8 +16,11 @@ its subject's observations as independent *parts* (the page and its header verdi
 chain, the exposure probes, ...), and a job runs them in up to ``LANES_PER_SUBJECT`` lanes: its
 own thread plus pool threads that are free (helpers queued behind other subjects' jobs find no
 part left and return, so a fleet keeps one lane per subject; ``concurrency: 1`` keeps one request
-at a time). A prefetcher marked ``alone`` (the latency samples) runs after the subject's other
-parts are done, with nothing else of that subject in flight: its samples measure one client.
+at a time). The subject's first part (``first_contact``) goes alone, before the lanes open: a
+dead or hostile subject is found out by one request and fails its other parts at once, instead
+of holding six connections and the pool threads other subjects wait for. A prefetcher marked
+``alone`` (the latency samples) runs after the subject's other parts are done, with nothing else
+of that subject in flight: its samples measure one client.
 
 Domains plug in from their fixture modules: ``@prefetcher("headers.", "http.exposure")`` registers
 a function ``(observations, subject value, check ids) -> parts`` that warms that domain's caches
@@ -103,10 +106,26 @@ def prefetcher(*checks: str, per: str = "subject", alone: bool = False) -> Calla
 
 
 def lead(part: Part) -> Part:
-    """Mark ``part`` to start before the rest of its subject's: a chain of requests that must go one
-    after another (the error probes) would otherwise start last and end after everything else."""
+    """Mark ``part`` to start first when the lanes open (right after the subject's first contact): a
+    chain of requests that must go one after another (the error probes) would otherwise start last
+    and end after everything else. A chain is never the first contact while another part can be."""
     part.golive_lead = True  # type: ignore[attr-defined]
     return part
+
+
+def first_contact(parts: Sequence[Part]) -> Part | None:
+    """The part that goes to a subject before any other: its first part that is not a chain (a
+    single page, the health request), else its first part.
+
+    Run alone, it finds out whether the subject answers at all. A subject that is down (refused,
+    silent, stalling mid-handshake) is then on record (``golive.reach``) before anything else is
+    sent, and its other parts fail at once: one timeout and one connection, as before lanes, not
+    ``LANES_PER_SUBJECT`` connections held open by a hostile server while other subjects' work
+    waits for pool threads. Its cost for a sound subject is that one request's round trip."""
+    for part in parts:
+        if not getattr(part, "golive_lead", False):
+            return part
+    return parts[0] if parts else None
 
 
 def prefetchers() -> list[Prefetcher]:
@@ -241,6 +260,10 @@ class Observations:
                 if not prefetch.alone:
                     parts.extend(self._step(prefetch, value, frozenset(checks)))
             parts.sort(key=lambda part: not getattr(part, "golive_lead", False))  # stable: else in check order
+            contact = first_contact(parts)
+            if contact is not None:  # alone: a dead subject costs one timeout and one connection
+                self._part(contact)
+                parts.remove(contact)
             self._in_lanes(parts)
             for prefetch, value, checks in job.steps:
                 if prefetch.alone and not self.closed:

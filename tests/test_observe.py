@@ -157,6 +157,23 @@ def test_a_target_killed_mid_run_errs_alone(tmp_path: Path) -> None:
     assert "Traceback" not in run.output
 
 
+def test_a_silent_target_is_dialled_once_and_holds_no_lanes(tmp_path: Path) -> None:
+    """A listener that accepts and never answers: the first contact waits out the timeout alone,
+    every other check of that target reports the same error at once, and no second connection is
+    opened (in lanes, six would be held open, and the pool threads other subjects wait for)."""
+    accepted: list[float] = []
+    with serve(silent, accepted) as hung, counting_fleet(1, delay=0.01) as (ports, _):
+        run = run_golive(_fleet_profile({**ports, "hung": hung}, timeout="2s"), "-m", "smoke or headers or http",
+                         tmp_path=tmp_path)
+    assert len(accepted) == 1, f"the silent target was dialled {len(accepted)} times"
+    hung_results = [r for item in run.signoff["items"] for r in item["results"] if r["subject"] == "hung"]
+    assert len(hung_results) >= 10, run.output[-3000:]
+    for result in hung_results:
+        assert result["status"] == "error" and result["category"] == "target unreachable", result
+    assert run.status("smoke.health", "t0") == "passed", run.output[-3000:]
+    assert "Traceback" not in run.output
+
+
 def test_an_unreachable_tls_target_is_one_line_per_check(tmp_path: Path) -> None:
     from tests.servers.base import free_port
 

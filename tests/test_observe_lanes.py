@@ -73,7 +73,8 @@ def test_one_subjects_parts_run_side_by_side() -> None:
 
     @prefetcher("x.check")
     def parts(observations: Observations, subject: str, checks: frozenset[str]) -> list[Callable[[], None]]:
-        return [flight.part(subject, f"p{i}", meet(f"p{i}")) for i in range(LANES_PER_SUBJECT)]
+        return [flight.part(subject, "contact"),
+                *(flight.part(subject, f"p{i}", meet(f"p{i}")) for i in range(LANES_PER_SUBJECT))]
 
     _gather([Need("x.check", "web", "web")], concurrency=8).close()
     assert sorted(met) == [f"p{i}" for i in range(LANES_PER_SUBJECT)], "the parts could not all meet"
@@ -91,7 +92,8 @@ def test_never_more_than_the_lanes_of_one_subject() -> None:
 
     @prefetcher("x.check")
     def parts(observations: Observations, subject: str, checks: frozenset[str]) -> list[Callable[[], None]]:
-        return [flight.part(subject, f"p{i}", hold) for i in range(3 * LANES_PER_SUBJECT)]
+        return [flight.part(subject, "contact"),
+                *(flight.part(subject, f"p{i}", hold) for i in range(3 * LANES_PER_SUBJECT))]
 
     releaser = threading.Thread(target=lambda: ([started.acquire(timeout=10) for _ in range(LANES_PER_SUBJECT)],
                                                 release.set()))
@@ -99,7 +101,7 @@ def test_never_more_than_the_lanes_of_one_subject() -> None:
     _gather([Need("x.check", "web", "web")], concurrency=16).close()
     releaser.join()
     assert flight.most["web"] == LANES_PER_SUBJECT, flight.most
-    assert len(flight.ran) == 3 * LANES_PER_SUBJECT
+    assert len(flight.ran) == 1 + 3 * LANES_PER_SUBJECT
 
 
 def test_an_alone_part_runs_after_the_others_with_none_in_flight() -> None:
@@ -119,9 +121,53 @@ def test_an_alone_part_runs_after_the_others_with_none_in_flight() -> None:
     assert ("web", "sample", 0) in flight.ran, flight.ran
 
 
+def test_a_subjects_first_part_goes_alone_before_the_lanes_open() -> None:
+    """The first contact runs with nothing else of its subject in flight; the other parts start only
+    when it is done (a dead subject is found out by one request, not by six at once)."""
+    flight = InFlight()
+    contact_done = threading.Event()
+    other_started = threading.Event()
+    started_early: list[str] = []
+
+    def make_contact() -> None:
+        other_started.wait(0.5)  # gives a lane that would start beside it the time to show itself
+        contact_done.set()
+
+    def note(name: str) -> Callable[[], None]:
+        def run() -> None:
+            other_started.set()
+            if not contact_done.is_set():
+                started_early.append(name)
+
+        return run
+
+    @prefetcher("x.check")
+    def parts(observations: Observations, subject: str, checks: frozenset[str]) -> list[Callable[[], None]]:
+        return [flight.part(subject, "contact", make_contact),
+                *(flight.part(subject, f"p{i}", note(f"p{i}")) for i in range(2 * LANES_PER_SUBJECT))]
+
+    _gather([Need("x.check", "web", "web")], concurrency=8).close()
+    assert flight.ran[0] == ("web", "contact", 0), flight.ran
+    assert started_early == [], "parts started while the first contact was in flight"
+    assert len(flight.ran) == 1 + 2 * LANES_PER_SUBJECT
+
+
+def test_a_chain_alone_is_its_subjects_first_contact() -> None:
+    flight = InFlight()
+
+    @prefetcher("x.check")
+    def parts(observations: Observations, subject: str, checks: frozenset[str]) -> list[Callable[[], None]]:
+        return [lead(flight.part(subject, "chain"))]
+
+    _gather([Need("x.check", "web", "web")], concurrency=1).close()
+    assert [name for _, name, _ in flight.ran] == ["chain"], "a chain alone is its subject's first contact"
+    assert observe.first_contact([lead(lambda: None)]) is not None
+    assert observe.first_contact([]) is None
+
+
 def test_a_lead_part_starts_before_the_others() -> None:
-    """The error probes' chain is listed after the headers' parts, yet starts first (one lane here,
-    so the order shows)."""
+    """The error probes' chain is listed after the headers' parts, yet starts first once the first
+    contact is done (one lane here, so the order shows)."""
     flight = InFlight()
 
     @prefetcher("x.check")
@@ -130,7 +176,7 @@ def test_a_lead_part_starts_before_the_others() -> None:
                 flight.part(subject, "p2")]
 
     _gather([Need("x.check", "web", "web")], concurrency=1).close()
-    assert [name for _, name, _ in flight.ran] == ["chain", "p0", "p1", "p2"]
+    assert [name for _, name, _ in flight.ran] == ["p0", "chain", "p1", "p2"]
 
 
 def test_a_busy_pool_runs_each_subjects_parts_in_its_own_thread() -> None:

@@ -174,11 +174,18 @@ def tls_server(root: Path) -> Iterator[tuple[int, Path]]:
     class Quiet(http.server.ThreadingHTTPServer):
         daemon_threads = True
 
+        def finish_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+            """The handshake in the connection's own thread: a client that crawls through it (the
+            ``trickle_proxy`` in front) holds that thread only, not the accept loop every other
+            client of this server waits on."""
+            request.settimeout(30)
+            with context.wrap_socket(request, server_side=True) as tls:
+                self.RequestHandlerClass(tls, client_address, self)
+
         def handle_error(self, request: object, client_address: object) -> None:
             """Scanners' failed handshakes are expected here."""
 
     server = Quiet(("127.0.0.1", 0), Handler)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -190,8 +197,9 @@ def tls_server(root: Path) -> Iterator[tuple[int, Path]]:
 
 
 @contextlib.contextmanager
-def serve(behaviour: Behaviour) -> Iterator[int]:
-    """Run ``behaviour`` for every connection to a fresh loopback port; yields the port."""
+def serve(behaviour: Behaviour, accepted: list[float] | None = None) -> Iterator[int]:
+    """Run ``behaviour`` for every connection to a fresh loopback port; yields the port. ``accepted``
+    gets the time (monotonic) of every connection accepted (how often a client dialled it)."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
@@ -213,6 +221,8 @@ def serve(behaviour: Behaviour) -> Iterator[int]:
             except OSError:
                 continue
             conns.append(conn)
+            if accepted is not None:
+                accepted.append(time.monotonic())
             thread = threading.Thread(target=handle, args=(conn,), daemon=True)
             threads.append(thread)
             thread.start()
