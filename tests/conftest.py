@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,32 @@ from typing import Any
 import pytest
 
 from tests.harness import GoliveRun, run_golive
+
+
+@pytest.fixture(autouse=True)
+def _no_stale_golive_modules_after_inprocess_runs(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test with an in-process pytester run, forget the golive modules that run imported.
+
+    pytester drops every module a run imported from ``sys.modules`` but leaves it as an attribute of
+    its package. ``from golive import allure_listener`` would then give the old module while
+    ``from golive.allure_test_hooks import LeanItemCache`` imports a fresh one: two unrelated classes
+    of one name, and an ``isinstance`` that fails only in the orders xdist happens to choose.
+    """
+    yield
+    if "pytester" in request.fixturenames:
+        forget_golive_modules_gone_from_sys_modules()
+
+
+def forget_golive_modules_gone_from_sys_modules() -> None:
+    """Delete package attributes naming golive submodules that ``sys.modules`` no longer holds."""
+    for name, package in list(sys.modules.items()):
+        if name != "golive" and not name.startswith("golive."):
+            continue
+        for attribute, value in list(vars(package).items()):
+            submodule = getattr(value, "__name__", None)
+            if (type(value) is type(sys) and submodule == f"{name}.{attribute}"
+                    and sys.modules.get(submodule) is not value):
+                delattr(package, attribute)
 
 
 @pytest.fixture(scope="session")
