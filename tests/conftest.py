@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,8 @@ def forget_golive_modules_gone_from_sys_modules() -> None:
         if name != "golive" and not name.startswith("golive."):
             continue
         for attribute, value in list(vars(package).items()):
-            submodule = getattr(value, "__name__", None)
-            if (type(value) is type(sys) and submodule == f"{name}.{attribute}"
-                    and sys.modules.get(submodule) is not value):
+            if (isinstance(value, types.ModuleType) and value.__name__ == f"{name}.{attribute}"
+                    and sys.modules.get(value.__name__) is not value):
                 delattr(package, attribute)
 
 

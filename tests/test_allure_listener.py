@@ -338,11 +338,7 @@ def test_install_draws_uuids_without_a_system_call_only_for_the_verified_version
     from allure_pytest.listener import AllureListener, ItemCache
 
     from golive import allure_listener
-
-    # The class as the module under test sees it: an in-process pytester run elsewhere in the session
-    # can drop golive.allure_test_hooks from sys.modules while golive.allure_listener stays reachable
-    # as a package attribute, and a fresh import would then give a second, unrelated LeanItemCache.
-    LeanItemCache = allure_listener.LeanItemCache
+    from golive.allure_test_hooks import LeanItemCache
 
     listener = AllureListener.__new__(AllureListener)
     listener._cache = ItemCache()
